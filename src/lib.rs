@@ -1,0 +1,17 @@
+//! PruneLab: train an MNIST MLP on the visitor's GPU (WebGPU through burn), and report honestly
+//! what it costs. Pure logic (data, settings, statistics, report, chart geometry) is free of web
+//! types and tested natively; `web` and `ui` exist only in the browser build.
+
+pub mod chart;
+pub mod data;
+pub mod format;
+pub mod model;
+pub mod report;
+pub mod settings;
+pub mod stats;
+pub mod train;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,0 +1,207 @@
+//! Training: the knobs, the loop (forward → loss → backward → Adam step) and test accuracy.
+//!
+//! The loop is `async` and reads back only through `into_scalar_async`, because a synchronous
+//! read panics on wasm; natively the same code runs under `block_on`. It reads the loss back
+//! only every `loss_every` steps so that GPU→CPU round trips do not dominate a step.
+
+use std::future::Future;
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::data::{batches, Split, IMAGE_PIXELS};
+use crate::model::Mlp;
+use crate::report::{LossPoint, TrainReport};
+use crate::stats;
+
+/// Every training knob; the field names are the URL parameters' names.
+#[derive(Config, Debug, PartialEq)]
+pub struct TrainingConfig {
+    /// Hidden units of the MLP (Keras tutorial: 128).
+    #[config(default = 128)]
+    pub hidden: usize,
+    #[config(default = 5)]
+    pub epochs: usize,
+    /// Samples per step.
+    #[config(default = 128)]
+    pub batch: usize,
+    /// Adam's learning rate (Keras' default 1e-3).
+    #[config(default = 1e-3)]
+    pub lr: f64,
+    /// Seeds the weight initialisation and the per-epoch shuffles.
+    #[config(default = 1)]
+    pub seed: u64,
+    /// The first `train_samples` of the 60,000 training images are used.
+    #[config(default = 60000)]
+    pub train_samples: usize,
+    /// Read the loss back every this many steps (and at the end of each epoch).
+    #[config(default = 20)]
+    pub loss_every: usize,
+}
+
+/// Where training stands, for the progress bar.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// 1-based.
+    pub epoch: usize,
+    pub epochs: usize,
+    /// Steps done so far, over all epochs.
+    pub step: usize,
+    pub total_steps: usize,
+    pub samples_per_s: f64,
+    pub elapsed_ms: f64,
+}
+
+/// What the loop reports to, and asks of, whoever runs it (the page, or a test).
+pub trait Observer {
+    /// A monotonic clock in milliseconds (`performance.now()` in the browser).
+    fn now_ms(&self) -> f64;
+    /// Polled before every step: the user asked to stop.
+    fn cancelled(&self) -> bool;
+    fn progress(&mut self, progress: Progress);
+    fn loss(&mut self, point: LossPoint);
+    fn epoch_done(&mut self, epoch: usize, test_accuracy: f64);
+    /// Gives the browser a chance to paint and handle clicks (a no-op natively).
+    fn yield_now(&mut self) -> impl Future<Output = ()>;
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TrainError {
+    #[error("the device failed while reading back results: {0}")]
+    Device(String),
+    #[error("there is nothing to train on (train_samples = 0)")]
+    NoData,
+}
+
+impl TrainError {
+    fn device(e: impl std::fmt::Debug) -> Self {
+        TrainError::Device(format!("{e:?}"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    Completed,
+    Cancelled,
+}
+
+pub struct Trained {
+    /// The model without autodiff, ready for inference.
+    pub model: Mlp,
+    pub report: TrainReport,
+    pub finish: Finish,
+}
+
+/// How long to go without yielding to the browser before yielding anyway.
+const YIELD_EVERY_MS: f64 = 50.0;
+/// Test-set images per evaluation batch.
+const EVAL_BATCH: usize = 1000;
+
+/// Trains a fresh MLP on `train` and measures test accuracy after each epoch.
+/// `device` is the plain device; autodiff is added here.
+pub async fn train(
+    config: &TrainingConfig,
+    train: &Split,
+    test: &Split,
+    device: &Device,
+    observer: &mut impl Observer,
+) -> Result<Trained, TrainError> {
+    let train = train.truncated(config.train_samples);
+    if train.is_empty() {
+        return Err(TrainError::NoData);
+    }
+    let device_ad = device.clone().autodiff();
+    device_ad.seed(config.seed);
+    let mut model = Mlp::new(config.hidden, &device_ad);
+    let mut optim = AdamConfig::new().init();
+    let loss_fn = CrossEntropyLossConfig::new().init(&device_ad);
+
+    let steps_per_epoch = batches::steps_per_epoch(train.len(), config.batch);
+    let total_steps = steps_per_epoch * config.epochs;
+    let mut report = TrainReport::default();
+    let mut step_ms = Vec::new();
+    let started = observer.now_ms();
+    let mut last_yield = started;
+    let mut finish = Finish::Completed;
+
+    'epochs: for epoch in 0..config.epochs {
+        let epoch_started = observer.now_ms();
+        let order = batches::shuffled_indices(train.len(), config.seed, epoch);
+        let mut window_started = epoch_started;
+        let mut window_steps = 0;
+        for (i, batch) in batches::batches(&order, config.batch).enumerate() {
+            if observer.cancelled() {
+                finish = Finish::Cancelled;
+                break 'epochs;
+            }
+            let images = Tensor::<2>::from_data(TensorData::new(train.inputs(batch), [batch.len(), IMAGE_PIXELS]), &device_ad);
+            let targets = Tensor::<1, Int>::from_data(TensorData::new(train.targets(batch), [batch.len()]), &device_ad);
+            let loss = loss_fn.forward(model.forward(images), targets);
+            let last_of_epoch = i + 1 == steps_per_epoch;
+            let read_loss = (report.steps + 1) % config.loss_every.max(1) == 0 || last_of_epoch;
+            let loss_value = read_loss.then(|| loss.clone());
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            model = optim.step(config.lr, model, grads);
+            report.steps += 1;
+            window_steps += 1;
+
+            if let Some(loss) = loss_value {
+                let value: f32 = loss.into_scalar_async().await.map_err(TrainError::device)?;
+                let now = observer.now_ms();
+                step_ms.push((now - window_started) / window_steps as f64);
+                window_started = now;
+                window_steps = 0;
+                observer.loss(LossPoint { step: report.steps, loss: value });
+                report.loss_curve.push(LossPoint { step: report.steps, loss: value });
+            }
+            let now = observer.now_ms();
+            let elapsed_ms = now - started;
+            observer.progress(Progress {
+                epoch: epoch + 1,
+                epochs: config.epochs,
+                step: report.steps,
+                total_steps,
+                samples_per_s: (report.steps * config.batch).min(train.len() * config.epochs) as f64 / (elapsed_ms / 1000.0).max(1e-9),
+                elapsed_ms,
+            });
+            if now - last_yield > YIELD_EVERY_MS {
+                observer.yield_now().await;
+                last_yield = observer.now_ms();
+            }
+        }
+        let accuracy = test_accuracy(&model.valid(), test, device).await?;
+        report.epochs_completed = epoch + 1;
+        report.epoch_wall_ms.push(observer.now_ms() - epoch_started);
+        report.test_accuracy.per_epoch.push(accuracy);
+        observer.epoch_done(epoch + 1, accuracy);
+        observer.yield_now().await;
+        last_yield = observer.now_ms();
+    }
+
+    report.wall_ms = observer.now_ms() - started;
+    report.ms_per_step_median = stats::median(&step_ms);
+    report.ms_per_step_p95 = stats::percentile(&step_ms, 95.0);
+    report.test_accuracy.final_ = report.test_accuracy.per_epoch.last().copied();
+    Ok(Trained { model: model.valid(), report, finish })
+}
+
+/// Fraction of `split` that `model` classifies correctly. The correct counts are summed on the
+/// device and read back once.
+pub async fn test_accuracy(model: &Mlp, split: &Split, device: &Device) -> Result<f64, TrainError> {
+    if split.is_empty() {
+        return Ok(0.0);
+    }
+    let all: Vec<usize> = (0..split.len()).collect();
+    let mut correct = Tensor::<1, Int>::zeros([1], device);
+    for batch in batches::batches(&all, EVAL_BATCH) {
+        let images = Tensor::<2>::from_data(TensorData::new(split.inputs(batch), [batch.len(), IMAGE_PIXELS]), device);
+        let targets = Tensor::<1, Int>::from_data(TensorData::new(split.targets(batch), [batch.len()]), device);
+        let predicted = model.forward(images).argmax(1).reshape([batch.len()]);
+        correct = correct + predicted.equal(targets).int().sum();
+    }
+    let correct: i64 = correct.into_scalar_async().await.map_err(TrainError::device)?;
+    Ok(correct as f64 / split.len() as f64)
+}

@@ -1,0 +1,41 @@
+use leptos::prelude::*;
+
+use super::charts::{AccuracyChart, LossChart};
+use super::controls::Controls;
+use super::pipeline::{self, AppState};
+use super::results::Results;
+use super::status::{Banners, Header, ProgressPanel};
+use crate::settings::Settings;
+use crate::web::page;
+
+/// The whole page. Reads the URL once, publishes the report whenever it changes, and starts a
+/// run straight away with `?autorun=1`.
+#[component]
+pub fn App() -> impl IntoView {
+    let (settings, notices) = Settings::from_query(&page::query_pairs());
+    let autorun = settings.autorun;
+    let state = AppState::new(settings, notices);
+    provide_context(state);
+    Effect::new(move |_| state.report.with(page::publish));
+    if autorun {
+        pipeline::start(state);
+    }
+    view! {
+        <Header/>
+        <main>
+            <Banners/>
+            <Controls/>
+            <ProgressPanel/>
+            <section class="charts" aria-label="Training charts">
+                <LossChart/>
+                <AccuracyChart/>
+            </section>
+            <Results/>
+        </main>
+        <footer>
+            "MNIST MLP 784 → " {move || state.settings.with(|s| s.training.hidden)} " → 10, trained with burn on "
+            {move || state.report.with(|r| r.backend.map(|b| b.label()).unwrap_or("(not started)"))}
+            ". Pixels are scaled to [0, 1], as in the Keras tutorials."
+        </footer>
+    }
+}

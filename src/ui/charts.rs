@@ -1,0 +1,67 @@
+use leptos::prelude::*;
+
+use super::pipeline::AppState;
+use crate::chart::{polyline, Extent};
+
+const WIDTH: f64 = 320.0;
+const HEIGHT: f64 = 140.0;
+
+/// A titled SVG line chart of `points`, with the y range written at the axis ends.
+#[component]
+fn LineChart(
+    title: &'static str,
+    id: &'static str,
+    points: Signal<Vec<(f64, f64)>>,
+    /// Fixed y range, or `None` to fit the data.
+    #[prop(optional)]
+    y_range: Option<(f64, f64)>,
+    /// Formats a y value for the axis labels.
+    format_y: fn(f64) -> String,
+    /// Draw a dot at each point (for few points).
+    #[prop(optional)]
+    dots: bool,
+) -> impl IntoView {
+    let extent = move || {
+        points.with(|p| Extent::of(p)).map(|mut e| {
+            if let Some(y) = y_range {
+                e.y = y;
+            }
+            e
+        })
+    };
+    view! {
+        <figure class="chart" id=id>
+            <figcaption>{title}</figcaption>
+            <svg viewBox=format!("-4 -4 {} {}", WIDTH + 8.0, HEIGHT + 8.0) role="img" aria-label=title preserveAspectRatio="none">
+                <rect class="frame" x="0" y="0" width=WIDTH height=HEIGHT></rect>
+                {move || extent().map(|e| {
+                    let line = points.with(|p| polyline(p, e, WIDTH, HEIGHT));
+                    let marks = if dots { line.split(' ').filter_map(|xy| xy.split_once(',')).map(|(x, y)| view! { <circle cx=x.to_string() cy=y.to_string() r="3"></circle> }).collect_view().into_any() } else { ().into_any() };
+                    view! { <polyline points=line></polyline> {marks} }
+                })}
+            </svg>
+            <div class="axis">
+                {move || extent().map(|e| format!("y: {} – {}", format_y(e.y.0), format_y(e.y.1))).unwrap_or_else(|| "no data yet".into())}
+            </div>
+        </figure>
+    }
+}
+
+/// Training loss as read back every few steps.
+#[component]
+pub fn LossChart() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let points = Signal::derive(move || state.losses.with(|l| l.iter().map(|p| (p.step as f64, f64::from(p.loss))).collect()));
+    view! { <LineChart title="Training loss (cross-entropy) by step" id="loss-chart" points=points format_y=|y| format!("{y:.2}")/> }
+}
+
+/// Test accuracy after each epoch.
+#[component]
+pub fn AccuracyChart() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let points = Signal::derive(move || state.accuracies.with(|a| a.iter().enumerate().map(|(i, &acc)| ((i + 1) as f64, acc * 100.0)).collect()));
+    view! {
+        <LineChart title="Test accuracy (10,000 images) by epoch" id="accuracy-chart" points=points dots=true
+            format_y=|y| format!("{y:.1} %")/>
+    }
+}

@@ -1,0 +1,12 @@
+//! The page's components. They render [`AppState`] and forward events; the work happens in
+//! [`pipeline`].
+
+mod app;
+mod charts;
+mod controls;
+mod pipeline;
+mod results;
+mod status;
+
+pub use app::App;
+pub use pipeline::AppState;

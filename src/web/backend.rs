@@ -1,0 +1,115 @@
+//! Picks where training runs: WebGPU through burn when the browser offers a usable adapter,
+//! otherwise burn's CPU backend (flex, inside the wasm) — always with the reason said.
+//!
+//! The adapter is probed from JavaScript before burn touches WebGPU, because a failure inside
+//! cubecl on wasm is a panic that would take the page down: cubecl-wgpu 0.11 panics when the
+//! adapter lacks `timestamp-query`.
+
+use std::cell::RefCell;
+use std::sync::Mutex;
+
+use burn::tensor::Device;
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::report::Backend;
+use crate::settings::BackendChoice;
+
+#[derive(Clone)]
+pub struct Picked {
+    pub device: Device,
+    pub backend: Backend,
+    /// What the browser says the adapter is, or what the CPU backend is.
+    pub adapter: String,
+    /// Why this is not WebGPU, when it is not.
+    pub fallback_reason: Option<String>,
+}
+
+thread_local! {
+    // burn's wgpu runtime can be initialised once per page, so the outcome of the one attempt is
+    // kept: the WebGPU device, or why there is none.
+    static WEBGPU: RefCell<Option<Result<Picked, String>>> = const { RefCell::new(None) };
+}
+
+/// Set by wgpu's device-lost callback (which must be `Send`); read by the training loop.
+static DEVICE_LOST: Mutex<Option<String>> = Mutex::new(None);
+
+/// The message of a lost GPU device, if it was lost.
+pub fn device_lost() -> Option<String> {
+    DEVICE_LOST.lock().ok()?.clone()
+}
+
+fn cpu(reason: String) -> Picked {
+    Picked { device: Device::flex(), backend: Backend::Cpu, adapter: "burn flex (CPU, in WebAssembly)".into(), fallback_reason: Some(reason) }
+}
+
+fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn text(error: JsValue) -> String {
+    error.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| error.as_string()).unwrap_or_else(|| format!("{error:?}"))
+}
+
+/// Asks the browser for an adapter the way burn will, and describes it; `Err` says why WebGPU
+/// cannot be used.
+async fn probe_adapter() -> Result<String, String> {
+    let navigator = web_sys::window().ok_or("no window")?.navigator();
+    let gpu = get(&navigator, "gpu");
+    if gpu.is_undefined() || gpu.is_null() {
+        return Err("this browser does not offer WebGPU (navigator.gpu is missing)".into());
+    }
+    let request: Function = get(&gpu, "requestAdapter").dyn_into().map_err(|_| "navigator.gpu.requestAdapter is missing")?;
+    let options = js_sys::Object::new();
+    let _ = Reflect::set(&options, &"powerPreference".into(), &"high-performance".into());
+    let promise: Promise = request.call1(&gpu, &options).map_err(text)?.dyn_into().map_err(|_| "requestAdapter did not return a promise")?;
+    let adapter = JsFuture::from(promise).await.map_err(|e| format!("requesting a WebGPU adapter failed: {}", text(e)))?;
+    if adapter.is_null() || adapter.is_undefined() {
+        return Err("WebGPU is present but the browser offered no adapter (GPU disabled or blocklisted)".into());
+    }
+    let features = get(&adapter, "features");
+    let has: Option<Function> = get(&features, "has").dyn_into().ok();
+    let timestamps = has.and_then(|has| has.call1(&features, &"timestamp-query".into()).ok()).and_then(|v| v.as_bool()).unwrap_or(false);
+    if !timestamps {
+        return Err("the WebGPU adapter lacks the 'timestamp-query' feature, which burn's WebGPU runtime (cubecl 0.11) needs in the browser".into());
+    }
+    let info = get(&adapter, "info");
+    let parts: Vec<String> = ["vendor", "architecture", "device", "description"]
+        .iter()
+        .filter_map(|key| get(&info, key).as_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    Ok(if parts.is_empty() { "WebGPU adapter (the browser does not describe it)".into() } else { parts.join(" / ") })
+}
+
+async fn init_webgpu() -> Result<Picked, String> {
+    let adapter = probe_adapter().await?;
+    let (device, setup) = Device::wgpu_options().init_with_setup_async().await.map_err(|e| format!("burn could not start WebGPU: {e}"))?;
+    setup.device.set_device_lost_callback(|reason, message| {
+        if let Ok(mut lost) = DEVICE_LOST.lock() {
+            *lost = Some(format!("{reason:?}: {message}"));
+        }
+    });
+    Ok(Picked { device, backend: Backend::Webgpu, adapter, fallback_reason: None })
+}
+
+/// The backend to train on: WebGPU when asked for (the default) and usable, else the CPU.
+pub async fn pick(choice: BackendChoice) -> Picked {
+    if choice == BackendChoice::Cpu {
+        return cpu("the CPU backend was asked for (?backend=cpu)".into());
+    }
+    if let Some(message) = device_lost() {
+        return cpu(format!("the GPU device was lost ({message}); training continues on the CPU"));
+    }
+    let known = WEBGPU.with_borrow(|w| w.clone());
+    let outcome = match known {
+        Some(outcome) => outcome,
+        None => {
+            let outcome = init_webgpu().await;
+            WEBGPU.with_borrow_mut(|w| *w = Some(outcome.clone()));
+            outcome
+        }
+    };
+    outcome.unwrap_or_else(cpu)
+}

@@ -1,0 +1,72 @@
+// Serves the built page and drives headless Chromium against it.
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const DIST = process.env.DIST ?? path.resolve(import.meta.dirname, '../../dist');
+
+// WebGPU through Chromium's bundled SwiftShader (Vulkan on the CPU): works with no GPU at all.
+export const CHROMIUM_ARGS = [
+  '--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run',
+];
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm',
+  '.css': 'text/css', '.json': 'application/json', '.gz': 'application/gzip', '.svg': 'image/svg+xml',
+  '.png': 'image/png', '.ico': 'image/x-icon',
+};
+
+/** Serves `dir` on 127.0.0.1 under `prefix` (a sub-path such as `/blog/prunelab/`). */
+export async function serve(dir = DIST, prefix = '/') {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    if (!url.pathname.startsWith(prefix)) { res.writeHead(404).end('outside the sub-path'); return; }
+    let rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
+    const file = path.join(dir, path.normalize(rel).replace(/^(\.\.[/\\])+/, ''));
+    fs.stat(file, (err, stat) => {
+      if (err || !stat.isFile()) { res.writeHead(404).end('not found'); return; }
+      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': stat.size });
+      fs.createReadStream(file).pipe(res);
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${server.address().port}${prefix}`;
+  return { base, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+export async function launch() {
+  const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+  // headless: false because --headless=new is passed explicitly, with the WebGPU flags.
+  return chromium.launch({ executablePath, headless: false, args: CHROMIUM_ARGS });
+}
+
+/** Opens `url` in a fresh context, echoing page errors to the test log. */
+export async function open(browser, url, { initScript, viewport } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1100, height: 900 } });
+  if (initScript) await context.addInitScript(initScript);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') console.log(`[console.error] ${m.text()}`); });
+  await page.goto(url);
+  return page;
+}
+
+/** Waits until the page reaches one of `states` (on `<body data-state>`) and returns its report. */
+export async function waitForState(page, states = ['done', 'error', 'cancelled'], timeout = 10 * 60_000) {
+  await page.waitForFunction((s) => s.includes(document.body.dataset.state), states, { timeout, polling: 500 });
+  return report(page);
+}
+
+export async function report(page) {
+  const text = await page.locator('#prunelab-report').textContent();
+  return JSON.parse(text);
+}
+
+/** The panic marker the page's panic hook sets; null when the page never panicked. */
+export async function panicMessage(page) {
+  return page.evaluate(() => document.body.dataset.panic ?? null);
+}
