@@ -42,9 +42,21 @@ pub fn polyline(points: &[(f64, f64)], extent: Extent, width: f64, height: f64) 
         .join(" ")
 }
 
+/// Bar lengths as fractions of the largest value (non-finite or negative values give 0).
+pub fn bar_fractions(values: &[f64]) -> Vec<f64> {
+    let max = values.iter().copied().filter(|v| v.is_finite() && *v > 0.0).fold(0.0, f64::max);
+    values.iter().map(|&v| if max > 0.0 && v.is_finite() && v > 0.0 { v / max } else { 0.0 }).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bars_are_fractions_of_the_largest() {
+        assert_eq!(bar_fractions(&[1.0, 4.0, 2.0]), vec![0.25, 1.0, 0.5]);
+        assert_eq!(bar_fractions(&[0.0, f64::NAN]), vec![0.0, 0.0]);
+    }
 
     #[test]
     fn corners_map_to_the_box() {

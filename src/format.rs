@@ -18,9 +18,15 @@ pub fn percent(value: Option<f64>) -> String {
     value.map(|v| format!("{:.2} %", v * 100.0)).unwrap_or_else(|| "–".into())
 }
 
-/// Milliseconds, or a dash when unknown.
+/// Milliseconds with three significant digits or more (sub-millisecond latencies matter),
+/// or a dash when unknown.
 pub fn ms(value: Option<f64>) -> String {
-    value.map(|m| format!("{m:.1} ms")).unwrap_or_else(|| "–".into())
+    match value {
+        Some(m) if m.is_finite() && m < 1.0 => format!("{m:.3} ms"),
+        Some(m) if m.is_finite() && m < 10.0 => format!("{m:.2} ms"),
+        Some(m) if m.is_finite() => format!("{m:.1} ms"),
+        _ => "–".into(),
+    }
 }
 
 #[cfg(test)]
@@ -39,7 +45,10 @@ mod tests {
     fn unknown_values_are_a_dash() {
         assert_eq!(percent(None), "–");
         assert_eq!(percent(Some(0.9781)), "97.81 %");
-        assert_eq!(ms(Some(1.25)), "1.2 ms");
+        assert_eq!(ms(Some(12.25)), "12.2 ms");
+        assert_eq!(ms(Some(1.256)), "1.26 ms");
+        assert_eq!(ms(Some(0.0648)), "0.065 ms");
+        assert_eq!(ms(Some(f64::NAN)), "–");
         assert_eq!(ms(None), "–");
     }
 }

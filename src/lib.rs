@@ -3,9 +3,12 @@
 //! types and tested natively; `web` and `ui` exist only in the browser build.
 
 pub mod chart;
+pub mod compare;
 pub mod data;
 pub mod format;
+pub mod latency;
 pub mod model;
+pub mod prune;
 pub mod report;
 pub mod settings;
 pub mod stats;

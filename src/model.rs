@@ -1,12 +1,13 @@
 //! The MLP of the TFMOT pruning tutorial's MNIST example, as a Keras reader knows it:
 //! `Dense(hidden, relu)` then `Dense(10)` producing logits. Kernels are `[in, out]` like Keras'.
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::relu;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::IMAGE_PIXELS;
+use crate::prune::weights::MlpWeights;
 
 pub const CLASSES: usize = 10;
 
@@ -31,26 +32,43 @@ impl Mlp {
     }
 }
 
-/// Parameter counts of a 784 → `hidden` → 10 MLP, kernels and biases apart: TFMOT prunes the
-/// kernels only, so the two are reported separately.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ParamCounts {
-    pub kernel: usize,
-    pub bias: usize,
+/// Reads a float tensor back to the host asynchronously; the error says what failed.
+async fn read<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, String> {
+    let data = tensor.into_data_async().await.map_err(|e| format!("reading weights back failed: {e:?}"))?;
+    data.try_to_vec::<f32>().map_err(|e| format!("weights are not float32: {e:?}"))
 }
 
-impl ParamCounts {
-    pub fn of_mlp(hidden_units: usize) -> Self {
-        ParamCounts { kernel: IMAGE_PIXELS * hidden_units + hidden_units * CLASSES, bias: hidden_units + CLASSES }
+fn linear(kernel: &[f32], bias: &[f32], inputs: usize, outputs: usize, device: &Device) -> Linear {
+    Linear {
+        weight: Param::from_tensor(Tensor::from_data(TensorData::new(kernel.to_vec(), [inputs, outputs]), device)),
+        bias: Some(Param::from_tensor(Tensor::from_data(TensorData::new(bias.to_vec(), [outputs]), device))),
+    }
+}
+
+impl Mlp {
+    pub fn hidden_units(&self) -> usize {
+        self.hidden.weight.dims()[1]
     }
 
-    pub fn total(&self) -> usize {
-        self.kernel + self.bias
+    /// A host copy of the parameters, read back asynchronously (sync reads panic on wasm).
+    pub async fn read_weights(&self) -> Result<MlpWeights, String> {
+        let bias = |l: &Linear| l.bias.as_ref().map(|b| b.val());
+        Ok(MlpWeights {
+            inputs: IMAGE_PIXELS,
+            hidden: self.hidden_units(),
+            hidden_kernel: read(self.hidden.weight.val()).await?,
+            hidden_bias: match bias(&self.hidden) { Some(b) => read(b).await?, None => vec![0.0; self.hidden_units()] },
+            output_kernel: read(self.output.weight.val()).await?,
+            output_bias: match bias(&self.output) { Some(b) => read(b).await?, None => vec![0.0; CLASSES] },
+        })
     }
 
-    /// Multiply-accumulates for one image through the dense layers.
-    pub fn macs_per_image(&self) -> usize {
-        self.kernel
+    /// A model holding `weights`, on `device` (also how a model moves between backends on wasm).
+    pub fn from_weights(weights: &MlpWeights, device: &Device) -> Self {
+        Mlp {
+            hidden: linear(&weights.hidden_kernel, &weights.hidden_bias, weights.inputs, weights.hidden, device),
+            output: linear(&weights.output_kernel, &weights.output_bias, weights.hidden, CLASSES, device),
+        }
     }
 }
 
@@ -61,18 +79,32 @@ mod tests {
     #[test]
     fn counts_match_keras_model_summary() {
         // Keras: Dense(128) on 784 inputs has 100,480 params, Dense(10) has 1,290: 101,770.
-        let counts = ParamCounts::of_mlp(128);
-        assert_eq!(counts.total(), 101_770);
-        assert_eq!(counts.kernel, 101_632);
-        assert_eq!(counts.macs_per_image(), 101_632);
+        let model = Mlp::new(128, &Device::flex());
+        assert_eq!(model.num_params(), 101_770);
+        let weights = futures_lite::future::block_on(model.read_weights()).unwrap();
+        assert_eq!((weights.total_weights(), weights.kernel_weights()), (101_770, 101_632));
     }
 
     #[test]
-    fn the_module_has_the_counted_parameters() {
+    fn the_forward_pass_gives_ten_logits_per_image() {
         let device = Device::flex();
         let model = Mlp::new(32, &device);
-        assert_eq!(model.num_params(), ParamCounts::of_mlp(32).total());
         let logits = model.forward(Tensor::zeros([3, IMAGE_PIXELS], &device));
         assert_eq!(logits.dims(), [3, CLASSES]);
+    }
+
+    #[test]
+    fn weights_round_trip_through_the_host() {
+        let device = Device::flex();
+        let model = Mlp::new(16, &device);
+        let weights = futures_lite::future::block_on(model.read_weights()).unwrap();
+        assert_eq!((weights.hidden_kernel.len(), weights.output_kernel.len()), (IMAGE_PIXELS * 16, 16 * CLASSES));
+        let copy = Mlp::from_weights(&weights, &device);
+        assert_eq!(futures_lite::future::block_on(copy.read_weights()).unwrap(), weights);
+        // The host forward agrees with burn's.
+        let image: Vec<f32> = (0..IMAGE_PIXELS).map(|i| (i % 7) as f32 / 7.0).collect();
+        let burn_logits = futures_lite::future::block_on(read(model.forward(Tensor::from_data(TensorData::new(image.clone(), [1, IMAGE_PIXELS]), &device)))).unwrap();
+        let host_logits = weights.forward(&image);
+        assert!(burn_logits.iter().zip(&host_logits).all(|(a, b)| (a - b).abs() < 1e-4), "{burn_logits:?} vs {host_logits:?}");
     }
 }

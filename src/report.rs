@@ -3,7 +3,12 @@
 
 use serde::Serialize;
 
-use crate::model::ParamCounts;
+use crate::latency::Timing;
+use crate::prune::on_device::SparsityPoint;
+use crate::prune::schedule::{Schedule, ScheduleSummary};
+use crate::prune::storage::{storage, StorageBytes};
+use crate::prune::weights::MlpWeights;
+use crate::settings::PruneConfig;
 use crate::train::TrainingConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -42,7 +47,7 @@ impl Backend {
     pub fn label(self) -> &'static str {
         match self {
             Backend::Webgpu => "WebGPU",
-            Backend::Cpu => "CPU (burn flex, in wasm)",
+            Backend::Cpu => "CPU",
         }
     }
 }
@@ -75,28 +80,86 @@ pub struct TrainReport {
     pub test_accuracy: AccuracyReport,
 }
 
+/// Latency at batch 1 and batch 1024 on one backend.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BatchTimings {
+    pub b1: Timing,
+    pub b1024: Timing,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct LatencyReport {
+    pub webgpu: Option<BatchTimings>,
+    pub cpu: Option<BatchTimings>,
+}
+
+/// One column of the comparison: the same fields for the dense, pruned and structured models.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelReport {
+    pub hidden_units: usize,
     /// Every parameter, kernels and biases (Keras' "Total params").
     pub weights_total: usize,
+    pub weights_nonzero: usize,
     /// The kernel weights alone: what magnitude pruning acts on.
     pub kernel_weights: usize,
-    pub bytes_f32: usize,
+    /// Fraction of kernel weights that are zero.
+    pub sparsity: f64,
+    #[serde(flatten)]
+    pub bytes: StorageBytes,
+    /// Multiply-accumulates per image that do real work (non-zero kernel weights).
     pub macs: usize,
+    /// What a dense kernel executes anyway, zeros included.
+    pub macs_dense_kernel: usize,
     pub test_accuracy: Option<f64>,
+    pub latency: LatencyReport,
 }
 
 impl ModelReport {
-    pub fn dense(hidden_units: usize, test_accuracy: Option<f64>) -> Self {
-        let counts = ParamCounts::of_mlp(hidden_units);
+    pub fn of(weights: &MlpWeights, test_accuracy: Option<f64>) -> Self {
+        let nonzero_kernel = weights.nonzero_kernel_weights();
         ModelReport {
-            weights_total: counts.total(),
-            kernel_weights: counts.kernel,
-            bytes_f32: counts.total() * std::mem::size_of::<f32>(),
-            macs: counts.macs_per_image(),
+            hidden_units: weights.hidden,
+            weights_total: weights.total_weights(),
+            weights_nonzero: weights.nonzero_weights(),
+            kernel_weights: weights.kernel_weights(),
+            sparsity: 1.0 - nonzero_kernel as f64 / weights.kernel_weights().max(1) as f64,
+            bytes: storage(weights),
+            macs: nonzero_kernel,
+            macs_dense_kernel: weights.kernel_weights(),
             test_accuracy,
+            latency: LatencyReport::default(),
         }
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayerSparsity {
+    pub layer: &'static str,
+    pub kept: usize,
+    pub total: usize,
+    pub sparsity: f64,
+}
+
+/// How the pruned models were made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PruneReport {
+    pub config: PruneConfig,
+    /// The gradual schedule, when the method has one.
+    pub schedule: Option<Schedule>,
+    pub schedule_summary: Option<ScheduleSummary>,
+    /// Measured on the final unstructured model's kernels.
+    pub layers: Vec<LayerSparsity>,
+    pub sparsity_curve: Vec<SparsityPoint>,
+    pub structured_units_kept: Option<usize>,
+    /// The compact model's accuracy straight after removing units, before fine-tuning.
+    pub structured_accuracy_before_finetune: Option<f64>,
+}
+
+/// The clock behind every latency figure.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TimerReport {
+    pub resolution_ms: f64,
+    pub cross_origin_isolated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -135,6 +198,12 @@ pub struct Report {
     pub data: Option<DataReport>,
     pub train: Option<TrainReport>,
     pub dense: Option<ModelReport>,
+    /// Unstructured magnitude pruning, masks applied to a dense kernel.
+    pub pruned: Option<ModelReport>,
+    /// Whole hidden units removed: a genuinely smaller dense model.
+    pub structured: Option<ModelReport>,
+    pub prune: Option<PruneReport>,
+    pub timer: Option<TimerReport>,
     pub error: Option<ErrorReport>,
 }
 
@@ -150,6 +219,10 @@ impl Report {
             data: None,
             train: None,
             dense: None,
+            pruned: None,
+            structured: None,
+            prune: None,
+            timer: None,
             error: None,
         }
     }
@@ -173,7 +246,15 @@ mod tests {
             test_accuracy: AccuracyReport { per_epoch: vec![0.9, 0.95], final_: Some(0.95) },
             ..TrainReport::default()
         });
-        report.dense = Some(ModelReport::dense(128, Some(0.95)));
+        let weights = MlpWeights {
+            inputs: 784,
+            hidden: 128,
+            hidden_kernel: vec![0.5; 784 * 128],
+            hidden_bias: vec![0.1; 128],
+            output_kernel: vec![0.0; 1280],
+            output_bias: vec![0.0; 10],
+        };
+        report.dense = Some(ModelReport::of(&weights, Some(0.95)));
         let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
         assert_eq!(json["state"], "done");
         assert_eq!(json["backend"], "webgpu");
@@ -184,6 +265,12 @@ mod tests {
         assert_eq!(json["train"]["test_accuracy"]["per_epoch"][1], 0.95);
         assert_eq!(json["dense"]["weights_total"], 101_770);
         assert_eq!(json["dense"]["bytes_f32"], 407_080);
+        assert_eq!(json["dense"]["weights_nonzero"], 784 * 128 + 128);
+        assert_eq!(json["dense"]["macs"], 784 * 128);
+        assert_eq!(json["dense"]["macs_dense_kernel"], 101_632);
+        assert!(json["dense"]["bytes_gzip"].as_u64().unwrap() < 407_080 / 10, "constant weights compress");
+        assert!(json["dense"]["latency"]["webgpu"].is_null());
+        assert!(json["pruned"].is_null());
         assert!(json["error"].is_null());
     }
 }

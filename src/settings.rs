@@ -6,7 +6,11 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 
+use serde::Serialize;
+
 use crate::data::mnist::TRAIN_COUNT;
+use crate::prune::schedule::Schedule;
+use crate::prune::structured::Norm;
 use crate::train::TrainingConfig;
 
 /// Which backend the visitor asked for (`?backend=`).
@@ -18,9 +22,96 @@ pub enum BackendChoice {
     Cpu,
 }
 
+/// How the middle column ("pruned, unstructured") is made (`?prune=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PruneMethod {
+    /// Gradual magnitude pruning while training, TFMOT `PolynomialDecay`.
+    Poly,
+    /// Gradual magnitude pruning while training, TFMOT `ConstantSparsity`.
+    Constant,
+    /// Magnitude pruning of the trained dense model in one go, then fine-tuning.
+    Oneshot,
+    /// Only the structured column.
+    Structured,
+    /// No pruning: the dense model alone.
+    None,
+}
+
+/// How one-shot pruning ranks weights (`?ranking=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Ranking {
+    /// Each kernel to the same sparsity (TFMOT).
+    Layer,
+    /// All kernels pooled (`torch.nn.utils.prune.global_unstructured`).
+    Global,
+}
+
+/// The pruning knobs; names are the URL parameters'.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PruneConfig {
+    pub prune: PruneMethod,
+    pub initial_sparsity: f32,
+    pub final_sparsity: f32,
+    pub begin_step: i64,
+    pub end_step: i64,
+    pub frequency: i64,
+    /// Batch size of the gradual-pruning run: Keras' default of 32, as in TFMOT's examples.
+    pub prune_batch: usize,
+    pub ranking: Ranking,
+    pub finetune_epochs: usize,
+    /// Hidden units the structured model keeps (0: no structured column).
+    pub hidden_keep: usize,
+    pub norm: Norm,
+}
+
+impl Default for PruneConfig {
+    /// The seed recipe: PolynomialDecay 0 → 0.5 from step 2000 to 10000, every 100 steps.
+    fn default() -> Self {
+        PruneConfig {
+            prune: PruneMethod::Poly,
+            initial_sparsity: 0.0,
+            final_sparsity: 0.5,
+            begin_step: 2000,
+            end_step: 10_000,
+            frequency: 100,
+            prune_batch: 32,
+            ranking: Ranking::Layer,
+            finetune_epochs: 2,
+            hidden_keep: 32,
+            norm: Norm::L1,
+        }
+    }
+}
+
+impl PruneConfig {
+    /// The schedule of a gradual method (power 3, as TFMOT's default).
+    pub fn schedule(&self) -> Option<Schedule> {
+        match self.prune {
+            PruneMethod::Poly => Some(Schedule::PolynomialDecay {
+                initial_sparsity: self.initial_sparsity,
+                final_sparsity: self.final_sparsity,
+                begin_step: self.begin_step,
+                end_step: self.end_step,
+                power: 3.0,
+                frequency: self.frequency,
+            }),
+            PruneMethod::Constant => Some(Schedule::ConstantSparsity {
+                target_sparsity: self.final_sparsity,
+                begin_step: self.begin_step,
+                end_step: self.end_step,
+                frequency: self.frequency,
+            }),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub training: TrainingConfig,
+    pub pruning: PruneConfig,
     /// Run the whole pipeline without clicks (`?autorun=1`).
     pub autorun: bool,
     pub backend: BackendChoice,
@@ -28,7 +119,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { training: TrainingConfig::new(), autorun: false, backend: BackendChoice::Auto }
+        Settings { training: TrainingConfig::new(), pruning: PruneConfig::default(), autorun: false, backend: BackendChoice::Auto }
     }
 }
 
@@ -39,6 +130,13 @@ pub const BATCH: RangeInclusive<usize> = 1..=4096;
 pub const TRAIN_SAMPLES: RangeInclusive<usize> = 1..=TRAIN_COUNT;
 pub const LR: RangeInclusive<f64> = 1e-5..=1.0;
 pub const LOSS_EVERY: RangeInclusive<usize> = 1..=1000;
+/// Sparsities stop short of 1: TFMOT requires [0, 1), and the slider goes to 99 %.
+pub const SPARSITY: RangeInclusive<f32> = 0.0..=0.99;
+pub const STEP: RangeInclusive<i64> = 0..=10_000_000;
+pub const END_STEP: RangeInclusive<i64> = -1..=10_000_000;
+pub const FREQUENCY: RangeInclusive<i64> = 1..=100_000;
+pub const FINETUNE_EPOCHS: RangeInclusive<usize> = 0..=50;
+pub const HIDDEN_KEEP: RangeInclusive<usize> = 0..=1024;
 
 /// Reads `raw` as a number, clamped into `range`; a note for anything that was not used as given.
 fn number<T>(key: &str, raw: &str, range: &RangeInclusive<T>, notices: &mut Vec<String>) -> Option<T>
@@ -61,6 +159,17 @@ where
     Some(value)
 }
 
+/// One of a fixed set of words.
+fn choice<T: Copy>(key: &str, raw: &str, options: &[(&str, T)], notices: &mut Vec<String>) -> Option<T> {
+    let word = raw.trim().to_ascii_lowercase();
+    let found = options.iter().find(|(name, _)| *name == word).map(|(_, v)| *v);
+    if found.is_none() {
+        let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+        notices.push(format!("{key}={raw:?} is not one of {}, so it was ignored", names.join(", ")));
+    }
+    found
+}
+
 fn flag(key: &str, raw: &str, notices: &mut Vec<String>) -> Option<bool> {
     match raw.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" | "" => Some(true),
@@ -81,6 +190,7 @@ impl Settings {
         for (key, raw) in pairs {
             settings.apply(key.as_ref(), raw.as_ref(), &mut notices);
         }
+        settings.check_schedule(&mut notices);
         (settings, notices)
     }
 
@@ -97,12 +207,49 @@ impl Settings {
             "seed" => t.seed = number(key, raw, &(0..=u64::MAX), n).unwrap_or(t.seed),
             "loss_every" => t.loss_every = number(key, raw, &LOSS_EVERY, n).unwrap_or(t.loss_every),
             "autorun" => self.autorun = flag(key, raw, n).unwrap_or(self.autorun),
-            "backend" => match raw.trim().to_ascii_lowercase().as_str() {
-                "auto" | "webgpu" | "gpu" => self.backend = BackendChoice::Auto,
-                "cpu" => self.backend = BackendChoice::Cpu,
-                _ => n.push(format!("backend={raw:?} is not auto or cpu, so it was ignored")),
-            },
+            "backend" => {
+                let options = [("auto", BackendChoice::Auto), ("webgpu", BackendChoice::Auto), ("cpu", BackendChoice::Cpu)];
+                self.backend = choice(key, raw, &options, n).unwrap_or(self.backend);
+            }
+            _ => self.apply_pruning(key, raw, n),
+        }
+    }
+
+    fn apply_pruning(&mut self, key: &str, raw: &str, n: &mut Vec<String>) {
+        let p = &mut self.pruning;
+        match key {
+            "prune" => {
+                let options = [
+                    ("poly", PruneMethod::Poly),
+                    ("constant", PruneMethod::Constant),
+                    ("oneshot", PruneMethod::Oneshot),
+                    ("structured", PruneMethod::Structured),
+                    ("none", PruneMethod::None),
+                ];
+                p.prune = choice(key, raw, &options, n).unwrap_or(p.prune);
+            }
+            "initial_sparsity" => p.initial_sparsity = number(key, raw, &SPARSITY, n).unwrap_or(p.initial_sparsity),
+            "final_sparsity" => p.final_sparsity = number(key, raw, &SPARSITY, n).unwrap_or(p.final_sparsity),
+            "begin_step" => p.begin_step = number(key, raw, &STEP, n).unwrap_or(p.begin_step),
+            "end_step" => p.end_step = number(key, raw, &END_STEP, n).unwrap_or(p.end_step),
+            "frequency" => p.frequency = number(key, raw, &FREQUENCY, n).unwrap_or(p.frequency),
+            "prune_batch" => p.prune_batch = number(key, raw, &BATCH, n).unwrap_or(p.prune_batch),
+            "finetune_epochs" => p.finetune_epochs = number(key, raw, &FINETUNE_EPOCHS, n).unwrap_or(p.finetune_epochs),
+            "hidden_keep" => p.hidden_keep = number(key, raw, &HIDDEN_KEEP, n).unwrap_or(p.hidden_keep),
+            "ranking" => p.ranking = choice(key, raw, &[("layer", Ranking::Layer), ("global", Ranking::Global)], n).unwrap_or(p.ranking),
+            "norm" => p.norm = choice(key, raw, &[("l1", Norm::L1), ("l2", Norm::L2)], n).unwrap_or(p.norm),
             _ => n.push(format!("unknown parameter {key:?} was ignored")),
+        }
+    }
+
+    /// A schedule TFMOT would reject (say `end_step < begin_step`) falls back to the default
+    /// recipe's steps, with a notice.
+    pub fn check_schedule(&mut self, notices: &mut Vec<String>) {
+        if let Some(Err(e)) = self.pruning.schedule().map(|s| s.validate()) {
+            let defaults = PruneConfig::default();
+            notices.push(format!("the pruning schedule is invalid ({e}); using begin_step={} and end_step={}", defaults.begin_step, defaults.end_step));
+            self.pruning.begin_step = defaults.begin_step;
+            self.pruning.end_step = defaults.end_step;
         }
     }
 
@@ -123,6 +270,18 @@ impl Settings {
         push("lr", t.lr.to_string(), dt.lr.to_string());
         push("seed", t.seed.to_string(), dt.seed.to_string());
         push("loss_every", t.loss_every.to_string(), dt.loss_every.to_string());
+        let (p, dp) = (&self.pruning, &d.pruning);
+        push("prune", format!("{:?}", p.prune).to_lowercase(), format!("{:?}", dp.prune).to_lowercase());
+        push("initial_sparsity", p.initial_sparsity.to_string(), dp.initial_sparsity.to_string());
+        push("final_sparsity", p.final_sparsity.to_string(), dp.final_sparsity.to_string());
+        push("begin_step", p.begin_step.to_string(), dp.begin_step.to_string());
+        push("end_step", p.end_step.to_string(), dp.end_step.to_string());
+        push("frequency", p.frequency.to_string(), dp.frequency.to_string());
+        push("prune_batch", p.prune_batch.to_string(), dp.prune_batch.to_string());
+        push("ranking", format!("{:?}", p.ranking).to_lowercase(), format!("{:?}", dp.ranking).to_lowercase());
+        push("finetune_epochs", p.finetune_epochs.to_string(), dp.finetune_epochs.to_string());
+        push("hidden_keep", p.hidden_keep.to_string(), dp.hidden_keep.to_string());
+        push("norm", format!("{:?}", p.norm).to_lowercase(), format!("{:?}", dp.norm).to_lowercase());
         if self.backend == BackendChoice::Cpu {
             parts.push("backend=cpu".into());
         }
@@ -197,10 +356,45 @@ mod tests {
     }
 
     #[test]
+    fn pruning_parameters_are_read_and_validated() {
+        let (settings, notices) = parse(&[
+            ("prune", "oneshot"), ("final_sparsity", "0.9"), ("ranking", "global"), ("finetune_epochs", "1"),
+            ("hidden_keep", "16"), ("norm", "L2"),
+        ]);
+        assert_eq!(notices, Vec::<String>::new());
+        let p = &settings.pruning;
+        assert_eq!((p.prune, p.final_sparsity, p.ranking, p.finetune_epochs, p.hidden_keep, p.norm), (PruneMethod::Oneshot, 0.9, Ranking::Global, 1, 16, Norm::L2));
+        assert_eq!(p.schedule(), None);
+
+        let (settings, notices) = parse(&[("final_sparsity", "1"), ("prune", "magic"), ("ranking", "random")]);
+        assert_eq!(settings.pruning.final_sparsity, 0.99);
+        assert_eq!(settings.pruning.prune, PruneMethod::Poly);
+        assert_eq!(notices.len(), 3);
+    }
+
+    #[test]
+    fn the_default_schedule_is_the_seed_recipe() {
+        let schedule = Settings::default().pruning.schedule().unwrap();
+        assert_eq!(schedule, Schedule::polynomial(0.0, 0.5, 2000, 10_000));
+    }
+
+    #[test]
+    fn an_invalid_schedule_falls_back_to_the_default_steps() {
+        let (settings, notices) = parse(&[("begin_step", "500"), ("end_step", "100")]);
+        assert_eq!((settings.pruning.begin_step, settings.pruning.end_step), (2000, 10_000));
+        assert_eq!(notices.len(), 1);
+        assert!(notices[0].contains("end_step"), "{}", notices[0]);
+        // ConstantSparsity may run forever.
+        let (settings, notices) = parse(&[("prune", "constant"), ("end_step", "-1")]);
+        assert!(notices.is_empty());
+        assert_eq!(settings.pruning.end_step, -1);
+    }
+
+    #[test]
     fn the_query_round_trips() {
-        let (settings, _) = parse(&[("epochs", "2"), ("lr", "0.01"), ("backend", "cpu")]);
+        let (settings, _) = parse(&[("epochs", "2"), ("lr", "0.01"), ("backend", "cpu"), ("prune", "oneshot"), ("final_sparsity", "0.9")]);
         let query = settings.to_query();
-        assert_eq!(query, "epochs=2&lr=0.01&backend=cpu");
+        assert_eq!(query, "epochs=2&lr=0.01&prune=oneshot&final_sparsity=0.9&backend=cpu");
         let pairs: Vec<(String, String)> = query
             .split('&')
             .map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap())

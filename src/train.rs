@@ -66,6 +66,8 @@ pub trait Observer {
     fn epoch_done(&mut self, epoch: usize, test_accuracy: f64);
     /// Gives the browser a chance to paint and handle clicks (a no-op natively).
     fn yield_now(&mut self) -> impl Future<Output = ()>;
+    /// A new stage starts (dense training, pruning, fine-tuning…).
+    fn phase(&mut self, _name: &'static str) {}
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -109,13 +111,48 @@ pub async fn train(
     device: &Device,
     observer: &mut impl Observer,
 ) -> Result<Trained, TrainError> {
+    let device_ad = device.clone().autodiff();
+    device_ad.seed(config.seed);
+    let model = Mlp::new(config.hidden, &device_ad);
+    fit(model, config, train, test, device, observer, &mut NoHook).await
+}
+
+/// Runs before every training step; pruning uses it to recompute and apply masks.
+pub trait StepHook {
+    /// `step` counts batches from 0 over the whole run, as TFMOT's `pruning_step` does.
+    fn before_step(&mut self, step: usize, model: Mlp) -> impl Future<Output = Result<Mlp, TrainError>>;
+    /// The model as it leaves training (masks applied one last time).
+    fn finish(&mut self, model: Mlp) -> Mlp;
+}
+
+/// Plain training.
+pub struct NoHook;
+
+impl StepHook for NoHook {
+    async fn before_step(&mut self, _step: usize, model: Mlp) -> Result<Mlp, TrainError> {
+        Ok(model)
+    }
+    fn finish(&mut self, model: Mlp) -> Mlp {
+        model
+    }
+}
+
+/// Trains `model` (on the autodiff version of `device`) with a fresh Adam, calling `hook`
+/// before every step, and measures test accuracy after each epoch.
+pub async fn fit(
+    mut model: Mlp,
+    config: &TrainingConfig,
+    train: &Split,
+    test: &Split,
+    device: &Device,
+    observer: &mut impl Observer,
+    hook: &mut impl StepHook,
+) -> Result<Trained, TrainError> {
     let train = train.truncated(config.train_samples);
     if train.is_empty() {
         return Err(TrainError::NoData);
     }
     let device_ad = device.clone().autodiff();
-    device_ad.seed(config.seed);
-    let mut model = Mlp::new(config.hidden, &device_ad);
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device_ad);
 
@@ -137,6 +174,7 @@ pub async fn train(
                 finish = Finish::Cancelled;
                 break 'epochs;
             }
+            model = hook.before_step(report.steps, model).await?;
             let images = Tensor::<2>::from_data(TensorData::new(train.inputs(batch), [batch.len(), IMAGE_PIXELS]), &device_ad);
             let targets = Tensor::<1, Int>::from_data(TensorData::new(train.targets(batch), [batch.len()]), &device_ad);
             let loss = loss_fn.forward(model.forward(images), targets);
@@ -172,6 +210,7 @@ pub async fn train(
                 last_yield = observer.now_ms();
             }
         }
+        model = hook.finish(model);
         let accuracy = test_accuracy(&model.valid(), test, device).await?;
         report.epochs_completed = epoch + 1;
         report.epoch_wall_ms.push(observer.now_ms() - epoch_started);
@@ -185,7 +224,7 @@ pub async fn train(
     report.ms_per_step_median = stats::median(&step_ms);
     report.ms_per_step_p95 = stats::percentile(&step_ms, 95.0);
     report.test_accuracy.final_ = report.test_accuracy.per_epoch.last().copied();
-    Ok(Trained { model: model.valid(), report, finish })
+    Ok(Trained { model: hook.finish(model).valid(), report, finish })
 }
 
 /// Fraction of `split` that `model` classifies correctly. The correct counts are summed on the

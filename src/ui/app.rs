@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 
 use super::charts::{AccuracyChart, LossChart};
+use super::comparison::Comparison;
 use super::controls::Controls;
 use super::pipeline::{self, AppState};
 use super::results::Results;
@@ -26,10 +27,12 @@ pub fn App() -> impl IntoView {
             <Banners/>
             <Controls/>
             <ProgressPanel/>
+            {move || { let phase = state.chart_phase.get(); (!phase.is_empty()).then(|| view! { <p class="note">"The charts show: " {phase}</p> }) }}
             <section class="charts" aria-label="Training charts">
                 <LossChart/>
                 <AccuracyChart/>
             </section>
+            <Comparison/>
             <Results/>
         </main>
         <footer>

@@ -8,10 +8,13 @@ const HEIGHT: f64 = 140.0;
 
 /// A titled SVG line chart of `points`, with the y range written at the axis ends.
 #[component]
-fn LineChart(
+pub fn LineChart(
     title: &'static str,
     id: &'static str,
     points: Signal<Vec<(f64, f64)>>,
+    /// A second series, drawn dashed, in the same axes.
+    #[prop(optional, into)]
+    second: Option<Signal<Vec<(f64, f64)>>>,
     /// Fixed y range, or `None` to fit the data.
     #[prop(optional)]
     y_range: Option<(f64, f64)>,
@@ -36,8 +39,9 @@ fn LineChart(
                 <rect class="frame" x="0" y="0" width=WIDTH height=HEIGHT></rect>
                 {move || extent().map(|e| {
                     let line = points.with(|p| polyline(p, e, WIDTH, HEIGHT));
+                    let other = second.map(|s| view! { <polyline class="second" points=s.with(|p| polyline(p, e, WIDTH, HEIGHT))></polyline> });
                     let marks = if dots { line.split(' ').filter_map(|xy| xy.split_once(',')).map(|(x, y)| view! { <circle cx=x.to_string() cy=y.to_string() r="3"></circle> }).collect_view().into_any() } else { ().into_any() };
-                    view! { <polyline points=line></polyline> {marks} }
+                    view! { <polyline points=line></polyline> {other} {marks} }
                 })}
             </svg>
             <div class="axis">

@@ -3,6 +3,7 @@
 
 mod app;
 mod charts;
+mod comparison;
 mod controls;
 mod pipeline;
 mod results;

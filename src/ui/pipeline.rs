@@ -7,10 +7,14 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use burn::tensor::Device;
+
+use crate::compare::{self, Column};
 use crate::data::Mnist;
+use crate::latency::{timer_resolution_ms, Clock, Protocol};
 use crate::model::Mlp;
-use crate::report::{DataReport, ErrorKind, ErrorReport, LossPoint, ModelReport, Report, RunState};
-use crate::settings::Settings;
+use crate::report::{Backend, DataReport, ErrorKind, ErrorReport, LossPoint, Report, RunState, TimerReport};
+use crate::settings::{PruneMethod, Settings};
 use crate::train::{self, Finish, Observer, Progress};
 use crate::web::{backend, download, page};
 
@@ -24,6 +28,10 @@ pub struct AppState {
     pub progress: RwSignal<Option<Progress>>,
     pub losses: RwSignal<Vec<LossPoint>>,
     pub accuracies: RwSignal<Vec<f64>>,
+    /// What the run is doing now ("training the dense model", …).
+    pub phase: RwSignal<&'static str>,
+    /// Which training the loss and accuracy charts show.
+    pub chart_phase: RwSignal<&'static str>,
     pub cancel: RwSignal<bool>,
 }
 
@@ -36,6 +44,8 @@ impl AppState {
             progress: RwSignal::new(None),
             losses: RwSignal::new(Vec::new()),
             accuracies: RwSignal::new(Vec::new()),
+            phase: RwSignal::new(""),
+            chart_phase: RwSignal::new(""),
             cancel: RwSignal::new(false),
         }
     }
@@ -48,8 +58,8 @@ impl AppState {
 thread_local! {
     // Downloaded once per page; a retry after a training failure does not download again.
     static DATA: RefCell<Option<Rc<Mnist>>> = const { RefCell::new(None) };
-    // The last trained model, kept for inference and pruning.
-    static TRAINED: RefCell<Option<Mlp>> = const { RefCell::new(None) };
+    // The last trained models (dense, pruned, structured), kept for inference and export.
+    static TRAINED: RefCell<Vec<Mlp>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Starts a run unless one is going.
@@ -113,6 +123,56 @@ impl Observer for PageObserver {
     async fn yield_now(&mut self) {
         gloo_timers::future::TimeoutFuture::new(0).await;
     }
+    fn phase(&mut self, name: &'static str) {
+        self.state.phase.set(name);
+        self.state.chart_phase.set(name);
+        self.state.losses.set(Vec::new());
+        self.state.accuracies.set(Vec::new());
+        self.state.progress.set(None);
+    }
+}
+
+struct PageClock;
+
+impl Clock for PageClock {
+    fn now_ms(&self) -> f64 {
+        page::now_ms()
+    }
+    async fn pause(&self) {
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+}
+
+/// `performance.now()`'s step, read by sampling it until it has ticked a few times.
+fn timer() -> TimerReport {
+    let mut readings = Vec::with_capacity(1 << 16);
+    let start = page::now_ms();
+    while readings.len() < 1 << 16 && page::now_ms() - start < 5.0 {
+        readings.push(page::now_ms());
+    }
+    let isolated = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"crossOriginIsolated".into()).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false);
+    TimerReport { resolution_ms: timer_resolution_ms(&readings).unwrap_or(0.1), cross_origin_isolated: isolated }
+}
+
+/// Latency of every column on the training backend (when it is WebGPU) and on the CPU.
+async fn measure_latency(state: AppState, columns: &mut [&mut Column], data: &Mnist, backend: Backend, gpu: &Device) -> Result<(), String> {
+    let timer = timer();
+    state.report.update(|r| r.timer = Some(timer));
+    let protocol = Protocol::for_resolution(timer.resolution_ms);
+    let cpu = Device::flex();
+    for column in columns.iter_mut() {
+        if state.cancel.get_untracked() {
+            return Ok(());
+        }
+        if backend == Backend::Webgpu {
+            column.report.latency.webgpu = Some(compare::timings(&column.weights, data, gpu, protocol, &PageClock).await?);
+        }
+        column.report.latency.cpu = Some(compare::timings(&column.weights, data, &cpu, protocol, &PageClock).await?);
+    }
+    Ok(())
 }
 
 async fn run(state: AppState) {
@@ -128,6 +188,10 @@ async fn run(state: AppState) {
         r.error = None;
         r.train = None;
         r.dense = None;
+        r.pruned = None;
+        r.structured = None;
+        r.prune = None;
+        r.timer = None;
     });
 
     let picked = backend::pick(settings.backend).await;
@@ -144,24 +208,63 @@ async fn run(state: AppState) {
 
     state.report.update(|r| r.state = RunState::Training);
     let mut observer = PageObserver { state };
-    let trained = train::train(&config, &data.train, &data.test, &picked.device, &mut observer).await;
-    match trained {
-        Ok(trained) => {
-            let lost = backend::device_lost();
-            let accuracy = trained.report.test_accuracy.final_;
-            state.report.update(|r| {
-                r.train = Some(trained.report);
-                r.dense = accuracy.map(|a| ModelReport::dense(config.hidden, Some(a)));
-                r.state = match trained.finish {
-                    Finish::Completed => RunState::Done,
-                    Finish::Cancelled => RunState::Cancelled,
-                };
-            });
-            if let Some(message) = lost {
-                return fail(state, ErrorKind::Device, format!("the GPU device was lost during training ({message}). Train again to continue on the CPU."));
+    observer.phase("training the dense model");
+    match pipeline(state, &settings, &data, &picked, &mut observer).await {
+        Ok(finish) => state.report.update(|r| {
+            r.state = match finish {
+                Finish::Completed => RunState::Done,
+                Finish::Cancelled => RunState::Cancelled,
             }
-            TRAINED.with_borrow_mut(|m| *m = Some(trained.model));
-        }
-        Err(e) => fail(state, ErrorKind::Device, e.to_string()),
+        }),
+        Err(message) => fail(state, ErrorKind::Device, message),
     }
+    state.phase.set("");
+}
+
+/// Dense training, pruning, latency; each result lands in the report as soon as it exists.
+async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &backend::Picked, observer: &mut PageObserver) -> Result<Finish, String> {
+    let config = &settings.training;
+    let trained = train::train(config, &data.train, &data.test, &picked.device, observer).await.map_err(|e| e.to_string())?;
+    let lost = || backend::device_lost().map(|m| format!("the GPU device was lost ({m}). Train again to continue on the CPU."));
+    let accuracy = trained.report.test_accuracy.final_;
+    let finish = trained.finish;
+    state.report.update(|r| r.train = Some(trained.report));
+    if let Some(message) = lost() {
+        return Err(message);
+    }
+    let mut dense = compare::dense_column(trained.model, accuracy).await.map_err(|e| e.to_string())?;
+    state.report.update(|r| r.dense = accuracy.map(|_| dense.report.clone()));
+    if finish == Finish::Cancelled {
+        return Ok(finish);
+    }
+
+    let mut pruned = None;
+    if settings.pruning.prune != PruneMethod::None {
+        let result = compare::prune(&dense, config, &settings.pruning, data, &picked.device, observer).await.map_err(|e| e.to_string())?;
+        if let Some(message) = lost() {
+            return Err(message);
+        }
+        state.report.update(|r| {
+            r.pruned = result.unstructured.as_ref().map(|c| c.report.clone());
+            r.structured = result.structured.as_ref().map(|c| c.report.clone());
+            r.prune = Some(result.report.clone());
+        });
+        if result.finish == Finish::Cancelled {
+            return Ok(Finish::Cancelled);
+        }
+        pruned = Some(result);
+    }
+
+    // Not a training phase: the charts keep showing the last training.
+    state.phase.set("measuring inference latency");
+    let (mut unstructured, mut structured) = pruned.map(|p| (p.unstructured, p.structured)).unwrap_or((None, None));
+    let mut columns: Vec<&mut Column> = std::iter::once(&mut dense).chain(unstructured.as_mut()).chain(structured.as_mut()).collect();
+    measure_latency(state, &mut columns, data, picked.backend, &picked.device).await?;
+    state.report.update(|r| {
+        r.dense = Some(dense.report.clone());
+        r.pruned = unstructured.as_ref().map(|c| c.report.clone());
+        r.structured = structured.as_ref().map(|c| c.report.clone());
+    });
+    TRAINED.with_borrow_mut(|models| *models = std::iter::once(dense.model).chain(unstructured.map(|c| c.model)).chain(structured.map(|c| c.model)).collect());
+    Ok(if state.cancel.get_untracked() { Finish::Cancelled } else { Finish::Completed })
 }

@@ -15,7 +15,7 @@ pub fn Results() -> impl IntoView {
                     <tbody>
                         <tr><th scope="row">"Weights (kernels + biases)"</th><td>{count(dense.weights_total)}</td></tr>
                         <tr><th scope="row">"Kernel weights (what pruning acts on)"</th><td>{count(dense.kernel_weights)}</td></tr>
-                        <tr><th scope="row">"Size as float32"</th><td>{format!("{:.1} KB", dense.bytes_f32 as f64 / 1000.0)}</td></tr>
+                        <tr><th scope="row">"Size as float32"</th><td>{format!("{:.1} KB", dense.bytes.bytes_f32 as f64 / 1000.0)}</td></tr>
                         <tr><th scope="row">"Multiply-accumulates per image"</th><td>{count(dense.macs)}</td></tr>
                         <tr><th scope="row">"Test accuracy"</th><td id="test-accuracy">{percent(dense.test_accuracy)}</td></tr>
                     </tbody>

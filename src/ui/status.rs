@@ -80,6 +80,7 @@ pub fn ProgressPanel() -> impl IntoView {
             view! {
                 <div class="progress" id="train-progress">
                     <label>
+                        {move || { let phase = state.phase.get(); (!phase.is_empty()).then(|| format!("{phase}: ")) }}
                         {format!("Epoch {} of {} · step {} of {} · {:.0} samples/s · {:.1} s", p.epoch, p.epochs, p.step, p.total_steps, p.samples_per_s, p.elapsed_ms / 1000.0)}
                         <progress max="1" value=fraction></progress>
                     </label>

@@ -41,7 +41,7 @@ pub fn device_lost() -> Option<String> {
 }
 
 fn cpu(reason: String) -> Picked {
-    Picked { device: Device::flex(), backend: Backend::Cpu, adapter: "burn flex (CPU, in WebAssembly)".into(), fallback_reason: Some(reason) }
+    Picked { device: Device::flex(), backend: Backend::Cpu, adapter: "burn flex backend, in WebAssembly".into(), fallback_reason: Some(reason) }
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {

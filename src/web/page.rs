@@ -29,9 +29,15 @@ pub fn query_pairs() -> Vec<(String, String)> {
         .collect()
 }
 
+thread_local! {
+    // Looked up once: fetching `window.performance` on every reading costs milliseconds here,
+    // which would pollute every timing window.
+    static PERFORMANCE: Option<web_sys::Performance> = web_sys::window().and_then(|w| w.performance());
+}
+
 /// `performance.now()` in milliseconds.
 pub fn now_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+    PERFORMANCE.with(|p| p.as_ref().map(|p| p.now()).unwrap_or(0.0))
 }
 
 /// Writes the report into its `<script>` element and its state onto `<body data-state>`.

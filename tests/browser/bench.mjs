@@ -30,6 +30,18 @@ try {
   console.log(`epoch wall     ${(t.epoch_wall_ms ?? []).map((ms) => `${fmt(ms / 1000)} s`).join(', ')}`);
   console.log(`train wall     ${fmt(t.wall_ms / 1000)} s (page total ${fmt((Date.now() - started) / 1000)} s)`);
   console.log(`test accuracy  ${(t.test_accuracy?.per_epoch ?? []).map((a) => `${(a * 100).toFixed(2)} %`).join(' → ')}`);
+  if (r.timer) console.log(`timer          ${r.timer.resolution_ms.toFixed(3)} ms resolution, cross-origin isolated: ${r.timer.cross_origin_isolated}`);
+  const cell = (t) => (t ? `${fmt(t.median_ms, 3)} / ${fmt(t.p95_ms, 3)} (K=${t.k})` : '–');
+  for (const name of ['dense', 'pruned', 'structured']) {
+    const m = r[name];
+    if (!m) continue;
+    console.log(`${name.padEnd(14)} hidden ${m.hidden_units}, non-zero ${m.weights_nonzero}, sparsity ${(m.sparsity * 100).toFixed(2)} %, ` +
+      `accuracy ${(m.test_accuracy * 100).toFixed(2)} %, bytes f32 ${m.bytes_f32} / CSR ${m.bytes_sparse} / gzip ${m.bytes_gzip} / CSR gzip ${m.bytes_sparse_gzip}`);
+    for (const backend of ['webgpu', 'cpu']) {
+      const l = m.latency?.[backend];
+      if (l) console.log(`${''.padEnd(14)} ${backend.padEnd(6)} latency ms (median / p95): batch 1 ${cell(l.b1)}, batch 1024 ${cell(l.b1024)}`);
+    }
+  }
   console.log(`wasm           ${wasm}: ${(bytes.length / 1e6).toFixed(2)} MB raw, ${(gzip / 1e6).toFixed(2)} MB gzip -9`);
 } finally {
   await browser.close();

@@ -6,6 +6,14 @@ import { launch, open, panicMessage, report, serve, waitForState } from './harne
 
 // Same recipe as the native CPU test: a few thousand real images, two short epochs.
 const SMALL_RUN = 'train_samples=10000&epochs=2&batch=100&lr=0.002&loss_every=10';
+// Gradual pruning to 90 % over the first 100 steps of the same recipe, then 1 epoch of
+// fine-tuning for the structured model: short enough for SwiftShader.
+const PRUNE_RUN = 'prune=poly&final_sparsity=0.9&begin_step=0&end_step=100&frequency=20&prune_batch=100&finetune_epochs=1&hidden_keep=32';
+
+function assertTiming(t, what) {
+  assert.ok(t, `${what} is missing`);
+  assert.ok(t.median_ms > 0 && t.p95_ms >= t.median_ms && t.runs >= t.k && t.k >= 1, `${what}: ${JSON.stringify(t)}`);
+}
 
 describe('PruneLab in headless Chromium', () => {
   let server;
@@ -19,14 +27,16 @@ describe('PruneLab in headless Chromium', () => {
     await server?.close();
   });
 
-  test('autorun trains on WebGPU and beats 90 % test accuracy', { timeout: 15 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&${SMALL_RUN}`);
-    const r = await waitForState(page);
+  test('autorun trains on WebGPU, prunes, and measures every model', { timeout: 25 * 60_000 }, async () => {
+    const page = await open(browser, `${server.base}?autorun=1&${SMALL_RUN}&${PRUNE_RUN}`);
+    const r = await waitForState(page, ['done', 'error', 'cancelled'], 24 * 60_000);
     assert.equal(await panicMessage(page), null);
     assert.equal(r.error, null, JSON.stringify(r.error));
     assert.equal(r.state, 'done');
     assert.equal(r.backend, 'webgpu', `fell back to the CPU: ${r.fallback_reason}`);
     assert.ok(r.adapter.length > 0);
+
+    // Dense training (issue 2).
     assert.equal(r.config.train_samples, 10000);
     assert.equal(r.train.steps, 2 * 100);
     assert.equal(r.train.test_accuracy.per_epoch.length, 2);
@@ -35,17 +45,64 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(r.dense.weights_total, 101_770);
     assert.ok(r.train.ms_per_step_median > 0);
     assert.equal(r.train.loss_curve.length, 20);
-    // The page shows what the report says.
     assert.match(await page.locator('#backend').textContent(), /WebGPU/);
+
+    // Gradual pruning reached exactly TFMOT's k per kernel: max(round(n × 0.1), 1).
+    assert.deepEqual(r.prune.layers.map((l) => [l.layer, l.kept, l.total]), [['hidden', 10035, 100352], ['output', 128, 1280]]);
+    assert.equal(r.pruned.weights_nonzero, 10035 + 128 + 138);
+    assert.deepEqual(r.prune.sparsity_curve.map((p) => p.step), [0, 20, 40, 60, 80, 100]);
+    const last = r.prune.sparsity_curve.at(-1);
+    assert.ok(Math.abs(last.target - 0.9) < 1e-6 && Math.abs(last.measured - 0.9) < 1e-3, JSON.stringify(last));
+    assert.equal(r.prune.schedule_summary.reached.toFixed(6), (0.9).toFixed(6));
+    assert.ok(r.pruned.bytes_sparse < r.pruned.bytes_f32 / 3);
+    assert.equal(r.pruned.bytes_f32, r.dense.bytes_f32);
+
+    // Structured: a real 784 → 32 → 10 model.
+    assert.equal(r.structured.hidden_units, 32);
+    assert.equal(r.structured.weights_total, 784 * 32 + 32 + 32 * 10 + 10);
+    for (const [name, m] of [['pruned', r.pruned], ['structured', r.structured]]) {
+      assert.ok(m.test_accuracy > 0.8, `${name} accuracy ${m.test_accuracy}`);
+    }
+
+    // Every latency figure, on both backends, at both batch sizes.
+    for (const [name, m] of [['dense', r.dense], ['pruned', r.pruned], ['structured', r.structured]]) {
+      for (const backend of ['webgpu', 'cpu']) {
+        for (const batch of ['b1', 'b1024']) assertTiming(m.latency[backend]?.[batch], `${name}.latency.${backend}.${batch}`);
+      }
+    }
+    assert.ok(r.timer.resolution_ms > 0 && r.timer.resolution_ms <= 1, JSON.stringify(r.timer));
+
+    // The page shows the comparison.
+    assert.equal(await page.locator('#comparison thead th').count(), 4);
     assert.equal(await page.locator('#test-accuracy').textContent(), `${(r.train.test_accuracy.final * 100).toFixed(2)} %`);
-    const points = await page.locator('#loss-chart polyline').getAttribute('points');
-    assert.equal(points.trim().split(' ').length, r.train.loss_curve.length);
+    assert.match(await page.locator('#schedule-summary').textContent(), /6 mask updates/);
+    assert.equal(await page.locator('#sparsity-chart polyline').count(), 2);
+    const fmt = (t) => `${t.median_ms.toFixed(3)}/${t.p95_ms.toFixed(3)} ms`;
     console.log(`webgpu: adapter "${r.adapter}", ${r.train.steps} steps, median ${r.train.ms_per_step_median.toFixed(1)} ms/step, ` +
       `wall ${(r.train.wall_ms / 1000).toFixed(1)} s, test accuracy ${r.train.test_accuracy.per_epoch.join(' → ')}`);
+    for (const [name, m] of [['dense', r.dense], ['pruned', r.pruned], ['structured', r.structured]]) {
+      console.log(`${name}: accuracy ${m.test_accuracy}, webgpu b1 ${fmt(m.latency.webgpu.b1)}, b1024 ${fmt(m.latency.webgpu.b1024)}, ` +
+        `cpu b1 ${fmt(m.latency.cpu.b1)}, b1024 ${fmt(m.latency.cpu.b1024)}`);
+    }
+  });
+
+  test('one-shot global pruning on the CPU prunes exactly round(s × N) weights', { timeout: 10 * 60_000 }, async () => {
+    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&${SMALL_RUN}&prune=oneshot&ranking=global&final_sparsity=0.95&finetune_epochs=1&hidden_keep=16`);
+    const r = await waitForState(page);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    const kept = r.prune.layers.reduce((sum, l) => sum + l.kept, 0);
+    assert.equal(kept, 101_632 - Math.round(0.95 * 101_632));
+    assert.notEqual(r.prune.layers[0].sparsity, r.prune.layers[1].sparsity, 'global ranking prunes layers unevenly');
+    assert.equal(r.structured.hidden_units, 16);
+    assert.ok(r.prune.structured_accuracy_before_finetune > 0);
+    assert.equal(r.dense.latency.webgpu, null);
+    assertTiming(r.structured.latency.cpu.b1024, 'structured cpu b1024');
+    // On a dense CPU kernel the masked model does every MAC the dense one does.
+    assert.ok(r.pruned.latency.cpu.b1024.median_ms > 0.5 * r.dense.latency.cpu.b1024.median_ms);
   });
 
   test('without WebGPU it says so and trains on the CPU', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&train_samples=2000&epochs=1&batch=64`, {
+    const page = await open(browser, `${server.base}?autorun=1&prune=none&${SMALL_RUN}`, {
       // A browser without WebGPU: no navigator.gpu at all.
       initScript: () => { delete Navigator.prototype.gpu; },
     });
@@ -55,12 +112,12 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(r.backend, 'cpu');
     assert.match(r.fallback_reason, /navigator\.gpu is missing/);
     assert.match(await page.locator('#fallback').textContent(), /Running on the CPU, not WebGPU/);
-    assert.ok(r.train.test_accuracy.final > 0.8, `test accuracy ${r.train.test_accuracy.final}`);
+    assert.ok(r.train.test_accuracy.final >= 0.90, `test accuracy ${r.train.test_accuracy.final}`);
     console.log(`cpu fallback: ${r.train.steps} steps, median ${r.train.ms_per_step_median.toFixed(1)} ms/step, accuracy ${r.train.test_accuracy.final}`);
   });
 
   test('a corrupt MNIST file ends in a clear error, and Retry recovers', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&train_samples=500&epochs=1`);
+    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&prune=none&train_samples=500&epochs=1`);
     // Not set before goto: set it now and reload, so the first run sees the corrupt file.
     await page.route('**/mnist/t10k-labels-idx1-ubyte.gz', async (route) => {
       const response = await route.fetch();
@@ -94,7 +151,7 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('invalid URL parameters are reported and replaced, never fatal', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&train_samples=300&epochs=abc&batch=0&lr=NaN&bogus=1`);
+    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&prune=none&train_samples=300&epochs=abc&batch=0&lr=NaN&bogus=1`);
     const r = await waitForState(page);
     assert.equal(await panicMessage(page), null);
     assert.equal(r.state, 'done', JSON.stringify(r.error));
@@ -105,7 +162,7 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('Cancel stops training and keeps the page usable', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&epochs=3&batch=32`);
+    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&prune=none&epochs=3&batch=32`);
     await page.locator('#train-progress').waitFor({ timeout: 4 * 60_000 });
     await page.locator('#cancel').click();
     const r = await waitForState(page, ['cancelled', 'done', 'error']);

@@ -1,0 +1,124 @@
+//! Inference latency, measured honestly on an asynchronous device: warm up, then time windows of
+//! K back-to-back forward passes that end in one awaited readback (a GPU queue runs in order,
+//! so the readback of the last output waits for all K), with K doubled until a window lasts far
+//! longer than the timer's resolution. Reported per pass: median and p95 over the windows.
+
+use std::future::Future;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::Serialize;
+
+use crate::data::{Split, IMAGE_PIXELS};
+use crate::model::Mlp;
+use crate::stats;
+
+/// A monotonic clock in milliseconds, and a way to let the page breathe between windows.
+pub trait Clock {
+    fn now_ms(&self) -> f64;
+    fn pause(&self) -> impl Future<Output = ()>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Protocol {
+    pub warmup: usize,
+    pub windows: usize,
+    /// A window must last at least this long (≫ the timer resolution).
+    pub min_window_ms: f64,
+    pub max_k: usize,
+}
+
+impl Protocol {
+    /// At least 100 × the resolution (so rounding is < 1 %), and 20 ms.
+    pub fn for_resolution(resolution_ms: f64) -> Self {
+        Protocol { warmup: 3, windows: 9, min_window_ms: (100.0 * resolution_ms).max(20.0), max_k: 4096 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Timing {
+    pub median_ms: f64,
+    pub p95_ms: f64,
+    /// Forward passes timed (windows × K).
+    pub runs: usize,
+    /// Passes per window.
+    pub k: usize,
+}
+
+/// The timer's resolution: the smallest non-zero step seen between successive readings
+/// (`performance.now()` is coarsened to 100 µs unless the page is cross-origin isolated).
+pub fn timer_resolution_ms(readings: &[f64]) -> Option<f64> {
+    readings.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0).min_by(f64::total_cmp)
+}
+
+async fn window(model: &Mlp, input: &Tensor<2>, k: usize, clock: &impl Clock) -> Result<f64, String> {
+    let started = clock.now_ms();
+    let mut last = None;
+    for _ in 0..k {
+        last = Some(model.forward(input.clone()));
+    }
+    if let Some(out) = last {
+        out.into_data_async().await.map_err(|e| format!("reading the output back failed: {e:?}"))?;
+    }
+    Ok(clock.now_ms() - started)
+}
+
+/// Times `model` on `batch` test images on `device` (the model must already be there).
+pub async fn measure(model: &Mlp, images: &Split, batch: usize, device: &Device, protocol: Protocol, clock: &impl Clock) -> Result<Timing, String> {
+    let indices: Vec<usize> = (0..batch).map(|i| i % images.len().max(1)).collect();
+    let input = Tensor::<2>::from_data(TensorData::new(images.inputs(&indices), [batch, IMAGE_PIXELS]), device);
+    for _ in 0..protocol.warmup {
+        window(model, &input, 1, clock).await?;
+    }
+    let mut k = 1;
+    while k < protocol.max_k && window(model, &input, k, clock).await? < protocol.min_window_ms {
+        k *= 2;
+        clock.pause().await;
+    }
+    let mut per_pass = Vec::with_capacity(protocol.windows);
+    for _ in 0..protocol.windows {
+        per_pass.push(window(model, &input, k, clock).await? / k as f64);
+        clock.pause().await;
+    }
+    Ok(Timing {
+        median_ms: stats::median(&per_pass).unwrap_or(f64::NAN),
+        p95_ms: stats::percentile(&per_pass, 95.0).unwrap_or(f64::NAN),
+        runs: protocol.windows * k,
+        k,
+    })
+}
+
+/// Whether two timings differ by no more than their own spread (the larger p95 − median, and
+/// at least 2 % of the slower median): the page then says "within noise" instead of a winner.
+pub fn within_noise(a: &Timing, b: &Timing) -> bool {
+    let spread = (a.p95_ms - a.median_ms).max(b.p95_ms - b.median_ms).max(0.02 * a.median_ms.max(b.median_ms));
+    (a.median_ms - b.median_ms).abs() <= spread
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timing(median_ms: f64, p95_ms: f64) -> Timing {
+        Timing { median_ms, p95_ms, runs: 10, k: 1 }
+    }
+
+    #[test]
+    fn differences_inside_the_spread_are_noise() {
+        assert!(within_noise(&timing(1.00, 1.10), &timing(1.05, 1.08)));
+        assert!(!within_noise(&timing(1.00, 1.02), &timing(2.00, 2.05)));
+        assert!(within_noise(&timing(10.0, 10.0), &timing(10.1, 10.1)), "2 % floor");
+        assert!(!within_noise(&timing(10.0, 10.0), &timing(10.5, 10.5)));
+    }
+
+    #[test]
+    fn resolution_is_the_smallest_positive_step() {
+        assert_eq!(timer_resolution_ms(&[0.0, 0.0, 0.1, 0.1, 0.2, 0.4]), Some(0.1));
+        assert_eq!(timer_resolution_ms(&[5.0, 5.0]), None);
+    }
+
+    #[test]
+    fn windows_are_long_against_the_resolution() {
+        assert_eq!(Protocol::for_resolution(0.1).min_window_ms, 20.0);
+        assert_eq!(Protocol::for_resolution(1.0).min_window_ms, 100.0);
+    }
+}

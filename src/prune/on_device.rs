@@ -1,0 +1,99 @@
+//! Masks on the device, applied inside training. TFMOT multiplies each kernel by its mask
+//! before every forward pass (`weight_mask_op`), so whatever Adam's moments do to a pruned
+//! weight, it is zero again when it is used; this does the same.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::Serialize;
+
+use super::mask::{layer_mask, Mask};
+use super::schedule::Schedule;
+use crate::model::Mlp;
+use crate::train::{StepHook, TrainError};
+
+/// The two kernels' masks, uploaded once.
+#[derive(Clone)]
+pub struct DeviceMasks {
+    hidden: Tensor<2>,
+    output: Tensor<2>,
+}
+
+impl DeviceMasks {
+    pub fn upload(masks: &[Mask; 2], model: &Mlp, device: &Device) -> Self {
+        let upload = |mask: &Mask, dims: [usize; 2]| Tensor::from_data(TensorData::new(mask.as_f32(), dims), device);
+        DeviceMasks { hidden: upload(&masks[0], model.hidden.weight.dims()), output: upload(&masks[1], model.output.weight.dims()) }
+    }
+
+    /// Zeroes the pruned kernel weights; parameter ids are kept, so the optimizer's state follows.
+    pub fn apply(&self, mut model: Mlp) -> Mlp {
+        let (hidden, output) = (self.hidden.clone(), self.output.clone());
+        model.hidden.weight = model.hidden.weight.map(|w| (w * hidden).detach().require_grad());
+        model.output.weight = model.output.weight.map(|w| (w * output).detach().require_grad());
+        model
+    }
+}
+
+/// Fixed masks (one-shot pruning, then fine-tuning).
+pub struct FixedMasks(pub DeviceMasks);
+
+impl StepHook for FixedMasks {
+    async fn before_step(&mut self, _step: usize, model: Mlp) -> Result<Mlp, TrainError> {
+        Ok(self.0.apply(model))
+    }
+    fn finish(&mut self, model: Mlp) -> Mlp {
+        self.0.apply(model)
+    }
+}
+
+/// One point of the sparsity-over-steps chart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SparsityPoint {
+    pub step: usize,
+    /// What the schedule asked for.
+    pub target: f32,
+    /// Fraction of kernel weights actually zero after the update (ties at the threshold are kept).
+    pub measured: f64,
+}
+
+/// Gradual magnitude pruning during training, as `prune_low_magnitude` with a schedule.
+pub struct GradualPruning {
+    pub schedule: Schedule,
+    device: Device,
+    masks: Option<DeviceMasks>,
+    pub curve: Vec<SparsityPoint>,
+    /// Kept / total per kernel after the last update.
+    pub layers: Vec<(usize, usize)>,
+}
+
+impl GradualPruning {
+    /// `device` is the training (autodiff) device.
+    pub fn new(schedule: Schedule, device: &Device) -> Self {
+        GradualPruning { schedule, device: device.clone(), masks: None, curve: Vec::new(), layers: Vec::new() }
+    }
+}
+
+impl StepHook for GradualPruning {
+    async fn before_step(&mut self, step: usize, model: Mlp) -> Result<Mlp, TrainError> {
+        if self.schedule.should_prune(step as i64) {
+            // The masks are recomputed from the current (already masked) weights, as TFMOT does.
+            let weights = model.read_weights().await.map_err(TrainError::Device)?;
+            let target = self.schedule.sparsity(step as i64);
+            let masks = [layer_mask(&weights.hidden_kernel, target), layer_mask(&weights.output_kernel, target)];
+            let kept: usize = masks.iter().map(Mask::kept).sum();
+            let total: usize = masks.iter().map(Mask::len).sum();
+            self.curve.push(SparsityPoint { step, target, measured: 1.0 - kept as f64 / total as f64 });
+            self.layers = masks.iter().map(|m| (m.kept(), m.len())).collect();
+            self.masks = Some(DeviceMasks::upload(&masks, &model, &self.device));
+        }
+        Ok(match &self.masks {
+            Some(masks) => masks.apply(model),
+            None => model,
+        })
+    }
+
+    fn finish(&mut self, model: Mlp) -> Mlp {
+        match &self.masks {
+            Some(masks) => masks.apply(model),
+            None => model,
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! The page's main view: dense | pruned (masked) | structured (compact), side by side.
+
+use leptos::prelude::*;
+
+use super::charts::LineChart;
+use super::pipeline::AppState;
+use crate::chart::bar_fractions;
+use crate::format::{count, ms, percent};
+use crate::latency::{within_noise, Timing};
+use crate::report::{BatchTimings, ModelReport, Report};
+use crate::settings::PruneMethod;
+
+fn kb(bytes: usize) -> String {
+    format!("{:.1} KB", bytes as f64 / 1000.0)
+}
+
+fn timing(t: Option<Timing>) -> String {
+    t.map(|t| format!("{} · p95 {}", ms(Some(t.median_ms)), ms(Some(t.p95_ms)))).unwrap_or_else(|| "–".into())
+}
+
+type Row = (&'static str, fn(&ModelReport) -> String);
+
+const ROWS: &[Row] = &[
+    ("Hidden units", |m| count(m.hidden_units)),
+    ("Weights (kernels + biases)", |m| count(m.weights_total)),
+    ("Non-zero weights", |m| count(m.weights_nonzero)),
+    ("Kernel sparsity", |m| percent(Some(m.sparsity))),
+    ("Size as float32", |m| kb(m.bytes.bytes_f32)),
+    ("Size as CSR (u16 indices)", |m| kb(m.bytes.bytes_sparse)),
+    ("float32, gzipped", |m| kb(m.bytes.bytes_gzip)),
+    ("CSR, gzipped", |m| kb(m.bytes.bytes_sparse_gzip)),
+    ("Test accuracy (10,000 images)", |m| percent(m.test_accuracy)),
+    ("Useful MACs per image", |m| count(m.macs)),
+    ("MACs a dense kernel runs", |m| count(m.macs_dense_kernel)),
+    ("WebGPU latency, batch 1", |m| timing(m.latency.webgpu.map(|t| t.b1))),
+    ("WebGPU latency, batch 1024", |m| timing(m.latency.webgpu.map(|t| t.b1024))),
+    ("CPU latency, batch 1", |m| timing(m.latency.cpu.map(|t| t.b1))),
+    ("CPU latency, batch 1024", |m| timing(m.latency.cpu.map(|t| t.b1024))),
+];
+
+fn columns(r: &Report) -> Vec<(&'static str, ModelReport)> {
+    [("Dense", &r.dense), ("Pruned (masked, unstructured)", &r.pruned), ("Pruned (structured, compact)", &r.structured)]
+        .into_iter()
+        .filter_map(|(name, m)| m.clone().map(|m| (name, m)))
+        .collect()
+}
+
+/// What the latency figures say, in words, with noise called noise.
+fn latency_verdicts(r: &Report) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(dense) = &r.dense else { return out };
+    let pick = |t: &BatchTimings, b1: bool| if b1 { t.b1 } else { t.b1024 };
+    for (model, name) in [(&r.pruned, "masked"), (&r.structured, "structured")] {
+        let Some(model) = model else { continue };
+        for (backend, d, m) in [("WebGPU", dense.latency.webgpu, model.latency.webgpu), ("CPU", dense.latency.cpu, model.latency.cpu)] {
+            let (Some(d), Some(m)) = (d, m) else { continue };
+            for (b1, batch) in [(true, "1"), (false, "1024")] {
+                let (a, b) = (pick(&d, b1), pick(&m, b1));
+                out.push(if within_noise(&a, &b) {
+                    format!("{backend}, batch {batch}: the {name} model is as fast as the dense one (the difference is within noise).")
+                } else {
+                    let ratio = b.median_ms / a.median_ms;
+                    if ratio < 1.0 {
+                        format!("{backend}, batch {batch}: the {name} model is {:.1}× faster than the dense one.", 1.0 / ratio)
+                    } else {
+                        format!("{backend}, batch {batch}: the {name} model is {ratio:.1}× slower than the dense one.")
+                    }
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Horizontal bars, one per (label, value, text).
+#[component]
+fn Bars(title: &'static str, rows: Vec<(String, f64, String)>) -> impl IntoView {
+    let fractions = bar_fractions(&rows.iter().map(|r| r.1).collect::<Vec<_>>());
+    view! {
+        <figure class="bars">
+            <figcaption>{title}</figcaption>
+            {rows.into_iter().zip(fractions).map(|((label, _, text), f)| view! {
+                <div class="bar-row">
+                    <span class="bar-label">{label}</span>
+                    <span class="bar-track"><span class="bar" style=format!("width: {:.1}%", f * 100.0)></span></span>
+                    <span class="bar-value">{text}</span>
+                </div>
+            }).collect_view()}
+        </figure>
+    }
+}
+
+#[component]
+pub fn Comparison() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let curve = Signal::derive(move || state.report.with(|r| r.prune.as_ref().map(|p| p.sparsity_curve.iter().map(|s| (s.step as f64, f64::from(s.target) * 100.0)).collect()).unwrap_or_default()));
+    let measured = Signal::derive(move || state.report.with(|r| r.prune.as_ref().map(|p| p.sparsity_curve.iter().map(|s| (s.step as f64, s.measured * 100.0)).collect()).unwrap_or_default()));
+    view! {
+        {move || state.report.with(|r| {
+            let cols = columns(r);
+            (cols.len() > 1).then(|| {
+                let header = cols.iter().map(|(name, _)| view! { <th scope="col">{*name}</th> }).collect_view();
+                let rows = ROWS.iter().map(|(label, f)| {
+                    let cells = cols.iter().map(|(_, m)| view! { <td>{f(m)}</td> }).collect_view();
+                    view! { <tr><th scope="row">{*label}</th>{cells}</tr> }
+                }).collect_view();
+                let latency_rows: Vec<(String, f64, String)> = cols.iter().flat_map(|(name, m)| {
+                    [("WebGPU", m.latency.webgpu), ("CPU", m.latency.cpu)].into_iter().filter_map(move |(b, t)| t.map(|t| (format!("{name}, {b}, batch 1"), t.b1.median_ms, ms(Some(t.b1.median_ms)))))
+                }).collect();
+                let byte_rows: Vec<(String, f64, String)> = cols.iter().flat_map(|(name, m)| {
+                    [("float32", m.bytes.bytes_f32), ("CSR", m.bytes.bytes_sparse), ("float32 gzip", m.bytes.bytes_gzip)].into_iter().map(move |(what, b)| (format!("{name}, {what}"), b as f64, kb(b)))
+                }).collect();
+                let verdicts = latency_verdicts(r);
+                let timer = r.timer.map(|t| format!("Timer resolution {} ({}cross-origin isolated). Each figure: warm-up, then windows of K back-to-back passes ending in one awaited readback, K grown until a window lasts ≥ 100× the resolution; median and p95 per pass over the windows.", ms(Some(t.resolution_ms)), if t.cross_origin_isolated { "" } else { "not " }));
+                view! {
+                    <section class="comparison" aria-label="Dense versus pruned">
+                        <h2>"Dense vs pruned, side by side"</h2>
+                        <div class="table-scroll">
+                            <table id="comparison"><thead><tr><th></th>{header}</tr></thead><tbody>{rows}</tbody></table>
+                        </div>
+                        <p class="note">{timer}</p>
+                        <ul class="verdicts">{verdicts.into_iter().map(|v| view! { <li>{v}</li> }).collect_view()}</ul>
+                        <p class="note">"Why is the masked model no faster? Its zeros are still multiplied: a dense matrix kernel runs every MAC whatever the value. Only a smaller dense model (structured pruning) or a sparse kernel skips work; unstructured pruning pays off in storage (CSR, gzip) and in accuracy kept at high sparsity."</p>
+                        <div class="charts">
+                            <Bars title="Latency, batch 1 (median)" rows=latency_rows/>
+                            <Bars title="Bytes to store the weights" rows=byte_rows/>
+                        </div>
+                    </section>
+                }
+            })
+        })}
+        {move || state.report.with(|r| r.prune.as_ref().and_then(|p| p.schedule_summary.map(|s| (p.config.clone(), s)))).map(|(config, s)| {
+            let method = if config.prune == PruneMethod::Poly { "PolynomialDecay" } else { "ConstantSparsity" };
+            let text = format!(
+                "{method} (target {}, begin_step {}, end_step {}, every {} steps) over {} steps of batch {}: {} mask updates, the first at step {}, the last at step {}, so training ends at {} sparsity{}.",
+                percent(Some(f64::from(config.final_sparsity))), config.begin_step, config.end_step, config.frequency, count(s.total_steps), config.prune_batch,
+                s.updates, s.first_update.map(|v| v.to_string()).unwrap_or("–".into()), s.last_update.map(|v| v.to_string()).unwrap_or("–".into()),
+                percent(Some(f64::from(s.reached))),
+                if s.reached + 1e-6 < config.final_sparsity { " — short of the target, because end_step lies beyond the last step" } else { "" });
+            view! {
+                <section class="schedule" aria-label="Pruning schedule">
+                    <h2>"Sparsity over training steps"</h2>
+                    <p id="schedule-summary">{text}</p>
+                    <LineChart title="Kernel sparsity (%): schedule target and measured" id="sparsity-chart" points=curve second=measured y_range=(0.0, 100.0) format_y=|y| format!("{y:.0} %")/>
+                </section>
+            }
+        })}
+    }
+}

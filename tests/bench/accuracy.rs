@@ -1,0 +1,82 @@
+//! Benchmark (prints figures, asserts nothing): accuracy of the dense model against the pruned
+//! ones on all of MNIST, with the page's own code on burn's CPU backend (accuracy does not depend
+//! on the backend; latency is measured in the browser by tests/browser/bench.mjs).
+//!
+//! `cargo bench --bench accuracy` (add `-- quick` for 1 epoch on 10,000 images).
+
+use std::future::Future;
+use std::time::Instant;
+
+use burn::tensor::Device;
+use prunelab::compare::{dense_column, prune, Column};
+use prunelab::data::Mnist;
+use prunelab::report::LossPoint;
+use prunelab::settings::{PruneConfig, PruneMethod, Ranking};
+use prunelab::train::{train, Observer, Progress, TrainingConfig};
+
+struct Quiet;
+
+impl Observer for Quiet {
+    fn now_ms(&self) -> f64 {
+        0.0
+    }
+    fn cancelled(&self) -> bool {
+        false
+    }
+    fn progress(&mut self, _: Progress) {}
+    fn loss(&mut self, _: LossPoint) {}
+    fn epoch_done(&mut self, _: usize, _: f64) {}
+    fn yield_now(&mut self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "quick");
+    let data = Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).expect("shipped MNIST");
+    let device = Device::flex();
+    let config = if quick { TrainingConfig::new().with_epochs(1).with_train_samples(10_000) } else { TrainingConfig::new() };
+    let block_on = futures_lite::future::block_on;
+
+    let started = Instant::now();
+    let trained = block_on(train(&config, &data.train, &data.test, &device, &mut Quiet)).expect("dense training");
+    let accuracy = trained.report.test_accuracy.final_;
+    let dense = block_on(dense_column(trained.model, accuracy)).expect("dense weights");
+    println!("PruneLab accuracy benchmark: burn flex (CPU), {} epochs, batch {}, {} training images, seed {}", config.epochs, config.batch, config.train_samples, config.seed);
+    println!("dense trained in {:.1} s\n", started.elapsed().as_secs_f64());
+    println!("| model | hidden units | non-zero weights | kernel sparsity | test accuracy | Δ vs dense | CSR bytes | time |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let row = |name: &str, c: &Column, seconds: f64| {
+        let r = &c.report;
+        let acc = r.test_accuracy.unwrap_or(f64::NAN);
+        println!(
+            "| {name} | {} | {} | {:.2} % | {:.2} % | {:+.2} pt | {} | {seconds:.0} s |",
+            r.hidden_units, r.weights_nonzero, r.sparsity * 100.0, acc * 100.0, (acc - accuracy.unwrap_or(f64::NAN)) * 100.0, r.bytes.bytes_sparse
+        );
+    };
+    row("dense", &dense, 0.0);
+
+    let recipes: Vec<(&str, PruneConfig)> = vec![
+        ("PolynomialDecay 0→50 %, steps 2000–10000, batch 32 (seed recipe)", PruneConfig { hidden_keep: 0, ..PruneConfig::default() }),
+        ("PolynomialDecay 0→90 %, steps 0–5000, batch 32", PruneConfig { final_sparsity: 0.9, begin_step: 0, end_step: 5000, hidden_keep: 0, ..PruneConfig::default() }),
+        ("one-shot 90 % per layer + 2 epochs", PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, hidden_keep: 0, ..PruneConfig::default() }),
+        ("one-shot 90 % global + 2 epochs", PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, ranking: Ranking::Global, hidden_keep: 0, ..PruneConfig::default() }),
+        ("one-shot 95 % per layer + 2 epochs", PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.95, hidden_keep: 0, ..PruneConfig::default() }),
+        ("structured to 32 units (L1) + 2 epochs", PruneConfig { prune: PruneMethod::Structured, hidden_keep: 32, ..PruneConfig::default() }),
+        ("structured to 16 units (L1) + 2 epochs", PruneConfig { prune: PruneMethod::Structured, hidden_keep: 16, ..PruneConfig::default() }),
+    ];
+    for (name, settings) in recipes {
+        let started = Instant::now();
+        let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut Quiet)).expect("pruning");
+        let seconds = started.elapsed().as_secs_f64();
+        if let Some(c) = pruned.unstructured.as_ref().or(pruned.structured.as_ref()) {
+            row(name, c, seconds);
+        }
+        if let Some(summary) = pruned.report.schedule_summary {
+            println!("|  ↳ {} steps, {} mask updates ({:?}–{:?}), schedule reaches {:.2} % | | | | | | | |", summary.total_steps, summary.updates, summary.first_update, summary.last_update, summary.reached * 100.0);
+        }
+        if let Some(before) = pruned.report.structured_accuracy_before_finetune {
+            println!("|  ↳ before fine-tuning: {:.2} % | | | | | | | |", before * 100.0);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Pruning with the page's own code on burn's CPU backend: schedules reach their target, masks
+//! survive optimizer steps, and the compact structured model equals the masked one.
+
+use std::future::Future;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use prunelab::data::{Mnist, IMAGE_PIXELS};
+use prunelab::model::Mlp;
+use prunelab::prune::mask::{global_masks, layer_mask, Mask};
+use prunelab::prune::on_device::{DeviceMasks, FixedMasks, GradualPruning};
+use prunelab::prune::schedule::{keep_count, Schedule};
+use prunelab::prune::structured::{compact, masked, unit_norms, units_to_keep, Norm};
+use prunelab::report::LossPoint;
+use prunelab::train::{fit, train, Observer, Progress, TrainingConfig};
+
+struct Quiet;
+
+impl Observer for Quiet {
+    fn now_ms(&self) -> f64 {
+        0.0
+    }
+    fn cancelled(&self) -> bool {
+        false
+    }
+    fn progress(&mut self, _: Progress) {}
+    fn loss(&mut self, _: LossPoint) {}
+    fn epoch_done(&mut self, _: usize, _: f64) {}
+    fn yield_now(&mut self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
+}
+
+fn mnist() -> Mnist {
+    Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()
+}
+
+fn block_on<T>(f: impl Future<Output = T>) -> T {
+    futures_lite::future::block_on(f)
+}
+
+fn small() -> TrainingConfig {
+    TrainingConfig::new().with_train_samples(3000).with_epochs(1).with_batch(50).with_lr(2e-3)
+}
+
+#[test]
+fn gradual_pruning_reaches_exactly_the_scheduled_sparsity_per_layer() {
+    let data = mnist();
+    let device = Device::flex();
+    let device_ad = device.clone().autodiff();
+    // 60 steps; prune every 10 from step 0 to 40, 0 → 0.8.
+    let mut schedule = Schedule::polynomial(0.0, 0.8, 0, 40);
+    if let Schedule::PolynomialDecay { frequency, .. } = &mut schedule {
+        *frequency = 10;
+    }
+    let mut pruning = GradualPruning::new(schedule, &device_ad);
+    let trained = block_on(fit(Mlp::new(64, &device_ad), &small().with_epochs(2), &data.train, &data.test, &device, &mut Quiet, &mut pruning)).unwrap();
+
+    assert_eq!(pruning.curve.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 10, 20, 30, 40]);
+    assert!(pruning.curve.windows(2).all(|w| w[0].measured <= w[1].measured), "sparsity never falls");
+    let weights = block_on(trained.model.read_weights()).unwrap();
+    for kernel in weights.kernels() {
+        let nonzero = kernel.iter().filter(|w| **w != 0.0).count();
+        // Trained float weights do not tie, so exactly k survive.
+        assert_eq!(nonzero, keep_count(kernel.len(), 0.8), "kernel of {}", kernel.len());
+    }
+    assert!(weights.hidden_bias.iter().all(|b| *b != 0.0), "biases are never pruned");
+    let accuracy = trained.report.test_accuracy.final_.unwrap();
+    assert!(accuracy > 0.8, "accuracy {accuracy}");
+}
+
+#[test]
+fn fixed_masks_survive_optimizer_steps() {
+    let data = mnist();
+    let device = Device::flex();
+    let device_ad = device.clone().autodiff();
+    let dense = block_on(train(&small().with_hidden(32), &data.train, &data.test, &device, &mut Quiet)).unwrap();
+    let weights = block_on(dense.model.read_weights()).unwrap();
+    let masks = global_masks(&weights.kernels(), 0.9);
+    let expected: usize = masks.iter().map(Mask::kept).sum();
+    assert_eq!(expected, weights.kernel_weights() - (0.9 * weights.kernel_weights() as f64).round() as usize);
+
+    let model = Mlp::from_weights(&weights, &device_ad);
+    let masks = [masks[0].clone(), masks[1].clone()];
+    let mut hook = FixedMasks(DeviceMasks::upload(&masks, &model, &device_ad));
+    // 60 Adam steps of fine-tuning: a pruned weight still gets a gradient (input × error), so
+    // Adam would move it; applying the masks before every step keeps it at zero.
+    let tuned = block_on(fit(model, &small(), &data.train, &data.test, &device, &mut Quiet, &mut hook)).unwrap();
+    let after = block_on(tuned.model.read_weights()).unwrap();
+    assert_eq!(after.nonzero_kernel_weights(), expected);
+    for (kernel, mask) in after.kernels().iter().zip(&masks) {
+        assert!(kernel.iter().zip(&mask.keep).all(|(w, keep)| *keep || *w == 0.0), "a pruned weight came back");
+    }
+    assert!(tuned.report.test_accuracy.final_.unwrap() > 0.8);
+}
+
+#[test]
+fn per_layer_masks_prune_each_kernel_to_the_same_sparsity() {
+    let device = Device::flex();
+    let weights = block_on(Mlp::new(128, &device).read_weights()).unwrap();
+    for kernel in weights.kernels() {
+        assert_eq!(layer_mask(kernel, 0.9).kept(), keep_count(kernel.len(), 0.9));
+    }
+}
+
+#[test]
+fn the_compact_structured_model_equals_the_masked_one_in_burn() {
+    let data = mnist();
+    let device = Device::flex();
+    let dense = block_on(train(&small(), &data.train, &data.test, &device, &mut Quiet)).unwrap();
+    let weights = block_on(dense.model.read_weights()).unwrap();
+    let kept = units_to_keep(&unit_norms(&weights, Norm::L1), 32);
+    let compact_model = Mlp::from_weights(&compact(&weights, &kept), &device);
+    let masked_model = Mlp::from_weights(&masked(&weights, &kept), &device);
+    assert_eq!(compact_model.hidden_units(), 32);
+
+    let batch: Vec<usize> = (0..64).collect();
+    let images = || Tensor::<2>::from_data(TensorData::new(data.test.inputs(&batch), [64, IMAGE_PIXELS]), &device);
+    let a = block_on(compact_model.forward(images()).into_data_async()).unwrap().try_to_vec::<f32>().unwrap();
+    let b = block_on(masked_model.forward(images()).into_data_async()).unwrap().try_to_vec::<f32>().unwrap();
+    let worst = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    assert!(worst < 1e-4, "largest difference {worst}");
+}
+
+struct WallClock(std::time::Instant);
+
+impl prunelab::latency::Clock for WallClock {
+    fn now_ms(&self) -> f64 {
+        self.0.elapsed().as_secs_f64() * 1000.0
+    }
+    fn pause(&self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
+}
+
+#[test]
+fn latency_is_measured_in_windows_longer_than_the_minimum() {
+    use prunelab::latency::{measure, Protocol};
+    let data = mnist();
+    let device = Device::flex();
+    let model = Mlp::new(128, &device);
+    let protocol = Protocol { warmup: 1, windows: 5, min_window_ms: 5.0, max_k: 1 << 16 };
+    let timing = block_on(measure(&model, &data.test, 1, &device, protocol, &WallClock(std::time::Instant::now()))).unwrap();
+    assert!(timing.k > 1, "one pass at batch 1 is far below 5 ms, so K grows: {timing:?}");
+    assert_eq!(timing.runs, 5 * timing.k);
+    assert!(timing.median_ms > 0.0 && timing.median_ms <= timing.p95_ms);
+    // A window of K passes lasted at least about the minimum.
+    assert!(timing.median_ms * timing.k as f64 > 2.5, "{timing:?}");
+}
+
+#[test]
+fn the_comparison_builds_all_three_columns() {
+    use prunelab::compare::{dense_column, prune};
+    use prunelab::settings::{PruneConfig, PruneMethod, Ranking};
+    let data = mnist();
+    let device = Device::flex();
+    let config = small().with_hidden(64);
+    let dense = block_on(train(&config, &data.train, &data.test, &device, &mut Quiet)).unwrap();
+    let accuracy = dense.report.test_accuracy.final_;
+    let dense = block_on(dense_column(dense.model, accuracy)).unwrap();
+    let settings = PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, ranking: Ranking::Global, finetune_epochs: 1, hidden_keep: 16, ..PruneConfig::default() };
+    let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut Quiet)).unwrap();
+
+    let unstructured = pruned.unstructured.unwrap().report;
+    assert_eq!(unstructured.kernel_weights, dense.report.kernel_weights);
+    assert_eq!(unstructured.weights_nonzero, dense.report.weights_nonzero - (0.9 * dense.report.kernel_weights as f64).round() as usize);
+    assert!((unstructured.sparsity - 0.9).abs() < 1e-4);
+    assert_eq!(unstructured.bytes.bytes_f32, dense.report.bytes.bytes_f32, "masked weights take the same room as f32");
+    assert!(unstructured.bytes.bytes_sparse < dense.report.bytes.bytes_f32 / 3);
+    assert!(unstructured.bytes.bytes_gzip < dense.report.bytes.bytes_gzip / 2);
+    assert_eq!(unstructured.macs_dense_kernel, dense.report.macs_dense_kernel);
+    let layers: usize = pruned.report.layers.iter().map(|l| l.kept).sum();
+    assert_eq!(layers, unstructured.macs);
+
+    let structured = pruned.structured.unwrap().report;
+    assert_eq!(structured.hidden_units, 16);
+    assert_eq!(structured.weights_total, 784 * 16 + 16 + 16 * 10 + 10);
+    assert_eq!(structured.sparsity, 0.0);
+    assert_eq!(pruned.report.structured_units_kept, Some(16));
+    let before = pruned.report.structured_accuracy_before_finetune.unwrap();
+    let after = structured.test_accuracy.unwrap();
+    assert!(after > 0.8 && after >= before - 0.01, "fine-tuning helps: {before} → {after}");
+    assert!(unstructured.test_accuracy.unwrap() > 0.8);
+}
