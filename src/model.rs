@@ -2,7 +2,7 @@
 //! `Dense(hidden, relu)` then `Dense(10)` producing logits. Kernels are `[in, out]` like Keras'.
 
 use burn::module::{Module, Param};
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -17,12 +17,17 @@ pub struct Mlp {
     pub output: Linear,
 }
 
+/// A layer initialised as Keras' `Dense` is by default: Glorot-uniform kernel, zero bias
+/// (burn's own default is Kaiming-uniform, on the bias too).
+fn keras_dense(inputs: usize, outputs: usize, device: &Device) -> Linear {
+    let mut layer = LinearConfig::new(inputs, outputs).with_initializer(Initializer::XavierUniform { gain: 1.0 }).init(device);
+    layer.bias = Some(Param::from_tensor(Tensor::zeros([outputs], device)));
+    layer
+}
+
 impl Mlp {
     pub fn new(hidden_units: usize, device: &Device) -> Self {
-        Mlp {
-            hidden: LinearConfig::new(IMAGE_PIXELS, hidden_units).init(device),
-            output: LinearConfig::new(hidden_units, CLASSES).init(device),
-        }
+        Mlp { hidden: keras_dense(IMAGE_PIXELS, hidden_units, device), output: keras_dense(hidden_units, CLASSES, device) }
     }
 
     /// `[batch, 784]` pixels in [0, 1] → `[batch, 10]` logits.

@@ -114,12 +114,14 @@ pub struct Settings {
     pub pruning: PruneConfig,
     /// Run the whole pipeline without clicks (`?autorun=1`).
     pub autorun: bool,
+    /// The compact layout for an iframe in a blog post (`?embed=1`).
+    pub embed: bool,
     pub backend: BackendChoice,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { training: TrainingConfig::new(), pruning: PruneConfig::default(), autorun: false, backend: BackendChoice::Auto }
+        Settings { training: TrainingConfig::new(), pruning: PruneConfig::default(), autorun: false, embed: false, backend: BackendChoice::Auto }
     }
 }
 
@@ -207,6 +209,7 @@ impl Settings {
             "seed" => t.seed = number(key, raw, &(0..=u64::MAX), n).unwrap_or(t.seed),
             "loss_every" => t.loss_every = number(key, raw, &LOSS_EVERY, n).unwrap_or(t.loss_every),
             "autorun" => self.autorun = flag(key, raw, n).unwrap_or(self.autorun),
+            "embed" => self.embed = flag(key, raw, n).unwrap_or(self.embed),
             "backend" => {
                 let options = [("auto", BackendChoice::Auto), ("webgpu", BackendChoice::Auto), ("cpu", BackendChoice::Cpu)];
                 self.backend = choice(key, raw, &options, n).unwrap_or(self.backend);
@@ -253,7 +256,8 @@ impl Settings {
         }
     }
 
-    /// The query string that reproduces these settings (only what differs from the defaults).
+    /// The query string that reproduces these settings (only what differs from the defaults;
+    /// never `autorun`, so a shared or reloaded link does not start training by itself).
     pub fn to_query(&self) -> String {
         let d = Settings::default();
         let (t, dt) = (&self.training, &d.training);
@@ -285,8 +289,20 @@ impl Settings {
         if self.backend == BackendChoice::Cpu {
             parts.push("backend=cpu".into());
         }
+        if self.embed {
+            parts.push("embed=1".into());
+        }
         parts.join("&")
     }
+}
+
+/// The `<iframe>` snippet that embeds the page at `page_url` (no query) with `settings`.
+pub fn embed_snippet(page_url: &str, settings: &Settings) -> String {
+    let embedded = Settings { embed: true, ..settings.clone() };
+    let src = format!("{page_url}?{}", embedded.to_query()).replace('&', "&amp;");
+    format!(
+        r#"<iframe src="{src}" width="720" height="900" style="border:0;max-width:100%" loading="lazy" title="PruneLab: train and prune an MNIST network on your GPU"></iframe>"#
+    )
 }
 
 #[cfg(test)]
@@ -388,6 +404,15 @@ mod tests {
         let (settings, notices) = parse(&[("prune", "constant"), ("end_step", "-1")]);
         assert!(notices.is_empty());
         assert_eq!(settings.pruning.end_step, -1);
+    }
+
+    #[test]
+    fn the_embed_snippet_carries_the_settings() {
+        let (settings, _) = parse(&[("final_sparsity", "0.9"), ("autorun", "1")]);
+        let snippet = embed_snippet("https://example.org/blog/prunelab/", &settings);
+        assert!(snippet.starts_with(r#"<iframe src="https://example.org/blog/prunelab/?final_sparsity=0.9&amp;embed=1" "#), "{snippet}");
+        assert!(!snippet.contains("autorun"));
+        assert!(snippet.contains("max-width:100%"));
     }
 
     #[test]

@@ -70,6 +70,24 @@ pub trait Observer {
     fn phase(&mut self, _name: &'static str) {}
 }
 
+/// Runs without reporting anything (benchmarks, tests, tools).
+pub struct Silent;
+
+impl Observer for Silent {
+    fn now_ms(&self) -> f64 {
+        0.0
+    }
+    fn cancelled(&self) -> bool {
+        false
+    }
+    fn progress(&mut self, _: Progress) {}
+    fn loss(&mut self, _: LossPoint) {}
+    fn epoch_done(&mut self, _: usize, _: f64) {}
+    fn yield_now(&mut self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum TrainError {
     #[error("the device failed while reading back results: {0}")]

@@ -10,25 +10,7 @@ use prunelab::prune::mask::{global_masks, layer_mask, Mask};
 use prunelab::prune::on_device::{DeviceMasks, FixedMasks, GradualPruning};
 use prunelab::prune::schedule::{keep_count, Schedule};
 use prunelab::prune::structured::{compact, masked, unit_norms, units_to_keep, Norm};
-use prunelab::report::LossPoint;
-use prunelab::train::{fit, train, Observer, Progress, TrainingConfig};
-
-struct Quiet;
-
-impl Observer for Quiet {
-    fn now_ms(&self) -> f64 {
-        0.0
-    }
-    fn cancelled(&self) -> bool {
-        false
-    }
-    fn progress(&mut self, _: Progress) {}
-    fn loss(&mut self, _: LossPoint) {}
-    fn epoch_done(&mut self, _: usize, _: f64) {}
-    fn yield_now(&mut self) -> impl Future<Output = ()> {
-        std::future::ready(())
-    }
-}
+use prunelab::train::{fit, train, Silent, TrainingConfig};
 
 fn mnist() -> Mnist {
     Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()
@@ -53,7 +35,7 @@ fn gradual_pruning_reaches_exactly_the_scheduled_sparsity_per_layer() {
         *frequency = 10;
     }
     let mut pruning = GradualPruning::new(schedule, &device_ad);
-    let trained = block_on(fit(Mlp::new(64, &device_ad), &small().with_epochs(2), &data.train, &data.test, &device, &mut Quiet, &mut pruning)).unwrap();
+    let trained = block_on(fit(Mlp::new(64, &device_ad), &small().with_epochs(2), &data.train, &data.test, &device, &mut Silent, &mut pruning)).unwrap();
 
     assert_eq!(pruning.curve.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 10, 20, 30, 40]);
     assert!(pruning.curve.windows(2).all(|w| w[0].measured <= w[1].measured), "sparsity never falls");
@@ -73,7 +55,7 @@ fn fixed_masks_survive_optimizer_steps() {
     let data = mnist();
     let device = Device::flex();
     let device_ad = device.clone().autodiff();
-    let dense = block_on(train(&small().with_hidden(32), &data.train, &data.test, &device, &mut Quiet)).unwrap();
+    let dense = block_on(train(&small().with_hidden(32), &data.train, &data.test, &device, &mut Silent)).unwrap();
     let weights = block_on(dense.model.read_weights()).unwrap();
     let masks = global_masks(&weights.kernels(), 0.9);
     let expected: usize = masks.iter().map(Mask::kept).sum();
@@ -84,7 +66,7 @@ fn fixed_masks_survive_optimizer_steps() {
     let mut hook = FixedMasks(DeviceMasks::upload(&masks, &model, &device_ad));
     // 60 Adam steps of fine-tuning: a pruned weight still gets a gradient (input × error), so
     // Adam would move it; applying the masks before every step keeps it at zero.
-    let tuned = block_on(fit(model, &small(), &data.train, &data.test, &device, &mut Quiet, &mut hook)).unwrap();
+    let tuned = block_on(fit(model, &small(), &data.train, &data.test, &device, &mut Silent, &mut hook)).unwrap();
     let after = block_on(tuned.model.read_weights()).unwrap();
     assert_eq!(after.nonzero_kernel_weights(), expected);
     for (kernel, mask) in after.kernels().iter().zip(&masks) {
@@ -106,7 +88,7 @@ fn per_layer_masks_prune_each_kernel_to_the_same_sparsity() {
 fn the_compact_structured_model_equals_the_masked_one_in_burn() {
     let data = mnist();
     let device = Device::flex();
-    let dense = block_on(train(&small(), &data.train, &data.test, &device, &mut Quiet)).unwrap();
+    let dense = block_on(train(&small(), &data.train, &data.test, &device, &mut Silent)).unwrap();
     let weights = block_on(dense.model.read_weights()).unwrap();
     let kept = units_to_keep(&unit_norms(&weights, Norm::L1), 32);
     let compact_model = Mlp::from_weights(&compact(&weights, &kept), &device);
@@ -121,11 +103,15 @@ fn the_compact_structured_model_equals_the_masked_one_in_burn() {
     assert!(worst < 1e-4, "largest difference {worst}");
 }
 
-struct WallClock(std::time::Instant);
+/// A clock that moves 1 ms per reading, whatever the device does: the protocol's arithmetic
+/// can then be checked exactly, with no dependence on this machine's speed.
+struct SteppingClock(std::cell::Cell<f64>);
 
-impl prunelab::latency::Clock for WallClock {
+impl prunelab::latency::Clock for SteppingClock {
     fn now_ms(&self) -> f64 {
-        self.0.elapsed().as_secs_f64() * 1000.0
+        let now = self.0.get() + 1.0;
+        self.0.set(now);
+        now
     }
     fn pause(&self) -> impl Future<Output = ()> {
         std::future::ready(())
@@ -133,18 +119,22 @@ impl prunelab::latency::Clock for WallClock {
 }
 
 #[test]
-fn latency_is_measured_in_windows_longer_than_the_minimum() {
+fn the_latency_protocol_grows_k_until_a_window_is_long_enough() {
     use prunelab::latency::{measure, Protocol};
     let data = mnist();
     let device = Device::flex();
-    let model = Mlp::new(128, &device);
-    let protocol = Protocol { warmup: 1, windows: 5, min_window_ms: 5.0, max_k: 1 << 16 };
-    let timing = block_on(measure(&model, &data.test, 1, &device, protocol, &WallClock(std::time::Instant::now()))).unwrap();
-    assert!(timing.k > 1, "one pass at batch 1 is far below 5 ms, so K grows: {timing:?}");
-    assert_eq!(timing.runs, 5 * timing.k);
-    assert!(timing.median_ms > 0.0 && timing.median_ms <= timing.p95_ms);
-    // A window of K passes lasted at least about the minimum.
-    assert!(timing.median_ms * timing.k as f64 > 2.5, "{timing:?}");
+    let model = Mlp::new(16, &device);
+    let clock = SteppingClock(std::cell::Cell::new(0.0));
+    // Every window reads 1 ms here, so a 5 ms minimum is never met and K stops at max_k.
+    let protocol = Protocol { warmup: 1, windows: 5, min_window_ms: 5.0, max_k: 8 };
+    let timing = block_on(measure(&model, &data.test, 3, &device, protocol, &clock)).unwrap();
+    assert_eq!((timing.k, timing.runs), (8, 40));
+    assert_eq!((timing.median_ms, timing.p95_ms), (1.0 / 8.0, 1.0 / 8.0), "a window's time is split over its K passes");
+
+    // A minimum below one window keeps K at 1.
+    let protocol = Protocol { warmup: 0, windows: 3, min_window_ms: 0.5, max_k: 8 };
+    let timing = block_on(measure(&model, &data.test, 1024, &device, protocol, &clock)).unwrap();
+    assert_eq!((timing.k, timing.runs, timing.median_ms), (1, 3, 1.0));
 }
 
 #[test]
@@ -154,11 +144,11 @@ fn the_comparison_builds_all_three_columns() {
     let data = mnist();
     let device = Device::flex();
     let config = small().with_hidden(64);
-    let dense = block_on(train(&config, &data.train, &data.test, &device, &mut Quiet)).unwrap();
+    let dense = block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).unwrap();
     let accuracy = dense.report.test_accuracy.final_;
     let dense = block_on(dense_column(dense.model, accuracy)).unwrap();
     let settings = PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, ranking: Ranking::Global, finetune_epochs: 1, hidden_keep: 16, ..PruneConfig::default() };
-    let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut Quiet)).unwrap();
+    let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut Silent)).unwrap();
 
     let unstructured = pruned.unstructured.unwrap().report;
     assert_eq!(unstructured.kernel_weights, dense.report.kernel_weights);

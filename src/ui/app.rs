@@ -5,6 +5,7 @@ use super::comparison::Comparison;
 use super::controls::Controls;
 use super::pipeline::{self, AppState};
 use super::results::Results;
+use super::share::{EmbedCaption, Share};
 use super::status::{Banners, Header, ProgressPanel};
 use crate::settings::Settings;
 use crate::web::page;
@@ -15,15 +16,20 @@ use crate::web::page;
 pub fn App() -> impl IntoView {
     let (settings, notices) = Settings::from_query(&page::query_pairs());
     let autorun = settings.autorun;
+    let embed = settings.embed;
+    page::set_embed_layout(embed);
     let state = AppState::new(settings, notices);
     provide_context(state);
     Effect::new(move |_| state.report.with(page::publish));
+    // The address bar always reproduces the current settings (shareable).
+    Effect::new(move |_| state.settings.with(|s| page::replace_query(&s.to_query())));
     if autorun {
         pipeline::start(state);
     }
     view! {
         <Header/>
         <main>
+            {embed.then(|| view! { <EmbedCaption/> })}
             <Banners/>
             <Controls/>
             <ProgressPanel/>
@@ -34,6 +40,7 @@ pub fn App() -> impl IntoView {
             </section>
             <Comparison/>
             <Results/>
+            {(!embed).then(|| view! { <Share/> })}
         </main>
         <footer>
             "MNIST MLP 784 → " {move || state.settings.with(|s| s.training.hidden)} " → 10, trained with burn on "

@@ -40,7 +40,8 @@ pub fn LineChart(
                 {move || extent().map(|e| {
                     let line = points.with(|p| polyline(p, e, WIDTH, HEIGHT));
                     let other = second.map(|s| view! { <polyline class="second" points=s.with(|p| polyline(p, e, WIDTH, HEIGHT))></polyline> });
-                    let marks = if dots { line.split(' ').filter_map(|xy| xy.split_once(',')).map(|(x, y)| view! { <circle cx=x.to_string() cy=y.to_string() r="3"></circle> }).collect_view().into_any() } else { ().into_any() };
+                    // A line of one or two readings is hard to see: mark them.
+                    let marks = if dots || points.with(|p| p.len() <= 2) { line.split(' ').filter_map(|xy| xy.split_once(',')).map(|(x, y)| view! { <circle cx=x.to_string() cy=y.to_string() r="3"></circle> }).collect_view().into_any() } else { ().into_any() };
                     view! { <polyline points=line></polyline> {other} {marks} }
                 })}
             </svg>

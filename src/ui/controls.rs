@@ -1,7 +1,33 @@
 use leptos::prelude::*;
 
 use super::pipeline::{self, AppState};
-use crate::settings::BackendChoice;
+use crate::settings::{BackendChoice, PruneConfig};
+
+/// Applies an edit to one knob, validated like its URL parameter; notices go to the page.
+fn apply(state: AppState, key: &str, raw: &str) {
+    let mut notices = Vec::new();
+    state.settings.update(|s| {
+        s.apply(key, raw, &mut notices);
+        s.check_schedule(&mut notices);
+    });
+    if !notices.is_empty() {
+        state.report.update(|r| r.notices.extend(notices));
+    }
+}
+
+/// A labelled choice between fixed words (the URL parameter's values).
+#[component]
+fn Choice(key: &'static str, label: &'static str, options: &'static [(&'static str, &'static str)], value: Signal<String>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <label class="knob">
+            <span>{label}</span>
+            <select name=key on:change=move |ev| apply(state, key, &event_target_value(&ev)) disabled=move || state.running()>
+                {options.iter().map(|(v, text)| view! { <option value=*v selected=move || value.get() == *v>{*text}</option> }).collect_view()}
+            </select>
+        </label>
+    }
+}
 
 /// One labelled number field bound to a knob; edits are validated like URL parameters.
 #[component]
@@ -14,14 +40,7 @@ fn Knob(
     #[prop(default = "1")] step: &'static str,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let on_change = move |ev| {
-        let raw = event_target_value(&ev);
-        let mut notices = Vec::new();
-        state.settings.update(|s| s.apply(key, &raw, &mut notices));
-        if !notices.is_empty() {
-            state.report.update(|r| r.notices.extend(notices));
-        }
-    };
+    let on_change = move |ev| apply(state, key, &event_target_value(&ev));
     view! {
         <label class="knob">
             <span>{label}</span>
@@ -53,6 +72,7 @@ pub fn Controls() -> impl IntoView {
                     disabled=move || state.running()/>
                 <span>"Use the CPU instead of WebGPU"</span>
             </label>
+            <PruneControls/>
             <div class="buttons">
                 <button id="train" class="primary" on:click=move |_| pipeline::start(state) disabled=move || state.running()>
                     {move || if state.report.with(|r| r.train.is_some()) { "Train again" } else { "Train" }}
@@ -62,5 +82,36 @@ pub fn Controls() -> impl IntoView {
                 </button>
             </div>
         </section>
+    }
+}
+
+/// How to prune: the method, the target sparsity (a 0–99 % slider), ranking and schedule.
+#[component]
+fn PruneControls() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let p = move |f: fn(&PruneConfig) -> String| Signal::derive(move || state.settings.with(|s| f(&s.pruning)));
+    let sparsity = p(|c| format!("{:.2}", c.final_sparsity));
+    view! {
+        <fieldset class="prune-controls">
+            <legend>"Pruning"</legend>
+            <Choice key="prune" label="Method" value=p(|c| format!("{:?}", c.prune).to_lowercase()) options=&[
+                ("poly", "Gradual: PolynomialDecay"), ("constant", "Gradual: ConstantSparsity"),
+                ("oneshot", "One-shot + fine-tune"), ("structured", "Structured only"), ("none", "None (dense only)"),
+            ]/>
+            <label class="knob slider">
+                <span>"Target sparsity: " {move || format!("{:.0} %", sparsity.get().parse::<f64>().unwrap_or(0.0) * 100.0)}</span>
+                <input type="range" name="final_sparsity" min="0" max="0.99" step="0.01" prop:value=sparsity
+                    on:change=move |ev| apply(state, "final_sparsity", &event_target_value(&ev)) disabled=move || state.running()/>
+            </label>
+            <Choice key="ranking" label="Ranking (one-shot)" value=p(|c| format!("{:?}", c.ranking).to_lowercase()) options=&[
+                ("layer", "Per layer (TFMOT)"), ("global", "Global (torch)"),
+            ]/>
+            <Knob key="begin_step" label="begin_step" value=p(|c| c.begin_step.to_string())/>
+            <Knob key="end_step" label="end_step" value=p(|c| c.end_step.to_string())/>
+            <Knob key="frequency" label="frequency" value=p(|c| c.frequency.to_string())/>
+            <Knob key="prune_batch" label="Batch (gradual run)" value=p(|c| c.prune_batch.to_string())/>
+            <Knob key="finetune_epochs" label="Fine-tune epochs" value=p(|c| c.finetune_epochs.to_string())/>
+            <Knob key="hidden_keep" label="Units kept (structured)" value=p(|c| c.hidden_keep.to_string())/>
+        </fieldset>
     }
 }

@@ -7,6 +7,7 @@ mod comparison;
 mod controls;
 mod pipeline;
 mod results;
+mod share;
 mod status;
 
 pub use app::App;

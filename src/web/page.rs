@@ -81,3 +81,42 @@ pub fn install_panic_hook() {
         }
     }));
 }
+
+/// The page's address without its query: what an embed snippet or a shared link points at.
+pub fn page_url() -> String {
+    web_sys::window()
+        .map(|w| w.location())
+        .map(|l| format!("{}{}", l.origin().unwrap_or_default(), l.pathname().unwrap_or_default()))
+        .unwrap_or_default()
+}
+
+/// Rewrites the query in the address bar (no reload, no new history entry), so the URL always
+/// reproduces the current settings.
+pub fn replace_query(query: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let path = window.location().pathname().unwrap_or_default();
+    let url = if query.is_empty() { path } else { format!("{path}?{query}") };
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// Marks `<body>` for the compact embed layout.
+pub fn set_embed_layout(embed: bool) {
+    if let Some(body) = document().and_then(|d| d.body()) {
+        let _ = body.class_list().toggle_with_force("embed", embed);
+    }
+}
+
+/// Copies `text` with the asynchronous Clipboard API; `Err` when the browser refuses
+/// (no secure context, no permission), so the page can say so.
+pub async fn copy_text(text: &str) -> Result<(), String> {
+    let navigator = web_sys::window().ok_or("no window")?.navigator();
+    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into()).map_err(|_| "no clipboard")?;
+    let write: js_sys::Function = js_sys::Reflect::get(&clipboard, &"writeText".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or("this browser offers no clipboard here (it needs https or localhost)")?;
+    let promise: js_sys::Promise = write.call1(&clipboard, &text.into()).map_err(|_| "the clipboard refused")?.dyn_into().map_err(|_| "no promise")?;
+    wasm_bindgen_futures::JsFuture::from(promise).await.map(|_| ()).map_err(|_| "the browser did not allow copying".to_string())
+}

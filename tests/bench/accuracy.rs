@@ -4,44 +4,24 @@
 //!
 //! `cargo bench --bench accuracy` (add `-- quick` for 1 epoch on 10,000 images).
 
-use std::future::Future;
 use std::time::Instant;
 
 use burn::tensor::Device;
 use prunelab::compare::{dense_column, prune, Column};
 use prunelab::data::Mnist;
-use prunelab::report::LossPoint;
 use prunelab::settings::{PruneConfig, PruneMethod, Ranking};
-use prunelab::train::{train, Observer, Progress, TrainingConfig};
-
-struct Quiet;
-
-impl Observer for Quiet {
-    fn now_ms(&self) -> f64 {
-        0.0
-    }
-    fn cancelled(&self) -> bool {
-        false
-    }
-    fn progress(&mut self, _: Progress) {}
-    fn loss(&mut self, _: LossPoint) {}
-    fn epoch_done(&mut self, _: usize, _: f64) {}
-    fn yield_now(&mut self) -> impl Future<Output = ()> {
-        std::future::ready(())
-    }
-}
+use prunelab::train::{train, Silent, TrainingConfig};
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
     let data = Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).expect("shipped MNIST");
     let device = Device::flex();
     let config = if quick { TrainingConfig::new().with_epochs(1).with_train_samples(10_000) } else { TrainingConfig::new() };
-    let block_on = futures_lite::future::block_on;
 
     let started = Instant::now();
-    let trained = block_on(train(&config, &data.train, &data.test, &device, &mut Quiet)).expect("dense training");
+    let trained = futures_lite::future::block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).expect("dense training");
     let accuracy = trained.report.test_accuracy.final_;
-    let dense = block_on(dense_column(trained.model, accuracy)).expect("dense weights");
+    let dense = futures_lite::future::block_on(dense_column(trained.model, accuracy)).expect("dense weights");
     println!("PruneLab accuracy benchmark: burn flex (CPU), {} epochs, batch {}, {} training images, seed {}", config.epochs, config.batch, config.train_samples, config.seed);
     println!("dense trained in {:.1} s\n", started.elapsed().as_secs_f64());
     println!("| model | hidden units | non-zero weights | kernel sparsity | test accuracy | Δ vs dense | CSR bytes | time |");
@@ -62,12 +42,13 @@ fn main() {
         ("one-shot 90 % per layer + 2 epochs", PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, hidden_keep: 0, ..PruneConfig::default() }),
         ("one-shot 90 % global + 2 epochs", PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, ranking: Ranking::Global, hidden_keep: 0, ..PruneConfig::default() }),
         ("one-shot 95 % per layer + 2 epochs", PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.95, hidden_keep: 0, ..PruneConfig::default() }),
+        ("one-shot 95 % global + 2 epochs", PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.95, ranking: Ranking::Global, hidden_keep: 0, ..PruneConfig::default() }),
         ("structured to 32 units (L1) + 2 epochs", PruneConfig { prune: PruneMethod::Structured, hidden_keep: 32, ..PruneConfig::default() }),
         ("structured to 16 units (L1) + 2 epochs", PruneConfig { prune: PruneMethod::Structured, hidden_keep: 16, ..PruneConfig::default() }),
     ];
     for (name, settings) in recipes {
         let started = Instant::now();
-        let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut Quiet)).expect("pruning");
+        let pruned = futures_lite::future::block_on(prune(&dense, &config, &settings, &data, &device, &mut Silent)).expect("pruning");
         let seconds = started.elapsed().as_secs_f64();
         if let Some(c) = pruned.unstructured.as_ref().or(pruned.structured.as_ref()) {
             row(name, c, seconds);

@@ -101,6 +101,22 @@ describe('PruneLab in headless Chromium', () => {
     assert.ok(r.pruned.latency.cpu.b1024.median_ms > 0.5 * r.dense.latency.cpu.b1024.median_ms);
   });
 
+  test('the pruning controls set what the run does', { timeout: 10 * 60_000 }, async () => {
+    const page = await open(browser, `${server.base}?backend=cpu&train_samples=2000&epochs=1&finetune_epochs=1&hidden_keep=16`);
+    await page.locator('select[name=prune]').selectOption('oneshot');
+    await page.locator('input[name=final_sparsity]').fill('0.8');
+    await page.locator('select[name=ranking]').selectOption('global');
+    assert.match(await page.locator('.slider span').textContent(), /80 %/);
+    await page.locator('#train').click();
+    const r = await waitForState(page, ['done', 'error']);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.equal(r.prune.config.prune, 'oneshot');
+    assert.equal(r.prune.config.ranking, 'global');
+    assert.equal(r.prune.config.final_sparsity, 0.8);
+    assert.equal(r.prune.layers.reduce((sum, l) => sum + l.kept, 0), 101_632 - Math.round(0.8 * 101_632));
+    assert.match(await page.evaluate(() => location.search), /prune=oneshot.*final_sparsity=0\.8.*ranking=global/);
+  });
+
   test('without WebGPU it says so and trains on the CPU', { timeout: 10 * 60_000 }, async () => {
     const page = await open(browser, `${server.base}?autorun=1&prune=none&${SMALL_RUN}`, {
       // A browser without WebGPU: no navigator.gpu at all.

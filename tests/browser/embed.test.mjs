@@ -1,0 +1,63 @@
+// The page embedded in a blog post: served from a sub-path, in an iframe-sized viewport, with a
+// shareable URL and an embed snippet.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { launch, open, panicMessage, serve, waitForState } from './harness.mjs';
+
+const QUICK_CPU_RUN = 'autorun=1&backend=cpu&prune=none&train_samples=1000&epochs=1';
+
+describe('PruneLab embedded', () => {
+  let server;
+  let browser;
+  before(async () => {
+    // As if dist/ were dropped into a blog's static folder.
+    server = await serve(undefined, '/blog/prunelab/');
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const width of [360, 720]) {
+    test(`?embed=1 fits ${width} px without horizontal scrolling, under a sub-path`, { timeout: 5 * 60_000 }, async () => {
+      const page = await open(browser, `${server.base}?embed=1&${QUICK_CPU_RUN}`, { viewport: { width, height: 900 } });
+      const r = await waitForState(page);
+      assert.equal(await panicMessage(page), null);
+      assert.equal(r.state, 'done', JSON.stringify(r.error));
+      assert.equal(r.data.train_images, 60000, 'MNIST loaded from the sub-path');
+      const layout = await page.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth,
+        // clientWidth excludes the vertical scrollbar: the width content really has.
+        viewport: document.documentElement.clientWidth,
+        embed: document.body.classList.contains('embed'),
+      }));
+      assert.ok(layout.embed);
+      assert.ok(layout.scroll <= layout.viewport, `page is ${layout.scroll} px wide in a ${layout.viewport} px viewport`);
+      const full = await page.locator('#embed-caption a').getAttribute('href');
+      assert.ok(full.startsWith(server.base) && !full.includes('embed'), full);
+      await page.screenshot({ path: `${process.env.SCREENSHOTS ?? '/tmp'}/embed-${width}.png`, fullPage: true });
+    });
+  }
+
+  test('the URL reproduces the settings and the embed code can be copied', { timeout: 5 * 60_000 }, async () => {
+    const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const page = await context.newPage();
+    await page.goto(`${server.base}?final_sparsity=0.9&bogus=1&${QUICK_CPU_RUN}`);
+    await waitForState(page);
+    const search = await page.evaluate(() => location.search);
+    assert.equal(search, '?epochs=1&train_samples=1000&prune=none&final_sparsity=0.9&backend=cpu');
+    // Editing a knob updates the address bar too.
+    await page.locator('input[name=epochs]').fill('3');
+    await page.locator('input[name=epochs]').dispatchEvent('change');
+    assert.match(await page.evaluate(() => location.search), /epochs=3/);
+
+    await page.locator('.share summary').click();
+    const snippet = await page.locator('#embed-code').inputValue();
+    assert.match(snippet, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/blog\/prunelab\/\?epochs=3&amp;train_samples=1000&amp;.*embed=1"/);
+    await page.locator('#copy-embed').click();
+    await page.locator('.share [role=status]', { hasText: 'Copied' }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), snippet);
+    await context.close();
+  });
+});
