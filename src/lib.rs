@@ -5,6 +5,8 @@
 pub mod chart;
 pub mod compare;
 pub mod data;
+pub mod digit;
+pub mod energy;
 pub mod format;
 pub mod latency;
 pub mod model;

@@ -3,6 +3,8 @@ use leptos::prelude::*;
 use super::charts::{AccuracyChart, LossChart};
 use super::comparison::Comparison;
 use super::controls::Controls;
+use super::draw::DrawDigit;
+use super::energy::EnergyPanel;
 use super::pipeline::{self, AppState};
 use super::results::Results;
 use super::share::{EmbedCaption, Share};
@@ -39,6 +41,8 @@ pub fn App() -> impl IntoView {
                 <AccuracyChart/>
             </section>
             <Comparison/>
+            <DrawDigit/>
+            <EnergyPanel/>
             <Results/>
             {(!embed).then(|| view! { <Share/> })}
         </main>

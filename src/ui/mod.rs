@@ -5,6 +5,8 @@ mod app;
 mod charts;
 mod comparison;
 mod controls;
+mod draw;
+mod energy;
 mod pipeline;
 mod results;
 mod share;

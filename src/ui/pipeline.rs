@@ -58,8 +58,8 @@ impl AppState {
 thread_local! {
     // Downloaded once per page; a retry after a training failure does not download again.
     static DATA: RefCell<Option<Rc<Mnist>>> = const { RefCell::new(None) };
-    // The last trained models (dense, pruned, structured), kept for inference and export.
-    static TRAINED: RefCell<Vec<Mlp>> = const { RefCell::new(Vec::new()) };
+    // The last trained models (dense, pruned, structured) with their names, kept for drawing.
+    static TRAINED: RefCell<Vec<(&'static str, Mlp)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Starts a run unless one is going.
@@ -265,6 +265,43 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
         r.pruned = unstructured.as_ref().map(|c| c.report.clone());
         r.structured = structured.as_ref().map(|c| c.report.clone());
     });
-    TRAINED.with_borrow_mut(|models| *models = std::iter::once(dense.model).chain(unstructured.map(|c| c.model)).chain(structured.map(|c| c.model)).collect());
+    TRAINED.with_borrow_mut(|models| {
+        *models = std::iter::once(("Dense", dense.model))
+            .chain(unstructured.map(|c| ("Pruned (masked)", c.model)))
+            .chain(structured.map(|c| ("Structured", c.model)))
+            .collect()
+    });
     Ok(if state.cancel.get_untracked() { Finish::Cancelled } else { Finish::Completed })
+}
+
+/// One model's answer for a drawn digit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub model: &'static str,
+    pub probabilities: Vec<f32>,
+    pub top: usize,
+    /// Upload, forward pass and awaited readback of this one image.
+    pub latency_ms: f64,
+}
+
+/// Every trained model's prediction for one 28 × 28 input, each timed on its own device.
+pub async fn predict(input: Vec<f32>) -> Result<Vec<Prediction>, String> {
+    let models = TRAINED.with_borrow(|m| m.clone());
+    let mut out = Vec::with_capacity(models.len());
+    for (name, model) in models {
+        let device = model.hidden.weight.device();
+        let started = page::now_ms();
+        let image = burn::tensor::Tensor::<2>::from_data(burn::tensor::TensorData::new(input.clone(), [1, crate::data::IMAGE_PIXELS]), &device);
+        let logits = model.forward(image).into_data_async().await.map_err(|e| format!("{e:?}"))?;
+        let latency_ms = page::now_ms() - started;
+        let logits = logits.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?;
+        let probabilities = crate::digit::softmax(&logits);
+        let top = probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).unwrap_or(0);
+        out.push(Prediction { model: name, probabilities, top, latency_ms });
+    }
+    Ok(out)
+}
+
+pub fn has_trained_models() -> bool {
+    TRAINED.with_borrow(|m| !m.is_empty())
 }

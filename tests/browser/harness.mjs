@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 export const DIST = process.env.DIST ?? path.resolve(import.meta.dirname, '../../dist');
@@ -69,4 +70,33 @@ export async function report(page) {
 /** The panic marker the page's panic hook sets; null when the page never panicked. */
 export async function panicMessage(page) {
   return page.evaluate(() => document.body.dataset.panic ?? null);
+}
+
+/** Test-set image `index` (28 × 28 bytes) and its label, from the files the page ships. */
+export function testDigit(index) {
+  const read = (name) => zlib.gunzipSync(fs.readFileSync(path.join(DIST, 'mnist', `${name}.gz`)));
+  const images = read('t10k-images-idx3-ubyte');
+  const labels = read('t10k-labels-idx1-ubyte');
+  return { pixels: images.subarray(16 + index * 784, 16 + (index + 1) * 784), label: labels[8 + index] };
+}
+
+/** Traces a 28 × 28 digit onto the page's drawing canvas with real pointer input: one stroke per
+ *  horizontal run of ink, each MNIST pixel 10 canvas pixels wide. */
+export async function drawDigit(page, pixels) {
+  const canvas = page.locator('#draw-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  const at = (v) => (v * 10 + 5) * (box.width / 280);
+  for (let y = 0; y < 28; y++) {
+    for (let x = 0; x < 28; x++) {
+      if (pixels[y * 28 + x] < 128) continue;
+      let end = x;
+      while (end + 1 < 28 && pixels[y * 28 + end + 1] >= 128) end++;
+      await page.mouse.move(box.x + at(x), box.y + at(y));
+      await page.mouse.down();
+      await page.mouse.move(box.x + at(end), box.y + at(y), { steps: 2 });
+      await page.mouse.up();
+      x = end;
+    }
+  }
 }

@@ -99,6 +99,15 @@ describe('PruneLab in headless Chromium', () => {
     assertTiming(r.structured.latency.cpu.b1024, 'structured cpu b1024');
     // On a dense CPU kernel the masked model does every MAC the dense one does.
     assert.ok(r.pruned.latency.cpu.b1024.median_ms > 0.5 * r.dense.latency.cpu.b1024.median_ms);
+
+    // The energy readout: an estimate, six ways to run the models, assumptions adjustable.
+    assert.match(await page.locator('.energy h2').textContent(), /estimate, not a measurement/);
+    assert.equal(await page.locator('#energy-table tbody tr').count(), 6);
+    const share = () => page.locator('#energy-table tbody tr').first().locator('td').last().textContent();
+    assert.ok(parseFloat(await share()) > 99, 'DRAM reads dominate at batch 1');
+    await page.locator('.energy input').last().fill('0');
+    await page.locator('.energy input').last().dispatchEvent('change');
+    assert.equal(await share(), '0.0 %');
   });
 
   test('the pruning controls set what the run does', { timeout: 10 * 60_000 }, async () => {

@@ -1,0 +1,163 @@
+//! Draw a digit; every trained model predicts it, side by side.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData, PointerEvent};
+
+use super::pipeline::{self, AppState, Prediction};
+use crate::digit::{to_mnist, Raster};
+use crate::format::ms;
+use crate::report::RunState;
+
+const SIZE: u32 = 280;
+/// Wait this long after the last stroke before predicting, so fast drawing does not queue
+/// a GPU round trip per stroke.
+const SETTLE_MS: u32 = 250;
+
+fn context(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
+    canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
+}
+
+/// Canvas coordinates of a pointer event (the canvas may be shown smaller than 280 px).
+fn point(canvas: &HtmlCanvasElement, ev: &PointerEvent) -> (f64, f64) {
+    let rect = canvas.get_bounding_client_rect();
+    let scale = f64::from(SIZE) / rect.width().max(1.0);
+    ((f64::from(ev.client_x()) - rect.left()) * scale, (f64::from(ev.client_y()) - rect.top()) * scale)
+}
+
+/// The ink (alpha channel) of the drawing, 0..1.
+fn ink(canvas: &HtmlCanvasElement) -> Option<Vec<f32>> {
+    let data = context(canvas)?.get_image_data(0.0, 0.0, f64::from(SIZE), f64::from(SIZE)).ok()?.data();
+    Some(data.chunks_exact(4).map(|px| f32::from(px[3]) / 255.0).collect())
+}
+
+fn show_preview(canvas: &HtmlCanvasElement, image: &[f32]) {
+    let mut rgba: Vec<u8> = image.iter().flat_map(|&v| { let g = 255 - (v * 255.0) as u8; [g, g, g, 255] }).collect();
+    if let (Some(ctx), Ok(data)) = (context(canvas), ImageData::new_with_u8_clamped_array_and_sh(Clamped(&mut rgba), 28, 28)) {
+        let _ = ctx.put_image_data(&data, 0.0, 0.0);
+    }
+}
+
+#[component]
+pub fn DrawDigit() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let canvas = NodeRef::<Canvas>::new();
+    let preview = NodeRef::<Canvas>::new();
+    let drawing = StoredValue::new(false);
+    let generation = StoredValue::new(0u32);
+    let predictions = RwSignal::new(Vec::<Prediction>::new());
+    let message = RwSignal::new(None::<String>);
+
+    let predict = move || {
+        let Some(c) = canvas.get() else { return };
+        let Some(input) = ink(&c).and_then(|pixels| to_mnist(&Raster { width: SIZE as usize, height: SIZE as usize, pixels: &pixels })) else { return };
+        if let Some(p) = preview.get() {
+            show_preview(&p, &input);
+        }
+        if !pipeline::has_trained_models() {
+            message.set(Some("Train the models first; then they will read your digit.".into()));
+            return;
+        }
+        spawn_local(async move {
+            match pipeline::predict(input).await {
+                Ok(p) => {
+                    message.set(None);
+                    predictions.set(p);
+                }
+                Err(e) => message.set(Some(format!("Prediction failed: {e}"))),
+            }
+        });
+    };
+    let settle = move || {
+        generation.update_value(|g| *g += 1);
+        let mine = generation.get_value();
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(SETTLE_MS).await;
+            if generation.get_value() == mine {
+                predict();
+            }
+        });
+    };
+    let down = move |ev: PointerEvent| {
+        let Some(c) = canvas.get() else { return };
+        ev.prevent_default();
+        let _ = c.set_pointer_capture(ev.pointer_id());
+        drawing.set_value(true);
+        if let Some(ctx) = context(&c) {
+            let (x, y) = point(&c, &ev);
+            ctx.set_line_width(18.0);
+            ctx.set_line_cap("round");
+            ctx.set_line_join("round");
+            ctx.begin_path();
+            ctx.move_to(x, y);
+            ctx.line_to(x + 0.1, y);
+            ctx.stroke();
+        }
+    };
+    let moved = move |ev: PointerEvent| {
+        if !drawing.get_value() {
+            return;
+        }
+        if let (Some(c), true) = (canvas.get(), true) {
+            if let Some(ctx) = context(&c) {
+                let (x, y) = point(&c, &ev);
+                ctx.line_to(x, y);
+                ctx.stroke();
+            }
+        }
+    };
+    let up = move |_: PointerEvent| {
+        if drawing.get_value() {
+            drawing.set_value(false);
+            settle();
+        }
+    };
+    let clear = move |_| {
+        if let Some(ctx) = canvas.get().as_ref().and_then(context) {
+            ctx.clear_rect(0.0, 0.0, f64::from(SIZE), f64::from(SIZE));
+        }
+        if let Some(ctx) = preview.get().as_ref().and_then(context) {
+            ctx.clear_rect(0.0, 0.0, 28.0, 28.0);
+        }
+        predictions.set(Vec::new());
+    };
+    // New models: read the drawing again with them.
+    Effect::new(move |_| {
+        if state.report.with(|r| r.state) == RunState::Done {
+            predict();
+        }
+    });
+
+    view! {
+        <section class="draw" aria-label="Draw a digit">
+            <h2>"Draw a digit"</h2>
+            <div class="draw-row">
+                <div>
+                    <canvas node_ref=canvas id="draw-canvas" width=SIZE height=SIZE aria-label="Drawing area: draw a digit with the mouse, a pen or a finger"
+                        on:pointerdown=down on:pointermove=moved on:pointerup=up on:pointercancel=up></canvas>
+                    <div class="buttons"><button id="clear-drawing" on:click=clear>"Clear"</button></div>
+                </div>
+                <div class="preview">
+                    <canvas node_ref=preview id="draw-preview" width="28" height="28" aria-label="What the network sees: 28 × 28"></canvas>
+                    <p class="note">"What the network sees: the drawing fitted into 20 × 20 and centred by its centre of mass in 28 × 28, as MNIST was made."</p>
+                </div>
+            </div>
+            <p class="note" role="status">{move || message.get()}</p>
+            <div class="predictions">
+                {move || predictions.get().into_iter().map(|p| view! {
+                    <div class="prediction" data-model=p.model data-top=p.top.to_string()>
+                        <div class="prediction-head"><span>{p.model}</span><strong class="top">{p.top}</strong></div>
+                        {p.probabilities.iter().enumerate().map(|(digit, &prob)| view! {
+                            <div class="bar-row prob"><span>{digit}</span>
+                                <span class="bar-track"><span class="bar" style=format!("width: {:.1}%", prob * 100.0)></span></span>
+                                <span>{format!("{:.0} %", prob * 100.0)}</span></div>
+                        }).collect_view()}
+                        <p class="note">"This inference: " {ms(Some(p.latency_ms))}</p>
+                    </div>
+                }).collect_view()}
+            </div>
+        </section>
+    }
+}

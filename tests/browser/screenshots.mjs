@@ -1,0 +1,28 @@
+// Makes the README's screenshots (not a test): a short WebGPU run with one-shot pruning, a digit
+// from the test set drawn on the canvas, then the full page and the embed view.
+// Usage: DIST=dist node tests/browser/screenshots.mjs static/screenshots
+import fs from 'node:fs';
+import path from 'node:path';
+import { drawDigit, launch, open, serve, testDigit, waitForState } from './harness.mjs';
+
+const out = process.argv[2] ?? 'static/screenshots';
+fs.mkdirSync(out, { recursive: true });
+const run = 'autorun=1&train_samples=3000&epochs=2&batch=100&lr=0.002&prune=oneshot&ranking=global&final_sparsity=0.9&finetune_epochs=1&hidden_keep=32';
+
+const server = await serve();
+const browser = await launch();
+try {
+  const page = await open(browser, `${server.base}?${run}`, { viewport: { width: 1100, height: 900 } });
+  await waitForState(page, ['done'], 30 * 60_000);
+  await drawDigit(page, testDigit(0).pixels);
+  await page.locator('.prediction').first().waitFor({ timeout: 60_000 });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: path.join(out, 'full-page.png'), fullPage: true });
+  const embed = await open(browser, `${server.base}?embed=1&${run}`, { viewport: { width: 720, height: 900 } });
+  await waitForState(embed, ['done'], 30 * 60_000);
+  await embed.screenshot({ path: path.join(out, 'embed-720.png') });
+  console.log(`screenshots in ${out}`);
+} finally {
+  await browser.close();
+  await server.close();
+}
