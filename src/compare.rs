@@ -3,6 +3,7 @@
 //! and describe each with the same [`ModelReport`]. Runs on any burn device, so it is tested
 //! natively on the CPU backend.
 
+use burn::module::Module;
 use burn::tensor::Device;
 
 use crate::data::Mnist;
@@ -30,19 +31,11 @@ pub struct Pruned {
     pub finish: Finish,
 }
 
-fn read_error(e: String) -> TrainError {
-    TrainError::Device(e)
-}
-
-async fn column(model: Mlp, accuracy: Option<f64>) -> Result<Column, TrainError> {
-    let weights = model.read_weights().await.map_err(read_error)?;
+/// A trained model's column: its weights read back once, and its report.
+pub async fn column(model: Mlp, accuracy: Option<f64>) -> Result<Column, TrainError> {
+    let weights = model.read_weights().await.map_err(TrainError::Device)?;
     let report = ModelReport::of(&weights, accuracy);
     Ok(Column { model, weights, report })
-}
-
-/// The dense model's column.
-pub async fn dense_column(model: Mlp, accuracy: Option<f64>) -> Result<Column, TrainError> {
-    column(model, accuracy).await
 }
 
 fn masks_for(weights: &MlpWeights, ranking: Ranking, sparsity: f32) -> [Mask; 2] {
@@ -66,8 +59,7 @@ async fn tune(
     hook: &mut impl train::StepHook,
 ) -> Result<(Mlp, Option<f64>, Finish), TrainError> {
     if epochs == 0 {
-        let model = hook.finish(model);
-        let model = Mlp::from_weights(&model.read_weights().await.map_err(read_error)?, device);
+        let model = hook.finish(model).valid();
         let accuracy = train::test_accuracy(&model, &data.test, device).await?;
         return Ok((model, Some(accuracy), Finish::Completed));
     }

@@ -139,14 +139,14 @@ fn the_latency_protocol_grows_k_until_a_window_is_long_enough() {
 
 #[test]
 fn the_comparison_builds_all_three_columns() {
-    use prunelab::compare::{dense_column, prune};
+    use prunelab::compare::{column, prune};
     use prunelab::settings::{PruneConfig, PruneMethod, Ranking};
     let data = mnist();
     let device = Device::flex();
     let config = small().with_hidden(64);
     let dense = block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).unwrap();
     let accuracy = dense.report.test_accuracy.final_;
-    let dense = block_on(dense_column(dense.model, accuracy)).unwrap();
+    let dense = block_on(column(dense.model, accuracy)).unwrap();
     let settings = PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, ranking: Ranking::Global, finetune_epochs: 1, hidden_keep: 16, ..PruneConfig::default() };
     let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut Silent)).unwrap();
 
@@ -170,4 +170,24 @@ fn the_comparison_builds_all_three_columns() {
     let after = structured.test_accuracy.unwrap();
     assert!(after > 0.8 && after >= before - 0.01, "fine-tuning helps: {before} → {after}");
     assert!(unstructured.test_accuracy.unwrap() > 0.8);
+}
+
+#[test]
+fn without_fine_tuning_the_pruned_models_are_only_evaluated() {
+    use prunelab::compare::{column, prune};
+    use prunelab::settings::{PruneConfig, PruneMethod};
+    let data = mnist();
+    let device = Device::flex();
+    let config = small().with_hidden(32);
+    let dense = block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).unwrap();
+    let accuracy = dense.report.test_accuracy.final_;
+    let dense = block_on(column(dense.model, accuracy)).unwrap();
+    let settings = PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.5, finetune_epochs: 0, hidden_keep: 8, ..PruneConfig::default() };
+    let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut Silent)).unwrap();
+    let unstructured = pruned.unstructured.unwrap().report;
+    assert_eq!(unstructured.macs, [784 * 32, 32 * 10].iter().map(|&n| keep_count(n, 0.5)).sum::<usize>());
+    assert!(unstructured.test_accuracy.unwrap() > 0.5);
+    // Without fine-tuning, the compact model is exactly the one measured before fine-tuning.
+    let structured = pruned.structured.unwrap().report;
+    assert_eq!(structured.test_accuracy, pruned.report.structured_accuracy_before_finetune);
 }

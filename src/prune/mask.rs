@@ -40,11 +40,6 @@ impl Mask {
     pub fn as_f32(&self) -> Vec<f32> {
         self.keep.iter().map(|&k| if k { 1.0 } else { 0.0 }).collect()
     }
-
-    /// Keeps only what both masks keep: a pruned weight never comes back.
-    pub fn and(&self, other: &Mask) -> Mask {
-        Mask { keep: self.keep.iter().zip(&other.keep).map(|(a, b)| *a && *b).collect() }
-    }
 }
 
 /// The k-th largest |w| (1-based k), TFMOT's threshold.
@@ -136,10 +131,8 @@ mod tests {
     }
 
     #[test]
-    fn masks_only_shrink_when_combined() {
+    fn a_mask_reports_its_sparsity_and_its_f32_form() {
         let a = Mask { keep: vec![true, false, true] };
-        let b = Mask { keep: vec![false, true, true] };
-        assert_eq!(a.and(&b).keep, vec![false, false, true]);
         assert_eq!(a.as_f32(), vec![1.0, 0.0, 1.0]);
         assert!((a.sparsity() - 1.0 / 3.0).abs() < 1e-12);
     }

@@ -232,7 +232,7 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
     if let Some(message) = lost() {
         return Err(message);
     }
-    let mut dense = compare::dense_column(trained.model, accuracy).await.map_err(|e| e.to_string())?;
+    let mut dense = compare::column(trained.model, accuracy).await.map_err(|e| e.to_string())?;
     state.report.update(|r| r.dense = accuracy.map(|_| dense.report.clone()));
     if finish == Finish::Cancelled {
         return Ok(finish);

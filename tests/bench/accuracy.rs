@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
-use prunelab::compare::{dense_column, prune, Column};
+use prunelab::compare::{column, prune, Column};
 use prunelab::data::Mnist;
 use prunelab::settings::{PruneConfig, PruneMethod, Ranking};
 use prunelab::train::{train, Silent, TrainingConfig};
@@ -21,7 +21,7 @@ fn main() {
     let started = Instant::now();
     let trained = futures_lite::future::block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).expect("dense training");
     let accuracy = trained.report.test_accuracy.final_;
-    let dense = futures_lite::future::block_on(dense_column(trained.model, accuracy)).expect("dense weights");
+    let dense = futures_lite::future::block_on(column(trained.model, accuracy)).expect("dense weights");
     println!("PruneLab accuracy benchmark: burn flex (CPU), {} epochs, batch {}, {} training images, seed {}", config.epochs, config.batch, config.train_samples, config.seed);
     println!("dense trained in {:.1} s\n", started.elapsed().as_secs_f64());
     println!("| model | hidden units | non-zero weights | kernel sparsity | test accuracy | Δ vs dense | CSR bytes | time |");
