@@ -15,6 +15,7 @@ use crate::prune::structured::{compact, unit_norms, units_to_keep};
 use crate::prune::weights::MlpWeights;
 use crate::report::{BatchTimings, LayerSparsity, ModelReport, PruneReport};
 use crate::settings::{PruneConfig, PruneMethod, Ranking};
+use crate::tiles::{FirstLayer, Snapshot};
 use crate::train::{self, fit, Finish, Observer, TrainError, TrainingConfig};
 
 /// A finished column: the model (plain device) and its host weights.
@@ -27,6 +28,8 @@ pub struct Column {
 pub struct Pruned {
     pub unstructured: Option<Column>,
     pub structured: Option<Column>,
+    /// The dense model's hidden units that the structured model keeps, in order.
+    pub kept_units: Option<Vec<usize>>,
     pub report: PruneReport,
     pub finish: Finish,
 }
@@ -101,16 +104,24 @@ pub async fn prune(
             report.schedule_summary = Some(schedule.summary(steps));
             report.sparsity_curve = hook.curve;
             finish = trained.finish;
-            unstructured = Some(column(trained.model, trained.report.test_accuracy.final_).await?);
+            let pruned = column(trained.model, trained.report.test_accuracy.final_).await?;
+            observer.snapshot(Snapshot { model: "pruned", note: "trained".into(), layer: FirstLayer::from_zeros(&pruned.weights, hook.threshold) });
+            unstructured = Some(pruned);
         }
         PruneMethod::Oneshot => {
             observer.phase("one-shot pruning, then fine-tuning");
             let masks = masks_for(&dense.weights, settings.ranking, settings.final_sparsity);
+            let at_mask = FirstLayer::masked(&dense.weights, &masks[0]);
+            let threshold = at_mask.threshold;
+            let note = format!("one-shot mask, {:.1} % sparsity", settings.final_sparsity * 100.0);
+            observer.snapshot(Snapshot { model: "pruned", note, layer: at_mask });
             let model = Mlp::from_weights(&dense.weights, &device_ad);
             let mut hook = FixedMasks(DeviceMasks::upload(&masks, &model, &device_ad));
             let (model, accuracy, f) = tune(model, config, settings.finetune_epochs, data, device, observer, &mut hook).await?;
             finish = f;
-            unstructured = Some(column(model, accuracy).await?);
+            let pruned = column(model, accuracy).await?;
+            observer.snapshot(Snapshot { model: "pruned", note: "fine-tuned".into(), layer: FirstLayer::from_zeros(&pruned.weights, threshold) });
+            unstructured = Some(pruned);
         }
         PruneMethod::Structured | PruneMethod::None => {}
     }
@@ -125,19 +136,26 @@ pub async fn prune(
     }
 
     let mut structured = None;
+    let mut kept_units = None;
     let wants_structured = settings.prune != PruneMethod::None && settings.hidden_keep > 0;
     if wants_structured && finish == Finish::Completed {
         observer.phase("removing hidden units, then fine-tuning");
         let kept = units_to_keep(&unit_norms(&dense.weights, settings.norm), settings.hidden_keep.min(dense.weights.hidden));
         let small = compact(&dense.weights, &kept);
+        let note = format!("{} of {} units kept", kept.len(), dense.weights.hidden);
+        observer.snapshot(Snapshot { model: "structured", note, layer: FirstLayer::structured(&dense.weights, &small, &kept) });
         report.structured_units_kept = Some(kept.len());
         let before = Mlp::from_weights(&small, device);
         report.structured_accuracy_before_finetune = Some(train::test_accuracy(&before, &data.test, device).await?);
         let (model, accuracy, f) = tune(Mlp::from_weights(&small, &device_ad), config, settings.finetune_epochs, data, device, observer, &mut train::NoHook).await?;
         finish = f;
-        structured = Some(column(model, accuracy).await?);
+        let small = column(model, accuracy).await?;
+        let note = format!("{} of {} units kept, fine-tuned", kept.len(), dense.weights.hidden);
+        observer.snapshot(Snapshot { model: "structured", note, layer: FirstLayer::structured(&dense.weights, &small.weights, &kept) });
+        structured = Some(small);
+        kept_units = Some(kept);
     }
-    Ok(Pruned { unstructured, structured, report, finish })
+    Ok(Pruned { unstructured, structured, kept_units, report, finish })
 }
 
 /// Batch 1 and batch 1024 latency of `weights` on `device`.

@@ -7,13 +7,16 @@ pub mod compare;
 pub mod data;
 pub mod digit;
 pub mod energy;
+pub mod export;
 pub mod format;
+pub mod histogram;
 pub mod latency;
 pub mod model;
 pub mod prune;
 pub mod report;
 pub mod settings;
 pub mod stats;
+pub mod tiles;
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]

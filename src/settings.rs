@@ -150,7 +150,7 @@ where
         return None;
     };
     // NaN compares false both ways and lands here too.
-    if !(value >= *range.start()) {
+    if value.partial_cmp(range.start()).is_none_or(|o| o.is_lt()) {
         notices.push(format!("{key}={raw} is below the minimum {}; using {}", range.start(), range.start()));
         return Some(*range.start());
     }

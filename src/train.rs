@@ -16,6 +16,7 @@ use crate::data::{batches, Split, IMAGE_PIXELS};
 use crate::model::Mlp;
 use crate::report::{LossPoint, TrainReport};
 use crate::stats;
+use crate::tiles::{FirstLayer, Snapshot};
 
 /// Every training knob; the field names are the URL parameters' names.
 #[derive(Config, Debug, PartialEq)]
@@ -68,6 +69,8 @@ pub trait Observer {
     fn yield_now(&mut self) -> impl Future<Output = ()>;
     /// A new stage starts (dense training, pruning, fine-tuning…).
     fn phase(&mut self, _name: &'static str) {}
+    /// A new picture of a model's first layer (live while training and pruning).
+    fn snapshot(&mut self, _snapshot: Snapshot) {}
 }
 
 /// Runs without reporting anything (benchmarks, tests, tools).
@@ -129,16 +132,28 @@ pub async fn train(
     device: &Device,
     observer: &mut impl Observer,
 ) -> Result<Trained, TrainError> {
+    train_with(config, train, test, device, observer, &mut NoHook).await
+}
+
+/// [`train`], calling `hook` before every step.
+pub async fn train_with(
+    config: &TrainingConfig,
+    train: &Split,
+    test: &Split,
+    device: &Device,
+    observer: &mut impl Observer,
+    hook: &mut impl StepHook,
+) -> Result<Trained, TrainError> {
     let device_ad = device.clone().autodiff();
     device_ad.seed(config.seed);
     let model = Mlp::new(config.hidden, &device_ad);
-    fit(model, config, train, test, device, observer, &mut NoHook).await
+    fit(model, config, train, test, device, observer, hook).await
 }
 
 /// Runs before every training step; pruning uses it to recompute and apply masks.
 pub trait StepHook {
     /// `step` counts batches from 0 over the whole run, as TFMOT's `pruning_step` does.
-    fn before_step(&mut self, step: usize, model: Mlp) -> impl Future<Output = Result<Mlp, TrainError>>;
+    fn before_step(&mut self, step: usize, model: Mlp, observer: &mut impl Observer) -> impl Future<Output = Result<Mlp, TrainError>>;
     /// The model as it leaves training (masks applied one last time).
     fn finish(&mut self, model: Mlp) -> Mlp;
 }
@@ -147,7 +162,44 @@ pub trait StepHook {
 pub struct NoHook;
 
 impl StepHook for NoHook {
-    async fn before_step(&mut self, _step: usize, model: Mlp) -> Result<Mlp, TrainError> {
+    async fn before_step(&mut self, _step: usize, model: Mlp, _observer: &mut impl Observer) -> Result<Mlp, TrainError> {
+        Ok(model)
+    }
+    fn finish(&mut self, model: Mlp) -> Mlp {
+        model
+    }
+}
+
+/// Plain training that shows the first layer at step 0 (the random initialisation) and then
+/// at most every `every_ms`, for the page's live weight picture. Each look is one async readback
+/// of the weights (400 KB), so looks are rationed by time, and spaced at least
+/// [`WATCH_BUDGET`]⁻¹ times a look's own duration apart: the picture never costs training more
+/// than about 5 %, even where a readback is slow (SwiftShader).
+pub struct WatchWeights {
+    pub every_ms: f64,
+    gap_ms: f64,
+    last_ms: Option<f64>,
+}
+
+/// The share of training time the live picture may take.
+pub const WATCH_BUDGET: f64 = 0.05;
+
+impl WatchWeights {
+    pub fn new(every_ms: f64) -> Self {
+        WatchWeights { every_ms, gap_ms: every_ms, last_ms: None }
+    }
+}
+
+impl StepHook for WatchWeights {
+    async fn before_step(&mut self, step: usize, model: Mlp, observer: &mut impl Observer) -> Result<Mlp, TrainError> {
+        let started = observer.now_ms();
+        if self.last_ms.is_none_or(|last| started - last >= self.gap_ms) {
+            let weights = model.read_weights().await.map_err(TrainError::Device)?;
+            observer.snapshot(Snapshot { model: "dense", note: format!("step {step}"), layer: FirstLayer::dense(&weights) });
+            let now = observer.now_ms();
+            self.gap_ms = self.every_ms.max((now - started) / WATCH_BUDGET);
+            self.last_ms = Some(now);
+        }
         Ok(model)
     }
     fn finish(&mut self, model: Mlp) -> Mlp {
@@ -192,7 +244,7 @@ pub async fn fit(
                 finish = Finish::Cancelled;
                 break 'epochs;
             }
-            model = hook.before_step(report.steps, model).await?;
+            model = hook.before_step(report.steps, model, observer).await?;
             let images = Tensor::<2>::from_data(TensorData::new(train.inputs(batch), [batch.len(), IMAGE_PIXELS]), &device_ad);
             let targets = Tensor::<1, Int>::from_data(TensorData::new(train.targets(batch), [batch.len()]), &device_ad);
             let loss = loss_fn.forward(model.forward(images), targets);

@@ -7,7 +7,8 @@ use std::time::Instant;
 use burn::tensor::Device;
 use prunelab::data::Mnist;
 use prunelab::report::LossPoint;
-use prunelab::train::{train, Finish, Observer, Progress, TrainingConfig};
+use prunelab::tiles::Snapshot;
+use prunelab::train::{train, train_with, Finish, Observer, Progress, TrainingConfig, WatchWeights};
 
 struct Recorder {
     started: Instant,
@@ -15,17 +16,23 @@ struct Recorder {
     epochs: Vec<f64>,
     last_progress: Option<Progress>,
     cancel_after_steps: Option<usize>,
+    /// When set, the clock reads this many ms per step done instead of real time.
+    ms_per_step: Option<f64>,
+    snapshots: Vec<Snapshot>,
 }
 
 impl Recorder {
     fn new() -> Self {
-        Recorder { started: Instant::now(), losses: vec![], epochs: vec![], last_progress: None, cancel_after_steps: None }
+        Recorder { started: Instant::now(), losses: vec![], epochs: vec![], last_progress: None, cancel_after_steps: None, ms_per_step: None, snapshots: vec![] }
     }
 }
 
 impl Observer for Recorder {
     fn now_ms(&self) -> f64 {
-        self.started.elapsed().as_secs_f64() * 1000.0
+        match self.ms_per_step {
+            Some(ms) => self.last_progress.map_or(0, |p| p.step) as f64 * ms,
+            None => self.started.elapsed().as_secs_f64() * 1000.0,
+        }
     }
     fn cancelled(&self) -> bool {
         matches!((self.cancel_after_steps, self.last_progress), (Some(n), Some(p)) if p.step >= n)
@@ -41,6 +48,9 @@ impl Observer for Recorder {
     }
     fn yield_now(&mut self) -> impl Future<Output = ()> {
         std::future::ready(())
+    }
+    fn snapshot(&mut self, snapshot: Snapshot) {
+        self.snapshots.push(snapshot);
     }
 }
 
@@ -95,4 +105,21 @@ fn the_same_seed_trains_the_same_model() {
         recorder.losses
     };
     assert_eq!(run(), run());
+}
+
+#[test]
+fn the_live_weight_picture_is_rationed_by_time() {
+    let data = mnist();
+    let config = TrainingConfig::new().with_hidden(16).with_train_samples(1000).with_epochs(1).with_batch(25);
+    let mut recorder = Recorder::new();
+    // 100 ms a step on this clock, a look every second: steps 0, 10, 20, 30.
+    recorder.ms_per_step = Some(100.0);
+    let mut watch = WatchWeights::new(1000.0);
+    let trained = futures_lite::future::block_on(train_with(&config, &data.train, &data.test.truncated(200), &Device::flex(), &mut recorder, &mut watch)).unwrap();
+    assert_eq!(trained.report.steps, 40);
+    let notes: Vec<&str> = recorder.snapshots.iter().map(|s| s.note.as_str()).collect();
+    assert_eq!(notes, ["step 0", "step 10", "step 20", "step 30"]);
+    let (first, last) = (&recorder.snapshots[0].layer, &recorder.snapshots[3].layer);
+    assert!(recorder.snapshots.iter().all(|s| s.model == "dense" && s.layer.units == 16 && s.layer.pruned_count() == 0));
+    assert_ne!(first.kernel, last.kernel, "training moved the weights");
 }

@@ -9,8 +9,9 @@ use thiserror::Error;
 
 use super::idx::{self, IdxError};
 
-/// Pixels per image: MNIST digits are 28 × 28.
-pub const IMAGE_PIXELS: usize = 28 * 28;
+/// MNIST digits are 28 × 28 pixels.
+pub const IMAGE_SIDE: usize = 28;
+pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 pub const TRAIN_COUNT: usize = 60_000;
 pub const TEST_COUNT: usize = 10_000;
 

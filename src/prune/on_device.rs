@@ -8,7 +8,8 @@ use serde::Serialize;
 use super::mask::{layer_mask, Mask};
 use super::schedule::Schedule;
 use crate::model::Mlp;
-use crate::train::{StepHook, TrainError};
+use crate::tiles::{FirstLayer, Snapshot};
+use crate::train::{Observer, StepHook, TrainError};
 
 /// The two kernels' masks, uploaded once.
 #[derive(Clone)]
@@ -36,7 +37,7 @@ impl DeviceMasks {
 pub struct FixedMasks(pub DeviceMasks);
 
 impl StepHook for FixedMasks {
-    async fn before_step(&mut self, _step: usize, model: Mlp) -> Result<Mlp, TrainError> {
+    async fn before_step(&mut self, _step: usize, model: Mlp, _observer: &mut impl Observer) -> Result<Mlp, TrainError> {
         Ok(self.0.apply(model))
     }
     fn finish(&mut self, model: Mlp) -> Mlp {
@@ -62,17 +63,19 @@ pub struct GradualPruning {
     pub curve: Vec<SparsityPoint>,
     /// Kept / total per kernel after the last update.
     pub layers: Vec<(usize, usize)>,
+    /// The first layer's magnitude threshold at the last update.
+    pub threshold: Option<f32>,
 }
 
 impl GradualPruning {
     /// `device` is the training (autodiff) device.
     pub fn new(schedule: Schedule, device: &Device) -> Self {
-        GradualPruning { schedule, device: device.clone(), masks: None, curve: Vec::new(), layers: Vec::new() }
+        GradualPruning { schedule, device: device.clone(), masks: None, curve: Vec::new(), layers: Vec::new(), threshold: None }
     }
 }
 
 impl StepHook for GradualPruning {
-    async fn before_step(&mut self, step: usize, model: Mlp) -> Result<Mlp, TrainError> {
+    async fn before_step(&mut self, step: usize, model: Mlp, observer: &mut impl Observer) -> Result<Mlp, TrainError> {
         if self.schedule.should_prune(step as i64) {
             // The masks are recomputed from the current (already masked) weights, as TFMOT does.
             let weights = model.read_weights().await.map_err(TrainError::Device)?;
@@ -82,6 +85,10 @@ impl StepHook for GradualPruning {
             let total: usize = masks.iter().map(Mask::len).sum();
             self.curve.push(SparsityPoint { step, target, measured: 1.0 - kept as f64 / total as f64 });
             self.layers = masks.iter().map(|m| (m.kept(), m.len())).collect();
+            let layer = FirstLayer::masked(&weights, &masks[0]);
+            self.threshold = layer.threshold;
+            let note = format!("step {step} · target sparsity {:.1} %", target * 100.0);
+            observer.snapshot(Snapshot { model: "pruned", note, layer });
             self.masks = Some(DeviceMasks::upload(&masks, &model, &self.device));
         }
         Ok(match &self.masks {

@@ -5,10 +5,12 @@ use super::comparison::Comparison;
 use super::controls::Controls;
 use super::draw::DrawDigit;
 use super::energy::EnergyPanel;
+use super::export::Export;
 use super::pipeline::{self, AppState};
 use super::results::Results;
 use super::share::{EmbedCaption, Share};
 use super::status::{Banners, Header, ProgressPanel};
+use super::weights::WeightPictures;
 use crate::settings::Settings;
 use crate::web::page;
 
@@ -40,10 +42,12 @@ pub fn App() -> impl IntoView {
                 <LossChart/>
                 <AccuracyChart/>
             </section>
+            <WeightPictures/>
             <Comparison/>
             <DrawDigit/>
             <EnergyPanel/>
             <Results/>
+            {(!embed).then(|| view! { <Export/> })}
             {(!embed).then(|| view! { <Share/> })}
         </main>
         <footer>

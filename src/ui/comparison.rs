@@ -115,7 +115,7 @@ pub fn Comparison() -> impl IntoView {
                 view! {
                     <section class="comparison" aria-label="Dense versus pruned">
                         <h2>"Dense vs pruned, side by side"</h2>
-                        <div class="table-scroll">
+                        <div class="table-scroll" tabindex="0" role="region" aria-label="Dense vs pruned table (scrolls sideways on narrow screens)">
                             <table id="comparison"><thead><tr><th></th>{header}</tr></thead><tbody>{rows}</tbody></table>
                         </div>
                         <p class="note">{timer}</p>

@@ -34,8 +34,8 @@ fn ink(canvas: &HtmlCanvasElement) -> Option<Vec<f32>> {
 }
 
 fn show_preview(canvas: &HtmlCanvasElement, image: &[f32]) {
-    let mut rgba: Vec<u8> = image.iter().flat_map(|&v| { let g = 255 - (v * 255.0) as u8; [g, g, g, 255] }).collect();
-    if let (Some(ctx), Ok(data)) = (context(canvas), ImageData::new_with_u8_clamped_array_and_sh(Clamped(&mut rgba), 28, 28)) {
+    let rgba: Vec<u8> = image.iter().flat_map(|&v| { let g = 255 - (v * 255.0) as u8; [g, g, g, 255] }).collect();
+    if let (Some(ctx), Ok(data)) = (context(canvas), ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba[..]), 28, 28)) {
         let _ = ctx.put_image_data(&data, 0.0, 0.0);
     }
 }
@@ -100,12 +100,12 @@ pub fn DrawDigit() -> impl IntoView {
         if !drawing.get_value() {
             return;
         }
-        if let (Some(c), true) = (canvas.get(), true) {
-            if let Some(ctx) = context(&c) {
-                let (x, y) = point(&c, &ev);
-                ctx.line_to(x, y);
-                ctx.stroke();
-            }
+        if let Some(c) = canvas.get()
+            && let Some(ctx) = context(&c)
+        {
+            let (x, y) = point(&c, &ev);
+            ctx.line_to(x, y);
+            ctx.stroke();
         }
     };
     let up = move |_: PointerEvent| {

@@ -19,10 +19,11 @@ fn Cost(label: &'static str, costs: RwSignal<Costs>, get: fn(&Costs) -> f64, set
             <span>{label}</span>
             <input type="number" min="0" step="any" prop:value=move || costs.with(get).to_string()
                 on:change=move |ev| {
-                    if let Ok(v) = event_target_value(&ev).parse::<f64>() {
-                        if v.is_finite() && v >= 0.0 {
-                            costs.update(|c| set(c, v));
-                        }
+                    if let Ok(v) = event_target_value(&ev).parse::<f64>()
+                        && v.is_finite()
+                        && v >= 0.0
+                    {
+                        costs.update(|c| set(c, v));
                     }
                 }/>
         </label>
@@ -70,7 +71,7 @@ pub fn EnergyPanel() -> impl IntoView {
                         <Cost label="int8 add (pJ)" costs=costs get=|c| c.int8_add_pj set=|c, v| c.int8_add_pj = v/>
                         <Cost label="32-bit DRAM read (pJ)" costs=costs get=|c| c.dram_read_32bit_pj set=|c, v| c.dram_read_32bit_pj = v/>
                     </div>
-                    <div class="table-scroll">
+                    <div class="table-scroll" tabindex="0" role="region" aria-label="Energy estimate table (scrolls sideways on narrow screens)">
                         <table id="energy-table">
                             <thead><tr><th></th><th scope="col">"MACs"</th><th scope="col">"Bytes read"</th><th scope="col">"Arithmetic"</th><th scope="col">"Memory"</th><th scope="col">"Total"</th><th scope="col">"Memory share"</th></tr></thead>
                             <tbody>

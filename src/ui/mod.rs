@@ -7,10 +7,12 @@ mod comparison;
 mod controls;
 mod draw;
 mod energy;
+mod export;
 mod pipeline;
 mod results;
 mod share;
 mod status;
+mod weights;
 
 pub use app::App;
 pub use pipeline::AppState;

@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,8 +15,10 @@ use crate::data::Mnist;
 use crate::latency::{timer_resolution_ms, Clock, Protocol};
 use crate::model::Mlp;
 use crate::report::{Backend, DataReport, ErrorKind, ErrorReport, LossPoint, Report, RunState, TimerReport};
+use crate::prune::weights::MlpWeights;
 use crate::settings::{PruneMethod, Settings};
-use crate::train::{self, Finish, Observer, Progress};
+use crate::tiles::{FirstLayer, Snapshot};
+use crate::train::{self, Finish, Observer, Progress, WatchWeights};
 use crate::web::{backend, download, page};
 
 /// Everything the components show; signals are `Copy`, so the state is too.
@@ -33,6 +36,13 @@ pub struct AppState {
     /// Which training the loss and accuracy charts show.
     pub chart_phase: RwSignal<&'static str>,
     pub cancel: RwSignal<bool>,
+    /// The latest first-layer picture of each model (dense, pruned, structured), live while
+    /// training and pruning.
+    pub pictures: RwSignal<Vec<Arc<Snapshot>>>,
+    /// Which model's picture is shown ("dense", "pruned", "structured").
+    pub shown_picture: RwSignal<&'static str>,
+    /// The finished run's models can be exported (set with [`TRAINED`]).
+    pub exportable: RwSignal<bool>,
 }
 
 impl AppState {
@@ -47,6 +57,9 @@ impl AppState {
             phase: RwSignal::new(""),
             chart_phase: RwSignal::new(""),
             cancel: RwSignal::new(false),
+            pictures: RwSignal::new(Vec::new()),
+            shown_picture: RwSignal::new("dense"),
+            exportable: RwSignal::new(false),
         }
     }
 
@@ -58,9 +71,31 @@ impl AppState {
 thread_local! {
     // Downloaded once per page; a retry after a training failure does not download again.
     static DATA: RefCell<Option<Rc<Mnist>>> = const { RefCell::new(None) };
-    // The last trained models (dense, pruned, structured) with their names, kept for drawing.
-    static TRAINED: RefCell<Vec<(&'static str, Mlp)>> = const { RefCell::new(Vec::new()) };
+    // The last run's finished models, kept for drawing and export.
+    static TRAINED: RefCell<Vec<Trained>> = const { RefCell::new(Vec::new()) };
 }
+
+/// A finished model of the last run.
+#[derive(Clone)]
+pub struct Trained {
+    /// "dense", "pruned" or "structured": file names and picture keys.
+    pub key: &'static str,
+    pub label: &'static str,
+    pub model: Mlp,
+    pub weights: MlpWeights,
+    pub test_accuracy: Option<f64>,
+    /// Structured: the dense model's units it keeps.
+    pub kept_units: Option<Vec<usize>>,
+}
+
+/// Where each model's picture goes in the row of choices.
+fn picture_order(model: &str) -> usize {
+    ["dense", "pruned", "structured"].iter().position(|m| *m == model).unwrap_or(3)
+}
+
+/// How often the dense model's picture is refreshed while it trains: each refresh is one
+/// readback of the first layer, so this bounds what the live view costs the training.
+const DENSE_PICTURE_EVERY_MS: f64 = 1000.0;
 
 /// Starts a run unless one is going.
 pub fn start(state: AppState) {
@@ -130,6 +165,16 @@ impl Observer for PageObserver {
         self.state.accuracies.set(Vec::new());
         self.state.progress.set(None);
     }
+    fn snapshot(&mut self, snapshot: Snapshot) {
+        let model = snapshot.model;
+        self.state.pictures.update(|pictures| {
+            pictures.retain(|p| p.model != model);
+            pictures.push(Arc::new(snapshot));
+            pictures.sort_by_key(|p| picture_order(p.model));
+        });
+        // The view follows the run; the reader can look at another model once it is done.
+        self.state.shown_picture.set(model);
+    }
 }
 
 struct PageClock;
@@ -182,6 +227,9 @@ async fn run(state: AppState) {
     state.progress.set(None);
     state.losses.set(Vec::new());
     state.accuracies.set(Vec::new());
+    state.pictures.set(Vec::new());
+    state.exportable.set(false);
+    TRAINED.with_borrow_mut(Vec::clear);
     state.report.update(|r| {
         r.state = RunState::Loading;
         r.config = config.clone();
@@ -224,7 +272,8 @@ async fn run(state: AppState) {
 /// Dense training, pruning, latency; each result lands in the report as soon as it exists.
 async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &backend::Picked, observer: &mut PageObserver) -> Result<Finish, String> {
     let config = &settings.training;
-    let trained = train::train(config, &data.train, &data.test, &picked.device, observer).await.map_err(|e| e.to_string())?;
+    let mut watch = WatchWeights::new(DENSE_PICTURE_EVERY_MS);
+    let trained = train::train_with(config, &data.train, &data.test, &picked.device, observer, &mut watch).await.map_err(|e| e.to_string())?;
     let lost = || backend::device_lost().map(|m| format!("the GPU device was lost ({m}). Train again to continue on the CPU."));
     let accuracy = trained.report.test_accuracy.final_;
     let finish = trained.finish;
@@ -233,6 +282,8 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
         return Err(message);
     }
     let mut dense = compare::column(trained.model, accuracy).await.map_err(|e| e.to_string())?;
+    let note = if finish == Finish::Cancelled { "cancelled" } else { "trained" };
+    observer.snapshot(Snapshot { model: "dense", note: note.into(), layer: FirstLayer::dense(&dense.weights) });
     state.report.update(|r| r.dense = accuracy.map(|_| dense.report.clone()));
     if finish == Finish::Cancelled {
         return Ok(finish);
@@ -257,7 +308,7 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
 
     // Not a training phase: the charts keep showing the last training.
     state.phase.set("measuring inference latency");
-    let (mut unstructured, mut structured) = pruned.map(|p| (p.unstructured, p.structured)).unwrap_or((None, None));
+    let (mut unstructured, mut structured, kept_units) = pruned.map(|p| (p.unstructured, p.structured, p.kept_units)).unwrap_or((None, None, None));
     let mut columns: Vec<&mut Column> = std::iter::once(&mut dense).chain(unstructured.as_mut()).chain(structured.as_mut()).collect();
     measure_latency(state, &mut columns, data, picked.backend, &picked.device).await?;
     state.report.update(|r| {
@@ -265,12 +316,14 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
         r.pruned = unstructured.as_ref().map(|c| c.report.clone());
         r.structured = structured.as_ref().map(|c| c.report.clone());
     });
+    let finished = |key, label, c: Column, kept_units| Trained { key, label, test_accuracy: c.report.test_accuracy, model: c.model, weights: c.weights, kept_units };
     TRAINED.with_borrow_mut(|models| {
-        *models = std::iter::once(("Dense", dense.model))
-            .chain(unstructured.map(|c| ("Pruned (masked)", c.model)))
-            .chain(structured.map(|c| ("Structured", c.model)))
+        *models = std::iter::once(finished("dense", "Dense", dense, None))
+            .chain(unstructured.map(|c| finished("pruned", "Pruned (masked)", c, None)))
+            .chain(structured.map(|c| finished("structured", "Structured", c, kept_units)))
             .collect()
     });
+    state.exportable.set(true);
     Ok(if state.cancel.get_untracked() { Finish::Cancelled } else { Finish::Completed })
 }
 
@@ -286,7 +339,7 @@ pub struct Prediction {
 
 /// Every trained model's prediction for one 28 × 28 input, each timed on its own device.
 pub async fn predict(input: Vec<f32>) -> Result<Vec<Prediction>, String> {
-    let models = TRAINED.with_borrow(|m| m.clone());
+    let models: Vec<(&'static str, Mlp)> = TRAINED.with_borrow(|m| m.iter().map(|t| (t.label, t.model.clone())).collect());
     let mut out = Vec::with_capacity(models.len());
     for (name, model) in models {
         let device = model.hidden.weight.device();
@@ -304,4 +357,9 @@ pub async fn predict(input: Vec<f32>) -> Result<Vec<Prediction>, String> {
 
 pub fn has_trained_models() -> bool {
     TRAINED.with_borrow(|m| !m.is_empty())
+}
+
+/// The last run's finished models (for export).
+pub fn trained_models() -> Vec<Trained> {
+    TRAINED.with_borrow(|m| m.clone())
 }

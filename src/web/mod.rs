@@ -1,6 +1,7 @@
-//! Browser-only glue: the page (URL, clock, report element), picking the backend, and
-//! downloading MNIST with progress.
+//! Browser-only glue: the page (URL, clock, report element), picking the backend,
+//! downloading MNIST with progress, and saving exported files.
 
 pub mod backend;
 pub mod download;
 pub mod page;
+pub mod save;

@@ -46,8 +46,8 @@ export async function launch() {
 }
 
 /** Opens `url` in a fresh context, echoing page errors to the test log. */
-export async function open(browser, url, { initScript, viewport } = {}) {
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1100, height: 900 } });
+export async function open(browser, url, { initScript, viewport, colorScheme } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1100, height: 900 }, colorScheme: colorScheme ?? 'light' });
   if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));

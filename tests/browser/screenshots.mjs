@@ -1,5 +1,6 @@
 // Makes the README's screenshots (not a test): a short WebGPU run with one-shot pruning, a digit
-// from the test set drawn on the canvas, then the full page and the embed view.
+// from the test set drawn on the canvas, then the full page, the weight tiles of the pruned model and
+// the embed view.
 // Usage: DIST=dist node tests/browser/screenshots.mjs static/screenshots
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,8 +17,10 @@ try {
   await waitForState(page, ['done'], 30 * 60_000);
   await drawDigit(page, testDigit(0).pixels);
   await page.locator('.prediction').first().waitFor({ timeout: 60_000 });
+  await page.locator('input[name=picture][value=pruned]').check();
   await page.waitForTimeout(500);
   await page.screenshot({ path: path.join(out, 'full-page.png'), fullPage: true });
+  await page.locator('section.weights').screenshot({ path: path.join(out, 'weights.png') });
   const embed = await open(browser, `${server.base}?embed=1&${run}`, { viewport: { width: 720, height: 900 } });
   await waitForState(embed, ['done'], 30 * 60_000);
   await embed.screenshot({ path: path.join(out, 'embed-720.png') });

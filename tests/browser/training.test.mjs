@@ -77,6 +77,9 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(await page.locator('#test-accuracy').textContent(), `${(r.train.test_accuracy.final * 100).toFixed(2)} %`);
     assert.match(await page.locator('#schedule-summary').textContent(), /6 mask updates/);
     assert.equal(await page.locator('#sparsity-chart polyline').count(), 2);
+    // The first-layer picture of the pruned model shows exactly the weights its mask removed.
+    await page.locator('input[name=picture][value=pruned]').check();
+    assert.equal(await page.locator('#weight-tiles').getAttribute('data-pruned'), String(100352 - 10035));
     const fmt = (t) => `${t.median_ms.toFixed(3)}/${t.p95_ms.toFixed(3)} ms`;
     console.log(`webgpu: adapter "${r.adapter}", ${r.train.steps} steps, median ${r.train.ms_per_step_median.toFixed(1)} ms/step, ` +
       `wall ${(r.train.wall_ms / 1000).toFixed(1)} s, test accuracy ${r.train.test_accuracy.per_epoch.join(' → ')}`);

@@ -1,0 +1,65 @@
+//! Download the finished models: burn's record (burnpack) and the documented JSON.
+
+use leptos::prelude::*;
+
+use super::pipeline::{self, AppState, Trained};
+use crate::export::{burnpack, About, ExportedModel};
+use crate::web::save::save_file;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Burnpack,
+    Json,
+}
+
+fn export(model: &Trained, kind: Kind, settings: &str) -> Result<(), String> {
+    match kind {
+        Kind::Burnpack => {
+            let bytes = burnpack(&model.weights).map_err(|e| e.to_string())?;
+            save_file(&format!("prunelab-{}.bpk", model.key), &bytes, "application/octet-stream")
+        }
+        Kind::Json => {
+            let about = About { model: model.key, test_accuracy: model.test_accuracy, settings, kept_units: model.kept_units.as_deref() };
+            let json = ExportedModel::new(&model.weights, &about).to_json();
+            save_file(&format!("prunelab-{}.json", model.key), json.as_bytes(), "application/json")
+        }
+    }
+}
+
+#[component]
+pub fn Export() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let message = RwSignal::new(None::<String>);
+    let save = move |key: &'static str, kind: Kind| {
+        let settings = state.settings.with_untracked(|s| s.to_query());
+        let result = pipeline::trained_models().into_iter().find(|m| m.key == key).ok_or_else(|| "the model is gone; train again".to_string());
+        message.set(Some(match result.and_then(|m| export(&m, kind, &settings)) {
+            Ok(()) => format!("Saved prunelab-{key}.{}.", if kind == Kind::Json { "json" } else { "bpk" }),
+            Err(e) => format!("Could not save the {key} model: {e}"),
+        }));
+    };
+    view! {
+        {move || state.exportable.get().then(|| view! {
+            <section class="export" aria-label="Download the models">
+                <h2>"Download the models"</h2>
+                <p class="note">
+                    "burn's record (" <code>".bpk"</code> ", loads with " <code>"Module::load_record"</code>
+                    ") or a small JSON with every layer's shape, 0/1 mask, kernel and bias (format described in the README)."
+                </p>
+                <div class="buttons">
+                    {pipeline::trained_models().into_iter().map(|m| {
+                        let key = m.key;
+                        view! {
+                            <span class="export-model">
+                                <strong>{m.label}</strong>
+                                <button id=format!("export-{key}-bpk") on:click=move |_| save(key, Kind::Burnpack)>"burn record"</button>
+                                <button id=format!("export-{key}-json") on:click=move |_| save(key, Kind::Json)>"JSON"</button>
+                            </span>
+                        }
+                    }).collect_view()}
+                </div>
+                <p class="note" role="status">{move || message.get()}</p>
+            </section>
+        })}
+    }
+}

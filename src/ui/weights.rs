@@ -1,0 +1,173 @@
+//! "See the pruning": the first layer's 128 units as 28 × 28 tiles of their incoming weights,
+//! live while the run trains and prunes, and the histogram of weight magnitudes with the
+//! mask's threshold.
+
+use std::sync::Arc;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, ImageData, PointerEvent};
+
+use super::pipeline::AppState;
+use crate::histogram::Histogram;
+use crate::tiles::{diverging, Snapshot, PRUNED};
+
+const BINS: usize = 48;
+const HIST_W: f64 = 480.0;
+const HIST_H: f64 = 120.0;
+
+fn label(model: &str) -> &'static str {
+    match model {
+        "dense" => "Dense",
+        "pruned" => "Pruned (masked)",
+        "structured" => "Structured",
+        _ => "Model",
+    }
+}
+
+/// Paints `snapshot`'s tiles into `canvas`, sized to the grid.
+fn paint(canvas: &web_sys::HtmlCanvasElement, snapshot: &Snapshot) {
+    let image = snapshot.layer.render();
+    canvas.set_width(image.width as u32);
+    canvas.set_height(image.height as u32);
+    let context = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
+    if let (Some(context), Ok(data)) =
+        (context, ImageData::new_with_u8_clamped_array_and_sh(Clamped(&image.rgba[..]), image.width as u32, image.height as u32))
+    {
+        let _ = context.put_image_data(&data, 0.0, 0.0);
+    }
+}
+
+/// The colour bar: the diverging map from −scale to +scale, as CSS.
+fn legend_gradient() -> String {
+    let stops: Vec<String> = (0..=8)
+        .map(|i| {
+            let [r, g, b] = diverging(i as f32 / 4.0 - 1.0);
+            format!("rgb({r},{g},{b}) {}%", i * 100 / 8)
+        })
+        .collect();
+    format!("background: linear-gradient(to right, {})", stops.join(", "))
+}
+
+#[component]
+fn MagnitudeHistogram(snapshot: Arc<Snapshot>) -> impl IntoView {
+    let h = Histogram::of(&snapshot.layer, BINS);
+    let width = HIST_W / BINS as f64;
+    let bar = |i: usize, base: usize, count: usize, class: &'static str| {
+        let (y0, y1) = (h.log_height(base) * HIST_H, h.log_height(base + count) * HIST_H);
+        (count > 0).then(|| {
+            view! { <rect class=class x=format!("{:.1}", i as f64 * width) y=format!("{:.1}", HIST_H - y1) width=format!("{:.1}", width - 1.0) height=format!("{:.1}", y1 - y0)></rect> }
+        })
+    };
+    let bars = (0..BINS).map(|i| view! { {bar(i, 0, h.kept[i], "kept")}{bar(i, h.kept[i], h.pruned[i], "cut")} }).collect_view();
+    let line = h.threshold_fraction().map(|f| {
+        let x = format!("{:.1}", f64::from(f) * HIST_W);
+        view! { <line class="threshold" x1=x.clone() x2=x y1="0" y2=HIST_H.to_string()></line> }
+    });
+    let removed = snapshot.layer.removed_count();
+    let summary = match (h.threshold, h.zeros) {
+        _ if removed > 0 => format!("{removed} units removed whole, by the norm of their weights, not weight by weight: no threshold."),
+        (Some(t), 0) => format!("Threshold |w| = {t:.4}: every weight below it is pruned."),
+        (Some(t), z) => format!("Threshold |w| = {t:.4}. {} weights pruned earlier are at zero and not drawn.", crate::format::count(z)),
+        (None, _) => "No mask yet: every weight is kept.".to_string(),
+    };
+    view! {
+        <figure class="chart histogram" id="magnitude-histogram" data-threshold=h.threshold.map(|t| t.to_string()).unwrap_or_default()>
+            <figcaption>"First-layer weights by magnitude |w|, 0 to " {format!("{:.3}", h.max)} " (counts on a log scale)"</figcaption>
+            <svg viewBox=format!("0 0 {HIST_W} {HIST_H}") preserveAspectRatio="none" role="img"
+                aria-label=format!("Histogram of first-layer weight magnitudes. {summary}")>
+                <rect class="frame" x="0" y="0" width=HIST_W.to_string() height=HIST_H.to_string()></rect>
+                {bars}
+                {line}
+            </svg>
+            <p class="note"><span class="swatch kept"></span>" kept  " <span class="swatch cut"></span>" cut"</p>
+            <p class="note" id="histogram-summary">{summary}</p>
+        </figure>
+    }
+}
+
+#[component]
+pub fn WeightPictures() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let canvas = NodeRef::<Canvas>::new();
+    let hovered = RwSignal::new(None::<String>);
+    let shown = Memo::new(move |_| {
+        let model = state.shown_picture.get();
+        state.pictures.with(|p| p.iter().find(|s| s.model == model).or(p.last()).cloned())
+    });
+    Effect::new(move |_| {
+        if let (Some(snapshot), Some(canvas)) = (shown.get(), canvas.get()) {
+            paint(&canvas, &snapshot);
+        }
+    });
+    let hover = move |ev: PointerEvent| {
+        let (Some(c), Some(snapshot)) = (canvas.get(), shown.get_untracked()) else { return };
+        let rect = c.get_bounding_client_rect();
+        let x = (f64::from(ev.client_x()) - rect.left()) / rect.width().max(1.0) * f64::from(c.width());
+        let y = (f64::from(ev.client_y()) - rect.top()) / rect.height().max(1.0) * f64::from(c.height());
+        let layer = &snapshot.layer;
+        hovered.set(layer.unit_at(x.max(0.0) as usize, y.max(0.0) as usize).map(|unit| {
+            if layer.is_removed(unit) {
+                format!("Unit {unit}: removed by structured pruning")
+            } else {
+                format!("Unit {unit}: {} of 784 incoming weights pruned", layer.pruned_in_unit(unit))
+            }
+        }));
+    };
+
+    view! {
+        <section class="weights" aria-label="The first layer's weights">
+            <h2>"See the pruning"</h2>
+            <p class="note">
+                "Each tile is one hidden unit's 784 incoming weights, laid out as the 28 × 28 image they look at: red where ink excites the unit, blue where it inhibits it. "
+                "It updates as the model trains and as gradual pruning removes weights."
+            </p>
+            {move || {
+                let pictures = state.pictures.get();
+                if pictures.is_empty() {
+                    return view! { <p class="note" id="weights-empty">"The weights appear here once training starts."</p> }.into_any();
+                }
+                let current = shown.get().map(|s| s.model);
+                view! {
+                    <fieldset class="picture-choice">
+                        <legend>"Show the first layer of"</legend>
+                        {pictures.iter().map(|p| {
+                            let model = p.model;
+                            view! {
+                                <label>
+                                    <input type="radio" name="picture" value=model prop:checked=current == Some(model)
+                                        on:change=move |_| state.shown_picture.set(model)/>
+                                    {label(model)}
+                                </label>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                }.into_any()
+            }}
+            <div class="tiles-wrap" class:hidden=move || shown.with(Option::is_none)>
+                <canvas node_ref=canvas id="weight-tiles" on:pointermove=hover on:pointerleave=move |_| hovered.set(None)
+                    data-model=move || shown.with(|s| s.as_ref().map(|s| s.model).unwrap_or_default())
+                    data-note=move || shown.with(|s| s.as_ref().map(|s| s.note.clone()).unwrap_or_default())
+                    data-units=move || shown.with(|s| s.as_ref().map(|s| s.layer.units.to_string()).unwrap_or_default())
+                    data-pruned=move || shown.with(|s| s.as_ref().map(|s| s.layer.pruned_count().to_string()).unwrap_or_default())
+                    data-removed=move || shown.with(|s| s.as_ref().map(|s| s.layer.removed_count().to_string()).unwrap_or_default())
+                    role="img"
+                    aria-label=move || shown.with(|s| s.as_ref().map(|s| {
+                        format!("{} first layer ({}): {} units, {} weights pruned, {} units removed",
+                            label(s.model), s.note, s.layer.units, s.layer.pruned_count(), s.layer.removed_count())
+                    }).unwrap_or_default())></canvas>
+                <p class="note" role="status">
+                    {move || shown.with(|s| s.as_ref().map(|s| format!("{}, {}. ", label(s.model), s.note)))}
+                    {move || hovered.get().unwrap_or_else(|| "Point at a tile to see its unit.".into())}
+                </p>
+                <p class="note legend">
+                    <span class="colour-bar" style=legend_gradient()></span>" −|w| … 0 … +|w| "
+                    <span class="swatch" style=format!("background: rgb({},{},{})", PRUNED[0], PRUNED[1], PRUNED[2])></span>" pruned weight "
+                    <span class="swatch removed"></span>" removed unit (grey)"
+                </p>
+            </div>
+            {move || shown.get().map(|snapshot| view! { <MagnitudeHistogram snapshot=snapshot/> })}
+        </section>
+    }
+}

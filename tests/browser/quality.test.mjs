@@ -1,0 +1,99 @@
+// Quality of the page as a product: an accessibility audit (axe-core, WCAG 2.1 A/AA, contrast
+// included) in light and dark schemes and in the embed view, a run driven by the keyboard
+// alone, and no request leaving the page's own origin.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { launch, open, panicMessage, serve, waitForState } from './harness.mjs';
+
+// Quick, but every section of the page gets filled: one-shot pruning and a structured model.
+const QUICK = 'backend=cpu&train_samples=1000&epochs=1&batch=100&prune=oneshot&finetune_epochs=0&hidden_keep=16';
+const AXE = path.join(import.meta.dirname, 'node_modules/axe-core/axe.min.js');
+
+/** axe-core's WCAG 2.1 A/AA violations on the page as it is now, one line each. */
+async function audit(page) {
+  await page.addScriptTag({ path: AXE });
+  const { violations, passed } = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return { violations: result.violations, passed: result.passes.map((p) => p.id) };
+  });
+  // The audit looked at what matters here (so an empty list means something).
+  for (const rule of ['color-contrast', 'label', 'button-name', 'role-img-alt', 'svg-img-alt', 'html-has-lang']) {
+    assert.ok(passed.includes(rule) || violations.some((v) => v.id === rule), `axe did not check ${rule}: ${passed}`);
+  }
+  return violations.flatMap((v) => v.nodes.slice(0, 5).map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${n.failureSummary.replace(/\s+/g, ' ')}`));
+}
+
+describe('Accessible, keyboard-driven, self-contained', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await serve();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const colorScheme of ['light', 'dark']) {
+    test(`no WCAG 2.1 AA violations after a run, ${colorScheme} scheme`, { timeout: 5 * 60_000 }, async () => {
+      const page = await open(browser, `${server.base}?autorun=1&${QUICK}`, { colorScheme });
+      const r = await waitForState(page);
+      assert.equal(r.state, 'done', JSON.stringify(r.error));
+      await page.locator('.share summary').click();
+      assert.deepEqual(await audit(page), []);
+    });
+  }
+
+  test('no WCAG 2.1 AA violations in the embed view at 360 px', { timeout: 5 * 60_000 }, async () => {
+    const page = await open(browser, `${server.base}?embed=1&autorun=1&${QUICK}`, { viewport: { width: 360, height: 800 } });
+    assert.equal((await waitForState(page)).state, 'done');
+    assert.deepEqual(await audit(page), []);
+  });
+
+  test('the keyboard alone starts a run and switches the weight picture', { timeout: 5 * 60_000 }, async () => {
+    const page = await open(browser, `${server.base}?${QUICK}`);
+    await page.locator('#train').waitFor();
+    // Tab from the top of the page to the Train button; every stop shows where focus is.
+    const stops = [];
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      const stop = await page.evaluate(() => {
+        const el = document.activeElement;
+        const style = getComputedStyle(el);
+        return { id: el.id, tag: el.tagName, name: el.getAttribute('name'), outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+      });
+      stops.push(stop);
+      if (stop.id === 'train') break;
+    }
+    assert.equal(stops.at(-1).id, 'train', `Tab never reached Train: ${JSON.stringify(stops)}`);
+    const unmarked = stops.filter((s) => s.outline === 'none' || !(s.width > 0));
+    assert.deepEqual(unmarked, [], 'every focused control has a visible outline');
+    await page.keyboard.press('Enter');
+    const r = await waitForState(page);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.equal(await panicMessage(page), null);
+
+    // The picture choice is a radio group: focus it, arrow keys move between the models.
+    const shown = () => page.locator('#weight-tiles').getAttribute('data-model');
+    assert.equal(await shown(), 'structured');
+    await page.locator('input[name=picture]:checked').focus();
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await shown(), 'pruned');
+    await page.keyboard.press('ArrowLeft');
+    assert.equal(await shown(), 'dense');
+  });
+
+  test('every request stays on the page\'s own origin', { timeout: 5 * 60_000 }, async () => {
+    const page = await open(browser, 'about:blank');
+    const requests = [];
+    page.on('request', (req) => requests.push(req.url()));
+    await page.goto(`${server.base}?autorun=1&${QUICK}`);
+    assert.equal((await waitForState(page)).state, 'done');
+    const origin = new URL(server.base).origin;
+    const elsewhere = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:') && !url.startsWith('blob:'));
+    assert.deepEqual(elsewhere, []);
+    assert.ok(requests.some((url) => url.endsWith('.wasm')) && requests.some((url) => url.includes('/mnist/')), requests.join('\n'));
+  });
+});

@@ -1,0 +1,143 @@
+// "See the pruning" and "Download the models": the first layer's tiles follow gradual pruning
+// live and show exactly what each model lost; the exported files hold the models the page made.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { launch, open, panicMessage, serve, waitForState } from './harness.mjs';
+
+// 100 steps a epoch on 10,000 images; masks every 10 steps from step 0 to 100, to 90 %.
+const RUN = 'autorun=1&backend=cpu&train_samples=10000&epochs=1&batch=100&lr=0.002' +
+  '&prune=poly&final_sparsity=0.9&begin_step=0&end_step=100&frequency=10&prune_batch=100&finetune_epochs=1&hidden_keep=32';
+const PRUNED_RGB = [45, 45, 45];
+const HIDDEN_WEIGHTS = 784 * 128;
+
+/** The tile canvas' data attributes, and its pixels counted: pruned-grey, and tiles all grey. */
+async function tiles(page) {
+  return page.locator('#weight-tiles').evaluate((canvas, pruned) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let prunedPixels = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i] === pruned[0] && data[i + 1] === pruned[1] && data[i + 2] === pruned[2] && data[i + 3] === 255) prunedPixels++;
+    }
+    let greyTiles = 0;
+    for (let unit = 0; unit < 128; unit++) {
+      const x0 = (unit % 16) * 29;
+      const y0 = Math.floor(unit / 16) * 29;
+      let grey = true;
+      for (let y = 0; y < 28 && grey; y++) {
+        for (let x = 0; x < 28; x++) {
+          const at = ((y0 + y) * canvas.width + x0 + x) * 4;
+          if (data[at] !== data[at + 1] || data[at] !== data[at + 2]) { grey = false; break; }
+        }
+      }
+      if (grey) greyTiles++;
+    }
+    return { ...canvas.dataset, width: canvas.width, height: canvas.height, prunedPixels, greyTiles };
+  }, PRUNED_RGB);
+}
+
+async function download(page, button) {
+  const [file] = await Promise.all([page.waitForEvent('download'), page.locator(button).click()]);
+  return { name: file.suggestedFilename(), bytes: fs.readFileSync(await file.path()) };
+}
+
+describe('See the pruning, download the models', () => {
+  let server;
+  let browser;
+  let page;
+  let report;
+  const live = [];
+  before(async () => {
+    server = await serve();
+    browser = await launch();
+    page = await open(browser, `${server.base}?${RUN}`);
+    // Watch the picture while the run goes: every state it shows, in order.
+    await page.exposeFunction('sawTiles', (d) => live.push(d));
+    await page.evaluate(() => {
+      let last = '';
+      const look = () => {
+        const c = document.querySelector('#weight-tiles');
+        const d = c && JSON.stringify({ ...c.dataset });
+        if (d && d !== last) { last = d; window.sawTiles(JSON.parse(d)); }
+        if (!['done', 'error', 'cancelled'].includes(document.body.dataset.state)) requestAnimationFrame(look);
+      };
+      look();
+    });
+    report = await waitForState(page);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('the tiles follow training and gradual pruning live', () => {
+    assert.equal(report.state, 'done', JSON.stringify(report.error));
+    const dense = live.filter((d) => d.model === 'dense');
+    assert.ok(dense.length >= 2 && dense[0].note === 'step 0', `dense pictures: ${JSON.stringify(dense)}`);
+    // One picture per mask update (rAF may skip one that was replaced within a frame), with
+    // ever more weights pruned, ending at the report's count.
+    const masks = live.filter((d) => d.model === 'pruned' && d.note.startsWith('step'));
+    const counts = masks.map((d) => Number(d.pruned));
+    assert.ok(masks.length >= 5, `mask pictures: ${JSON.stringify(masks)}`);
+    assert.ok(counts.every((c, i) => i === 0 || c >= counts[i - 1]), `${counts}`);
+    const hidden = report.prune.layers[0];
+    assert.equal(counts.at(-1), hidden.total - hidden.kept);
+    assert.ok(live.some((d) => d.model === 'structured'), 'structured pruning is shown as it happens');
+  });
+
+  test('each model\'s tiles show exactly what it lost', async () => {
+    assert.equal(await panicMessage(page), null);
+    const hidden = report.prune.layers[0];
+    await page.locator('input[name=picture][value=pruned]').check();
+    const pruned = await tiles(page);
+    assert.equal([pruned.width, pruned.height].join('×'), `${16 * 29 - 1}×${8 * 29 - 1}`);
+    assert.equal(Number(pruned.pruned), hidden.total - hidden.kept);
+    assert.equal(pruned.prunedPixels, hidden.total - hidden.kept, 'every pruned weight is painted as pruned');
+    assert.match(await page.locator('#histogram-summary').textContent(), /Threshold \|w\| = 0\.\d{4}/);
+    assert.ok(Number(await page.locator('#magnitude-histogram').getAttribute('data-threshold')) > 0);
+
+    await page.locator('input[name=picture][value=structured]').check();
+    const structured = await tiles(page);
+    const removed = 128 - report.prune.structured_units_kept;
+    assert.equal(Number(structured.removed), removed);
+    assert.equal(structured.greyTiles, removed, 'exactly the removed units are greyed out');
+
+    await page.locator('input[name=picture][value=dense]').check();
+    const dense = await tiles(page);
+    assert.equal(dense.note, 'trained');
+    assert.equal([dense.pruned, dense.removed, dense.prunedPixels, dense.greyTiles].join(), '0,0,0,0');
+    // Pointing at a tile names its unit.
+    const box = await page.locator('#weight-tiles').boundingBox();
+    await page.mouse.move(box.x + box.width * (14 / 463), box.y + box.height * (14 / 231));
+    await page.locator('.weights [role=status]', { hasText: 'Unit 0:' }).waitFor();
+  });
+
+  test('the dense, pruned and structured models download as burn records and JSON', async () => {
+    const pruned = await download(page, '#export-pruned-json');
+    assert.equal(pruned.name, 'prunelab-pruned.json');
+    const json = JSON.parse(pruned.bytes.toString('utf8'));
+    assert.equal(json.format, 'prunelab-mlp');
+    assert.equal(json.version, 1);
+    assert.equal(json.test_accuracy, report.pruned.test_accuracy);
+    assert.deepEqual(json.layers.map((l) => [l.name, l.kernel.shape, l.mask.shape, l.bias.shape]),
+      [['hidden', [784, 128], [784, 128], [128]], ['output', [128, 10], [128, 10], [10]]]);
+    const hidden = json.layers[0];
+    assert.equal(hidden.kernel.values.length, HIDDEN_WEIGHTS);
+    assert.equal(hidden.mask.values.filter((m) => m === 1).length, report.prune.layers[0].kept);
+    assert.ok(hidden.kernel.values.every((w, i) => hidden.mask.values[i] === 1 || w === 0), 'pruned weights are zero');
+    assert.match(json.settings, /final_sparsity=0\.9.*end_step=100/);
+
+    const structured = JSON.parse((await download(page, '#export-structured-json')).bytes);
+    assert.equal(structured.kept_units.length, report.prune.structured_units_kept);
+    assert.deepEqual(structured.layers[0].kernel.shape, [784, report.prune.structured_units_kept]);
+
+    // burnpack: "BURN" magic (u32 little-endian), then the tensors; at least 4 bytes a weight.
+    for (const model of ['dense', 'pruned', 'structured']) {
+      const record = await download(page, `#export-${model}-bpk`);
+      assert.equal(record.name, `prunelab-${model}.bpk`);
+      assert.equal(record.bytes.readUInt32LE(0), 0x4255524e, `${model} record magic`);
+      assert.ok(record.bytes.length >= 4 * report[model].weights_total, `${model} record is ${record.bytes.length} bytes`);
+    }
+    assert.match(await page.locator('.export [role=status]').textContent(), /Saved prunelab-structured\.bpk/);
+  });
+});
