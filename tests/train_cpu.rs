@@ -18,19 +18,21 @@ struct Recorder {
     cancel_after_steps: Option<usize>,
     /// When set, the clock reads this many ms per step done instead of real time.
     ms_per_step: Option<f64>,
+    /// On that clock, how long taking in a weight picture takes.
+    ms_per_snapshot: f64,
     snapshots: Vec<Snapshot>,
 }
 
 impl Recorder {
     fn new() -> Self {
-        Recorder { started: Instant::now(), losses: vec![], epochs: vec![], last_progress: None, cancel_after_steps: None, ms_per_step: None, snapshots: vec![] }
+        Recorder { started: Instant::now(), losses: vec![], epochs: vec![], last_progress: None, cancel_after_steps: None, ms_per_step: None, ms_per_snapshot: 0.0, snapshots: vec![] }
     }
 }
 
 impl Observer for Recorder {
     fn now_ms(&self) -> f64 {
         match self.ms_per_step {
-            Some(ms) => self.last_progress.map_or(0, |p| p.step) as f64 * ms,
+            Some(ms) => self.last_progress.map_or(0, |p| p.step) as f64 * ms + self.snapshots.len() as f64 * self.ms_per_snapshot,
             None => self.started.elapsed().as_secs_f64() * 1000.0,
         }
     }
@@ -122,4 +124,18 @@ fn the_live_weight_picture_is_rationed_by_time() {
     let (first, last) = (&recorder.snapshots[0].layer, &recorder.snapshots[3].layer);
     assert!(recorder.snapshots.iter().all(|s| s.model == "dense" && s.layer.units == 16 && s.layer.pruned_count() == 0));
     assert_ne!(first.kernel, last.kernel, "training moved the weights");
+}
+
+#[test]
+fn a_slow_weight_picture_is_looked_at_less_often() {
+    let data = mnist();
+    let config = TrainingConfig::new().with_hidden(16).with_train_samples(2000).with_epochs(1).with_batch(25);
+    let mut recorder = Recorder::new();
+    // Each look takes 200 ms: at a 5 % budget the next may come 4 s later, not after 1 s.
+    recorder.ms_per_step = Some(100.0);
+    recorder.ms_per_snapshot = 200.0;
+    let mut watch = WatchWeights::new(1000.0);
+    futures_lite::future::block_on(train_with(&config, &data.train, &data.test.truncated(100), &Device::flex(), &mut recorder, &mut watch)).unwrap();
+    let notes: Vec<&str> = recorder.snapshots.iter().map(|s| s.note.as_str()).collect();
+    assert_eq!(notes, ["step 0", "step 40"]);
 }

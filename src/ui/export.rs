@@ -51,7 +51,7 @@ pub fn Export() -> impl IntoView {
                         let key = m.key;
                         view! {
                             <span class="export-model">
-                                <strong>{m.label}</strong>
+                                <strong>{pipeline::label(key)}</strong>
                                 <button id=format!("export-{key}-bpk") on:click=move |_| save(key, Kind::Burnpack)>"burn record"</button>
                                 <button id=format!("export-{key}-json") on:click=move |_| save(key, Kind::Json)>"JSON"</button>
                             </span>

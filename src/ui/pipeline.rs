@@ -80,7 +80,6 @@ thread_local! {
 pub struct Trained {
     /// "dense", "pruned" or "structured": file names and picture keys.
     pub key: &'static str,
-    pub label: &'static str,
     pub model: Mlp,
     pub weights: MlpWeights,
     pub test_accuracy: Option<f64>,
@@ -88,9 +87,17 @@ pub struct Trained {
     pub kept_units: Option<Vec<usize>>,
 }
 
+/// The models a run makes, by key, in the order the page lists them.
+const MODELS: [(&str, &str); 3] = [("dense", "Dense"), ("pruned", "Pruned (masked)"), ("structured", "Structured")];
+
+/// What the page calls the model `key`.
+pub fn label(key: &str) -> &'static str {
+    MODELS.iter().find(|(k, _)| *k == key).map_or("Model", |(_, label)| label)
+}
+
 /// Where each model's picture goes in the row of choices.
-fn picture_order(model: &str) -> usize {
-    ["dense", "pruned", "structured"].iter().position(|m| *m == model).unwrap_or(3)
+fn picture_order(key: &str) -> usize {
+    MODELS.iter().position(|(k, _)| *k == key).unwrap_or(MODELS.len())
 }
 
 /// How often the dense model's picture is refreshed while it trains: each refresh is one
@@ -316,11 +323,11 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
         r.pruned = unstructured.as_ref().map(|c| c.report.clone());
         r.structured = structured.as_ref().map(|c| c.report.clone());
     });
-    let finished = |key, label, c: Column, kept_units| Trained { key, label, test_accuracy: c.report.test_accuracy, model: c.model, weights: c.weights, kept_units };
+    let finished = |key, c: Column, kept_units| Trained { key, test_accuracy: c.report.test_accuracy, model: c.model, weights: c.weights, kept_units };
     TRAINED.with_borrow_mut(|models| {
-        *models = std::iter::once(finished("dense", "Dense", dense, None))
-            .chain(unstructured.map(|c| finished("pruned", "Pruned (masked)", c, None)))
-            .chain(structured.map(|c| finished("structured", "Structured", c, kept_units)))
+        *models = std::iter::once(finished("dense", dense, None))
+            .chain(unstructured.map(|c| finished("pruned", c, None)))
+            .chain(structured.map(|c| finished("structured", c, kept_units)))
             .collect()
     });
     state.exportable.set(true);
@@ -339,7 +346,7 @@ pub struct Prediction {
 
 /// Every trained model's prediction for one 28 × 28 input, each timed on its own device.
 pub async fn predict(input: Vec<f32>) -> Result<Vec<Prediction>, String> {
-    let models: Vec<(&'static str, Mlp)> = TRAINED.with_borrow(|m| m.iter().map(|t| (t.label, t.model.clone())).collect());
+    let models: Vec<(&'static str, Mlp)> = TRAINED.with_borrow(|m| m.iter().map(|t| (label(t.key), t.model.clone())).collect());
     let mut out = Vec::with_capacity(models.len());
     for (name, model) in models {
         let device = model.hidden.weight.device();

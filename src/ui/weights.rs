@@ -9,22 +9,13 @@ use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, ImageData, PointerEvent};
 
-use super::pipeline::AppState;
+use super::pipeline::{label, AppState};
 use crate::histogram::Histogram;
 use crate::tiles::{diverging, Snapshot, PRUNED};
 
 const BINS: usize = 48;
 const HIST_W: f64 = 480.0;
 const HIST_H: f64 = 120.0;
-
-fn label(model: &str) -> &'static str {
-    match model {
-        "dense" => "Dense",
-        "pruned" => "Pruned (masked)",
-        "structured" => "Structured",
-        _ => "Model",
-    }
-}
 
 /// Paints `snapshot`'s tiles into `canvas`, sized to the grid.
 fn paint(canvas: &web_sys::HtmlCanvasElement, snapshot: &Snapshot) {
@@ -68,8 +59,11 @@ fn MagnitudeHistogram(snapshot: Arc<Snapshot>) -> impl IntoView {
     let removed = snapshot.layer.removed_count();
     let summary = match (h.threshold, h.zeros) {
         _ if removed > 0 => format!("{removed} units removed whole, by the norm of their weights, not weight by weight: no threshold."),
-        (Some(t), 0) => format!("Threshold |w| = {t:.4}: every weight below it is pruned."),
-        (Some(t), z) => format!("Threshold |w| = {t:.4}. {} weights pruned earlier are at zero and not drawn.", crate::format::count(z)),
+        (Some(t), 0) => format!("Threshold |w| = {t:.4}: the mask cuts every weight below it."),
+        (Some(t), z) => format!(
+            "Threshold |w| = {t:.4} when the mask was made; training has moved the kept weights since. {} pruned weights sit at exactly zero and are not drawn.",
+            crate::format::count(z)
+        ),
         (None, _) => "No mask yet: every weight is kept.".to_string(),
     };
     view! {
