@@ -1,6 +1,8 @@
 //! Pruning with the page's own code on burn's CPU backend: schedules reach their target, masks
 //! survive optimizer steps, and the compact structured model equals the masked one.
 
+mod common;
+
 use std::future::Future;
 
 use burn::tensor::{Device, Tensor, TensorData};
@@ -10,9 +12,7 @@ use prunelab::prune::mask::{global_masks, layer_mask, Mask};
 use prunelab::prune::on_device::{DeviceMasks, FixedMasks, GradualPruning};
 use prunelab::prune::schedule::{keep_count, Schedule};
 use prunelab::prune::structured::{compact, masked, unit_norms, units_to_keep, Norm};
-use prunelab::report::LossPoint;
-use prunelab::tiles::Snapshot;
-use prunelab::train::{fit, train, Observer, Progress, Silent, TrainingConfig};
+use prunelab::train::{fit, train, Silent, TrainingConfig};
 
 fn mnist() -> Mnist {
     Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()
@@ -20,28 +20,6 @@ fn mnist() -> Mnist {
 
 fn block_on<T>(f: impl Future<Output = T>) -> T {
     futures_lite::future::block_on(f)
-}
-
-/// Keeps the first-layer pictures a run shows, and nothing else.
-#[derive(Default)]
-struct Pictures(Vec<Snapshot>);
-
-impl Observer for Pictures {
-    fn now_ms(&self) -> f64 {
-        0.0
-    }
-    fn cancelled(&self) -> bool {
-        false
-    }
-    fn progress(&mut self, _: Progress) {}
-    fn loss(&mut self, _: LossPoint) {}
-    fn epoch_done(&mut self, _: usize, _: f64) {}
-    fn yield_now(&mut self) -> impl Future<Output = ()> {
-        std::future::ready(())
-    }
-    fn snapshot(&mut self, snapshot: Snapshot) {
-        self.0.push(snapshot);
-    }
 }
 
 fn small() -> TrainingConfig {
@@ -59,18 +37,18 @@ fn gradual_pruning_reaches_exactly_the_scheduled_sparsity_per_layer() {
         *frequency = 10;
     }
     let mut pruning = GradualPruning::new(schedule, &device_ad);
-    let mut pictures = Pictures::default();
+    let mut pictures = common::Recorder::new();
     let trained = block_on(fit(Mlp::new(64, &device_ad), &small().with_epochs(2), &data.train, &data.test, &device, &mut pictures, &mut pruning)).unwrap();
 
     assert_eq!(pruning.curve.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 10, 20, 30, 40]);
     // The live picture: one per mask update, each showing exactly what that mask cut.
-    let cut: Vec<usize> = pictures.0.iter().map(|s| s.layer.pruned_count()).collect();
-    assert_eq!(pictures.0.len(), 5);
-    assert!(pictures.0.iter().all(|s| s.model == "pruned"));
+    let cut: Vec<usize> = pictures.snapshots.iter().map(|s| s.layer.pruned_count()).collect();
+    assert_eq!(pictures.snapshots.len(), 5);
+    assert!(pictures.snapshots.iter().all(|s| s.model == "pruned"));
     assert!(cut.windows(2).all(|w| w[0] <= w[1]), "{cut:?}");
     assert_eq!(cut[4], 784 * 64 - keep_count(784 * 64, 0.8));
-    assert_eq!(pictures.0[4].note, "step 40 · target sparsity 80.0 %");
-    assert_eq!(pruning.threshold, pictures.0[4].layer.threshold);
+    assert_eq!(pictures.snapshots[4].note, "step 40 · target sparsity 80.0 %");
+    assert_eq!(pruning.threshold, pictures.snapshots[4].layer.threshold);
     assert!(pruning.curve.windows(2).all(|w| w[0].measured <= w[1].measured), "sparsity never falls");
     let weights = block_on(trained.model.read_weights()).unwrap();
     for kernel in weights.kernels() {
@@ -181,18 +159,18 @@ fn the_comparison_builds_all_three_columns() {
     let accuracy = dense.report.test_accuracy.final_;
     let dense = block_on(column(dense.model, accuracy)).unwrap();
     let settings = PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, ranking: Ranking::Global, finetune_epochs: 1, hidden_keep: 16, ..PruneConfig::default() };
-    let mut pictures = Pictures::default();
+    let mut pictures = common::Recorder::new();
     let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut pictures)).unwrap();
 
     // Pictures: the mask as cut, the fine-tuned pruned model, then the structured model before and
     // after fine-tuning, its 16 kept units among the dense model's others, greyed out.
-    let models: Vec<&str> = pictures.0.iter().map(|s| s.model).collect();
+    let models: Vec<&str> = pictures.snapshots.iter().map(|s| s.model).collect();
     assert_eq!(models, ["pruned", "pruned", "structured", "structured"]);
     let hidden_pruned = pruned.report.layers[0].total - pruned.report.layers[0].kept;
-    assert_eq!(pictures.0[0].layer.pruned_count(), hidden_pruned);
-    assert_eq!(pictures.0[1].layer.pruned_count(), hidden_pruned, "fine-tuning revives nothing");
-    assert_eq!(pictures.0[0].layer.threshold, pictures.0[1].layer.threshold);
-    assert_eq!(pictures.0[3].layer.removed_count(), dense.weights.hidden - 16);
+    assert_eq!(pictures.snapshots[0].layer.pruned_count(), hidden_pruned);
+    assert_eq!(pictures.snapshots[1].layer.pruned_count(), hidden_pruned, "fine-tuning revives nothing");
+    assert_eq!(pictures.snapshots[0].layer.threshold, pictures.snapshots[1].layer.threshold);
+    assert_eq!(pictures.snapshots[3].layer.removed_count(), dense.weights.hidden - 16);
     assert_eq!(pruned.kept_units.as_ref().map(Vec::len), Some(16));
 
     let unstructured = pruned.unstructured.unwrap().report;

@@ -1,60 +1,12 @@
 //! Trains the real model on burn's CPU backend (the page's fallback) with the same loop the
 //! page runs, on a few thousand real MNIST images, and checks that it learns.
 
-use std::future::Future;
-use std::time::Instant;
+mod common;
 
 use burn::tensor::Device;
+use common::Recorder;
 use prunelab::data::Mnist;
-use prunelab::report::LossPoint;
-use prunelab::tiles::Snapshot;
-use prunelab::train::{train, train_with, Finish, Observer, Progress, TrainingConfig, WatchWeights};
-
-struct Recorder {
-    started: Instant,
-    losses: Vec<f32>,
-    epochs: Vec<f64>,
-    last_progress: Option<Progress>,
-    cancel_after_steps: Option<usize>,
-    /// When set, the clock reads this many ms per step done instead of real time.
-    ms_per_step: Option<f64>,
-    /// On that clock, how long taking in a weight picture takes.
-    ms_per_snapshot: f64,
-    snapshots: Vec<Snapshot>,
-}
-
-impl Recorder {
-    fn new() -> Self {
-        Recorder { started: Instant::now(), losses: vec![], epochs: vec![], last_progress: None, cancel_after_steps: None, ms_per_step: None, ms_per_snapshot: 0.0, snapshots: vec![] }
-    }
-}
-
-impl Observer for Recorder {
-    fn now_ms(&self) -> f64 {
-        match self.ms_per_step {
-            Some(ms) => self.last_progress.map_or(0, |p| p.step) as f64 * ms + self.snapshots.len() as f64 * self.ms_per_snapshot,
-            None => self.started.elapsed().as_secs_f64() * 1000.0,
-        }
-    }
-    fn cancelled(&self) -> bool {
-        matches!((self.cancel_after_steps, self.last_progress), (Some(n), Some(p)) if p.step >= n)
-    }
-    fn progress(&mut self, progress: Progress) {
-        self.last_progress = Some(progress);
-    }
-    fn loss(&mut self, point: LossPoint) {
-        self.losses.push(point.loss);
-    }
-    fn epoch_done(&mut self, _epoch: usize, accuracy: f64) {
-        self.epochs.push(accuracy);
-    }
-    fn yield_now(&mut self) -> impl Future<Output = ()> {
-        std::future::ready(())
-    }
-    fn snapshot(&mut self, snapshot: Snapshot) {
-        self.snapshots.push(snapshot);
-    }
-}
+use prunelab::train::{train, train_with, Finish, TrainingConfig, WatchWeights};
 
 fn mnist() -> Mnist {
     Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()
