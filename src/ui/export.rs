@@ -32,7 +32,7 @@ pub fn Export() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let save = move |key: &'static str, kind: Kind| {
         let settings = state.settings.with_untracked(|s| s.to_query());
-        let result = pipeline::trained_models().into_iter().find(|m| m.key == key).ok_or_else(|| "the model is gone; train again".to_string());
+        let result = pipeline::trained_model(key).ok_or_else(|| "the model is gone; train again".to_string());
         message.set(Some(match result.and_then(|m| export(&m, kind, &settings)) {
             Ok(()) => format!("Saved prunelab-{key}.{}.", if kind == Kind::Json { "json" } else { "bpk" }),
             Err(e) => format!("Could not save the {key} model: {e}"),
@@ -47,8 +47,7 @@ pub fn Export() -> impl IntoView {
                     ") or a small JSON with every layer's shape, 0/1 mask, kernel and bias (format described in the README)."
                 </p>
                 <div class="buttons">
-                    {pipeline::trained_models().into_iter().map(|m| {
-                        let key = m.key;
+                    {pipeline::trained_keys().into_iter().map(|key| {
                         view! {
                             <span class="export-model">
                                 <strong>{pipeline::label(key)}</strong>

@@ -366,7 +366,12 @@ pub fn has_trained_models() -> bool {
     TRAINED.with_borrow(|m| !m.is_empty())
 }
 
-/// The last run's finished models (for export).
-pub fn trained_models() -> Vec<Trained> {
-    TRAINED.with_borrow(|m| m.clone())
+/// The keys of the last run's finished models, in order.
+pub fn trained_keys() -> Vec<&'static str> {
+    TRAINED.with_borrow(|m| m.iter().map(|t| t.key).collect())
+}
+
+/// The last run's finished model `key` (for export).
+pub fn trained_model(key: &str) -> Option<Trained> {
+    TRAINED.with_borrow(|m| m.iter().find(|t| t.key == key).cloned())
 }

@@ -1,19 +1,12 @@
 //! Downloads the MNIST files from the page's own origin, streaming them to report progress.
 
 use js_sys::{Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
 
+use super::js_message;
 use crate::data::{mnist, DataError, Mnist, FILES};
-
-fn js_message(value: JsValue) -> String {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| format!("{value:?}"))
-}
 
 /// Fetches `url`, calling `on_chunk` with the size of each chunk as it arrives.
 async fn fetch_bytes(url: &str, on_chunk: &mut dyn FnMut(usize)) -> Result<Vec<u8>, String> {

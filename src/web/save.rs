@@ -4,9 +4,7 @@
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, BlobPropertyBag, HtmlAnchorElement, Url};
 
-fn js(e: wasm_bindgen::JsValue) -> String {
-    e.as_string().unwrap_or_else(|| format!("{e:?}"))
-}
+use super::js_message as js;
 
 /// Offers `bytes` as a download named `name`.
 pub fn save_file(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
