@@ -58,7 +58,8 @@ pub fn to_mnist(r: &Raster) -> Option<Vec<f32>> {
     }
     let (left, top, w, h) = bounding_box(r)?;
     // Longer side → 20 pixels; the other keeps the aspect ratio (at least one pixel).
-    let (tw, th) = if w >= h { (BOX, ((h * BOX) as f64 / w as f64).round().max(1.0) as usize) } else { (((w * BOX) as f64 / h as f64).round().max(1.0) as usize, BOX) };
+    let (tw, th) =
+        if w >= h { (BOX, ((h * BOX) as f64 / w as f64).round().max(1.0) as usize) } else { (((w * BOX) as f64 / h as f64).round().max(1.0) as usize, BOX) };
     let columns: Vec<Vec<(usize, f32)>> = (0..tw).map(|t| coverage(left, w, tw, t)).collect();
     let rows: Vec<Vec<(usize, f32)>> = (0..th).map(|t| coverage(top, h, th, t)).collect();
     let mut small = vec![0.0f32; tw * th];
@@ -145,7 +146,9 @@ mod tests {
     #[test]
     fn where_the_digit_is_drawn_does_not_matter() {
         // The same textured shape at two places (the texture follows the shape, not the canvas).
-        let at = |ox: usize, oy: usize| canvas(280, 280, move |x, y| (ox..ox + 120).contains(&x) && (oy..oy + 90).contains(&y) && !(x - ox + y - oy).is_multiple_of(7));
+        let at = |ox: usize, oy: usize| {
+            canvas(280, 280, move |x, y| (ox..ox + 120).contains(&x) && (oy..oy + 90).contains(&y) && !(x - ox + y - oy).is_multiple_of(7))
+        };
         let a = to_mnist(&Raster { width: 280, height: 280, pixels: &at(5, 5) }).unwrap();
         let b = to_mnist(&Raster { width: 280, height: 280, pixels: &at(150, 180) }).unwrap();
         assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-5));

@@ -64,10 +64,7 @@ pub fn estimate(work: &Work, costs: &Costs) -> Estimate {
         Precision::Fp32 => costs.fp32_mult_pj + costs.fp32_add_pj,
         Precision::Int8 => costs.int8_mult_pj + costs.int8_add_pj,
     };
-    Estimate {
-        compute_nj: work.macs as f64 * per_mac / 1000.0,
-        memory_nj: work.bytes as f64 / 4.0 * costs.dram_read_32bit_pj / 1000.0,
-    }
+    Estimate { compute_nj: work.macs as f64 * per_mac / 1000.0, memory_nj: work.bytes as f64 / 4.0 * costs.dram_read_32bit_pj / 1000.0 }
 }
 
 /// One training epoch: each sample costs about three forward passes of MACs (the forward pass

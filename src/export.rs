@@ -12,7 +12,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use crate::data::IMAGE_PIXELS;
-use crate::model::{Mlp, CLASSES};
+use crate::model::{CLASSES, Mlp};
 use crate::prune::weights::MlpWeights;
 
 pub const FORMAT: &str = "prunelab-mlp";

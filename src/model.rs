@@ -62,9 +62,15 @@ impl Mlp {
             inputs: IMAGE_PIXELS,
             hidden: self.hidden_units(),
             hidden_kernel: read(self.hidden.weight.val()).await?,
-            hidden_bias: match bias(&self.hidden) { Some(b) => read(b).await?, None => vec![0.0; self.hidden_units()] },
+            hidden_bias: match bias(&self.hidden) {
+                Some(b) => read(b).await?,
+                None => vec![0.0; self.hidden_units()],
+            },
             output_kernel: read(self.output.weight.val()).await?,
-            output_bias: match bias(&self.output) { Some(b) => read(b).await?, None => vec![0.0; CLASSES] },
+            output_bias: match bias(&self.output) {
+                Some(b) => read(b).await?,
+                None => vec![0.0; CLASSES],
+            },
         })
     }
 
@@ -108,7 +114,8 @@ mod tests {
         assert_eq!(futures_lite::future::block_on(copy.read_weights()).unwrap(), weights);
         // The host forward agrees with burn's.
         let image: Vec<f32> = (0..IMAGE_PIXELS).map(|i| (i % 7) as f32 / 7.0).collect();
-        let burn_logits = futures_lite::future::block_on(read(model.forward(Tensor::from_data(TensorData::new(image.clone(), [1, IMAGE_PIXELS]), &device)))).unwrap();
+        let burn_logits =
+            futures_lite::future::block_on(read(model.forward(Tensor::from_data(TensorData::new(image.clone(), [1, IMAGE_PIXELS]), &device)))).unwrap();
         let host_logits = weights.forward(&image);
         assert!(burn_logits.iter().zip(&host_logits).all(|(a, b)| (a - b).abs() < 1e-4), "{burn_logits:?} vs {host_logits:?}");
     }

@@ -12,7 +12,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::data::{batches, Split, IMAGE_PIXELS};
+use crate::data::{IMAGE_PIXELS, Split, batches};
 use crate::model::Mlp;
 use crate::report::{LossPoint, TrainReport};
 use crate::stats;
@@ -125,13 +125,7 @@ const EVAL_BATCH: usize = 1000;
 
 /// Trains a fresh MLP on `train` and measures test accuracy after each epoch.
 /// `device` is the plain device; autodiff is added here.
-pub async fn train(
-    config: &TrainingConfig,
-    train: &Split,
-    test: &Split,
-    device: &Device,
-    observer: &mut impl Observer,
-) -> Result<Trained, TrainError> {
+pub async fn train(config: &TrainingConfig, train: &Split, test: &Split, device: &Device, observer: &mut impl Observer) -> Result<Trained, TrainError> {
     train_with(config, train, test, device, observer, &mut NoHook).await
 }
 

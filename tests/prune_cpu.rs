@@ -6,13 +6,13 @@ mod common;
 use std::future::Future;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use prunelab::data::{Mnist, IMAGE_PIXELS};
+use prunelab::data::{IMAGE_PIXELS, Mnist};
 use prunelab::model::Mlp;
-use prunelab::prune::mask::{global_masks, layer_mask, Mask};
+use prunelab::prune::mask::{Mask, global_masks, layer_mask};
 use prunelab::prune::on_device::{DeviceMasks, FixedMasks, GradualPruning};
-use prunelab::prune::schedule::{keep_count, Schedule};
-use prunelab::prune::structured::{compact, masked, unit_norms, units_to_keep, Norm};
-use prunelab::train::{fit, train, Silent, TrainingConfig};
+use prunelab::prune::schedule::{Schedule, keep_count};
+use prunelab::prune::structured::{Norm, compact, masked, unit_norms, units_to_keep};
+use prunelab::train::{Silent, TrainingConfig, fit, train};
 
 fn mnist() -> Mnist {
     Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()
@@ -131,7 +131,7 @@ impl prunelab::latency::Clock for SteppingClock {
 
 #[test]
 fn the_latency_protocol_grows_k_until_a_window_is_long_enough() {
-    use prunelab::latency::{measure, Protocol};
+    use prunelab::latency::{Protocol, measure};
     let data = mnist();
     let device = Device::flex();
     let model = Mlp::new(16, &device);
@@ -158,7 +158,14 @@ fn the_comparison_builds_all_three_columns() {
     let dense = block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).unwrap();
     let accuracy = dense.report.test_accuracy.final_;
     let dense = block_on(column(dense.model, accuracy)).unwrap();
-    let settings = PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, ranking: Ranking::Global, finetune_epochs: 1, hidden_keep: 16, ..PruneConfig::default() };
+    let settings = PruneConfig {
+        prune: PruneMethod::Oneshot,
+        final_sparsity: 0.9,
+        ranking: Ranking::Global,
+        finetune_epochs: 1,
+        hidden_keep: 16,
+        ..PruneConfig::default()
+    };
     let mut pictures = common::Recorder::new();
     let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut pictures)).unwrap();
 

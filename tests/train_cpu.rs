@@ -6,7 +6,7 @@ mod common;
 use burn::tensor::Device;
 use common::Recorder;
 use prunelab::data::Mnist;
-use prunelab::train::{train, train_with, Finish, TrainingConfig, WatchWeights};
+use prunelab::train::{Finish, TrainingConfig, WatchWeights, train, train_with};
 
 fn mnist() -> Mnist {
     Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()
@@ -69,7 +69,8 @@ fn the_live_weight_picture_is_rationed_by_time() {
     // 100 ms a step on this clock, a look every second: steps 0, 10, 20, 30.
     recorder.ms_per_step = Some(100.0);
     let mut watch = WatchWeights::new(1000.0);
-    let trained = futures_lite::future::block_on(train_with(&config, &data.train, &data.test.truncated(200), &Device::flex(), &mut recorder, &mut watch)).unwrap();
+    let trained =
+        futures_lite::future::block_on(train_with(&config, &data.train, &data.test.truncated(200), &Device::flex(), &mut recorder, &mut watch)).unwrap();
     assert_eq!(trained.report.steps, 40);
     let notes: Vec<&str> = recorder.snapshots.iter().map(|s| s.note.as_str()).collect();
     assert_eq!(notes, ["step 0", "step 10", "step 20", "step 30"]);

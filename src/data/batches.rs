@@ -1,7 +1,7 @@
 //! Shuffling and batching of sample indices, as Keras' `fit(shuffle=True)` does it: a new
 //! permutation every epoch, batches taken in order, the last partial batch kept.
 
-use rand::{seq::SliceRandom, SeedableRng, rngs::ChaCha8Rng};
+use rand::{SeedableRng, rngs::ChaCha8Rng, seq::SliceRandom};
 
 /// The permutation of `0..n` for `epoch`, the same for the same `seed` on every platform.
 pub fn shuffled_indices(n: usize, seed: u64, epoch: usize) -> Vec<usize> {

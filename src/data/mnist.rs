@@ -31,26 +31,14 @@ impl MnistFile {
     }
 }
 
-pub const TRAIN_IMAGES: MnistFile = MnistFile {
-    name: "train-images-idx3-ubyte",
-    sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    compressed_bytes: 9_719_438,
-};
-pub const TRAIN_LABELS: MnistFile = MnistFile {
-    name: "train-labels-idx1-ubyte",
-    sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    compressed_bytes: 28_857,
-};
-pub const TEST_IMAGES: MnistFile = MnistFile {
-    name: "t10k-images-idx3-ubyte",
-    sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    compressed_bytes: 1_616_508,
-};
-pub const TEST_LABELS: MnistFile = MnistFile {
-    name: "t10k-labels-idx1-ubyte",
-    sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    compressed_bytes: 4_517,
-};
+pub const TRAIN_IMAGES: MnistFile =
+    MnistFile { name: "train-images-idx3-ubyte", sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", compressed_bytes: 9_719_438 };
+pub const TRAIN_LABELS: MnistFile =
+    MnistFile { name: "train-labels-idx1-ubyte", sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", compressed_bytes: 28_857 };
+pub const TEST_IMAGES: MnistFile =
+    MnistFile { name: "t10k-images-idx3-ubyte", sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", compressed_bytes: 1_616_508 };
+pub const TEST_LABELS: MnistFile =
+    MnistFile { name: "t10k-labels-idx1-ubyte", sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", compressed_bytes: 4_517 };
 
 /// In the order [`Mnist::from_files`] takes them.
 pub const FILES: [MnistFile; 4] = [TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS];
@@ -79,9 +67,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn decode_file(file: &MnistFile, downloaded: &[u8]) -> Result<Vec<u8>, DataError> {
     let raw = if downloaded.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::with_capacity(downloaded.len() * 5);
-        GzDecoder::new(downloaded)
-            .read_to_end(&mut out)
-            .map_err(|e| DataError::Inflate { file: file.name, message: e.to_string() })?;
+        GzDecoder::new(downloaded).read_to_end(&mut out).map_err(|e| DataError::Inflate { file: file.name, message: e.to_string() })?;
         out
     } else {
         downloaded.to_vec()
@@ -101,13 +87,7 @@ pub struct Split {
 }
 
 impl Split {
-    pub fn from_idx(
-        images_file: &MnistFile,
-        images: &[u8],
-        labels_file: &MnistFile,
-        labels: &[u8],
-        expected: usize,
-    ) -> Result<Self, DataError> {
+    pub fn from_idx(images_file: &MnistFile, images: &[u8], labels_file: &MnistFile, labels: &[u8], expected: usize) -> Result<Self, DataError> {
         let images = idx::parse_images(images).map_err(|source| DataError::Idx { file: images_file.name, source })?;
         let labels = idx::parse_labels(labels).map_err(|source| DataError::Idx { file: labels_file.name, source })?;
         if images.rows * images.cols != IMAGE_PIXELS {
@@ -172,8 +152,7 @@ impl Mnist {
         let mut decoded = Vec::new();
         for file in &FILES {
             let path = dir.join(format!("{}.gz", file.name));
-            let bytes = std::fs::read(&path)
-                .map_err(|e| DataError::Download { file: file.name, message: format!("{}: {e}", path.display()) })?;
+            let bytes = std::fs::read(&path).map_err(|e| DataError::Download { file: file.name, message: format!("{}: {e}", path.display()) })?;
             decoded.push(decode_file(file, &bytes)?);
         }
         Mnist::from_files([&decoded[0], &decoded[1], &decoded[2], &decoded[3]])
@@ -183,7 +162,7 @@ impl Mnist {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flate2::{write::GzEncoder, Compression};
+    use flate2::{Compression, write::GzEncoder};
     use std::io::Write;
 
     fn gzip(bytes: &[u8]) -> Vec<u8> {

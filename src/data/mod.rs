@@ -5,4 +5,4 @@ pub mod batches;
 pub mod idx;
 pub mod mnist;
 
-pub use mnist::{DataError, Mnist, MnistFile, Split, FILES, IMAGE_PIXELS, IMAGE_SIDE};
+pub use mnist::{DataError, FILES, IMAGE_PIXELS, IMAGE_SIDE, Mnist, MnistFile, Split};

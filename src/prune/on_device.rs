@@ -5,7 +5,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use super::mask::{layer_mask, Mask};
+use super::mask::{Mask, layer_mask};
 use super::schedule::Schedule;
 use crate::model::Mlp;
 use crate::tiles::{FirstLayer, Snapshot};

@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use flate2::{write::GzEncoder, Compression};
+use flate2::{Compression, write::GzEncoder};
 use serde::Serialize;
 
 use super::weights::MlpWeights;
@@ -26,10 +26,7 @@ pub struct StorageBytes {
 }
 
 fn dense_bytes(w: &MlpWeights) -> Vec<u8> {
-    [&w.hidden_kernel, &w.hidden_bias, &w.output_kernel, &w.output_bias]
-        .iter()
-        .flat_map(|v| v.iter().flat_map(|x| x.to_le_bytes()))
-        .collect()
+    [&w.hidden_kernel, &w.hidden_bias, &w.output_kernel, &w.output_bias].iter().flat_map(|v| v.iter().flat_map(|x| x.to_le_bytes())).collect()
 }
 
 /// One kernel, `[inputs, outputs]` row-major, in CSR over its transpose.

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::pipeline::AppState;
-use crate::chart::{polyline, Extent};
+use crate::chart::{Extent, polyline};
 
 const WIDTH: f64 = 320.0;
 const HEIGHT: f64 = 140.0;

@@ -7,7 +7,7 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData, PointerEvent};
 
 use super::pipeline::{self, AppState, Prediction};
-use crate::digit::{to_mnist, Raster};
+use crate::digit::{Raster, to_mnist};
 use crate::format::ms;
 use crate::report::RunState;
 
@@ -34,7 +34,13 @@ fn ink(canvas: &HtmlCanvasElement) -> Option<Vec<f32>> {
 }
 
 fn show_preview(canvas: &HtmlCanvasElement, image: &[f32]) {
-    let rgba: Vec<u8> = image.iter().flat_map(|&v| { let g = 255 - (v * 255.0) as u8; [g, g, g, 255] }).collect();
+    let rgba: Vec<u8> = image
+        .iter()
+        .flat_map(|&v| {
+            let g = 255 - (v * 255.0) as u8;
+            [g, g, g, 255]
+        })
+        .collect();
     if let (Some(ctx), Ok(data)) = (context(canvas), ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba[..]), 28, 28)) {
         let _ = ctx.put_image_data(&data, 0.0, 0.0);
     }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::pipeline::{self, AppState, Trained};
-use crate::export::{burnpack, About, ExportedModel};
+use crate::export::{About, ExportedModel, burnpack};
 use crate::web::save::save_file;
 
 #[derive(Clone, Copy, PartialEq)]

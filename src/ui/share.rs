@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::pipeline::AppState;
-use crate::settings::{embed_snippet, Settings};
+use crate::settings::{Settings, embed_snippet};
 use crate::web::page;
 
 /// A link to these settings and the iframe snippet to embed them, with a Copy button.

@@ -8,10 +8,12 @@ use crate::web::download;
 #[component]
 pub fn Header() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let backend = move || state.report.with(|r| match r.backend {
-        Some(b) => format!("{} · {}", b.label(), r.adapter.clone().unwrap_or_default()),
-        None => "backend chosen when training starts".into(),
-    });
+    let backend = move || {
+        state.report.with(|r| match r.backend {
+            Some(b) => format!("{} · {}", b.label(), r.adapter.clone().unwrap_or_default()),
+            None => "backend chosen when training starts".into(),
+        })
+    };
     view! {
         <header>
             <h1>"PruneLab"</h1>

@@ -9,9 +9,9 @@ use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, ImageData, PointerEvent};
 
-use super::pipeline::{label, AppState};
+use super::pipeline::{AppState, label};
 use crate::histogram::Histogram;
-use crate::tiles::{diverging, Snapshot, PRUNED};
+use crate::tiles::{PRUNED, Snapshot, diverging};
 
 const BINS: usize = 48;
 const HIST_W: f64 = 480.0;
@@ -23,8 +23,7 @@ fn paint(canvas: &web_sys::HtmlCanvasElement, snapshot: &Snapshot) {
     canvas.set_width(image.width as u32);
     canvas.set_height(image.height as u32);
     let context = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
-    if let (Some(context), Ok(data)) =
-        (context, ImageData::new_with_u8_clamped_array_and_sh(Clamped(&image.rgba[..]), image.width as u32, image.height as u32))
+    if let (Some(context), Ok(data)) = (context, ImageData::new_with_u8_clamped_array_and_sh(Clamped(&image.rgba[..]), image.width as u32, image.height as u32))
     {
         let _ = context.put_image_data(&data, 0.0, 0.0);
     }

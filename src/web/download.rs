@@ -6,7 +6,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, Response};
 
 use super::js_message;
-use crate::data::{mnist, DataError, Mnist, FILES};
+use crate::data::{DataError, FILES, Mnist, mnist};
 
 /// Fetches `url`, calling `on_chunk` with the size of each chunk as it arrives.
 async fn fetch_bytes(url: &str, on_chunk: &mut dyn FnMut(usize)) -> Result<Vec<u8>, String> {
@@ -27,10 +27,7 @@ async fn fetch_bytes(url: &str, on_chunk: &mut dyn FnMut(usize)) -> Result<Vec<u
         if Reflect::get(&chunk, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
             break;
         }
-        let value: Uint8Array = Reflect::get(&chunk, &"value".into())
-            .ok()
-            .and_then(|v| v.dyn_into().ok())
-            .ok_or("a chunk of the body is not bytes")?;
+        let value: Uint8Array = Reflect::get(&chunk, &"value".into()).ok().and_then(|v| v.dyn_into().ok()).ok_or("a chunk of the body is not bytes")?;
         let start = bytes.len();
         bytes.resize(start + value.length() as usize, 0);
         value.copy_to(&mut bytes[start..]);

@@ -73,9 +73,7 @@ pub fn install_panic_hook() {
             if let Ok(div) = document.create_element("div") {
                 div.set_class_name("panic");
                 let _ = div.set_attribute("role", "alert");
-                div.set_text_content(Some(&format!(
-                    "PruneLab stopped on an internal error and must be reloaded: {info}. Please report it."
-                )));
+                div.set_text_content(Some(&format!("PruneLab stopped on an internal error and must be reloaded: {info}. Please report it.")));
                 let _ = body.prepend_with_node_1(&div);
             }
         }
@@ -84,10 +82,7 @@ pub fn install_panic_hook() {
 
 /// The page's address without its query: what an embed snippet or a shared link points at.
 pub fn page_url() -> String {
-    web_sys::window()
-        .map(|w| w.location())
-        .map(|l| format!("{}{}", l.origin().unwrap_or_default(), l.pathname().unwrap_or_default()))
-        .unwrap_or_default()
+    web_sys::window().map(|w| w.location()).map(|l| format!("{}{}", l.origin().unwrap_or_default(), l.pathname().unwrap_or_default())).unwrap_or_default()
 }
 
 /// Rewrites the query in the address bar (no reload, no new history entry), so the URL always

@@ -7,10 +7,10 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
-use prunelab::compare::{column, prune, Column};
+use prunelab::compare::{Column, column, prune};
 use prunelab::data::Mnist;
 use prunelab::settings::{PruneConfig, PruneMethod, Ranking};
-use prunelab::train::{train, Silent, TrainingConfig};
+use prunelab::train::{Silent, TrainingConfig, train};
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");
@@ -22,7 +22,10 @@ fn main() {
     let trained = futures_lite::future::block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).expect("dense training");
     let accuracy = trained.report.test_accuracy.final_;
     let dense = futures_lite::future::block_on(column(trained.model, accuracy)).expect("dense weights");
-    println!("PruneLab accuracy benchmark: burn flex (CPU), {} epochs, batch {}, {} training images, seed {}", config.epochs, config.batch, config.train_samples, config.seed);
+    println!(
+        "PruneLab accuracy benchmark: burn flex (CPU), {} epochs, batch {}, {} training images, seed {}",
+        config.epochs, config.batch, config.train_samples, config.seed
+    );
     println!("dense trained in {:.1} s\n", started.elapsed().as_secs_f64());
     println!("| model | hidden units | non-zero weights | kernel sparsity | test accuracy | Δ vs dense | CSR bytes | time |");
     println!("|---|---|---|---|---|---|---|---|");
@@ -31,18 +34,32 @@ fn main() {
         let acc = r.test_accuracy.unwrap_or(f64::NAN);
         println!(
             "| {name} | {} | {} | {:.2} % | {:.2} % | {:+.2} pt | {} | {seconds:.0} s |",
-            r.hidden_units, r.weights_nonzero, r.sparsity * 100.0, acc * 100.0, (acc - accuracy.unwrap_or(f64::NAN)) * 100.0, r.bytes.bytes_sparse
+            r.hidden_units,
+            r.weights_nonzero,
+            r.sparsity * 100.0,
+            acc * 100.0,
+            (acc - accuracy.unwrap_or(f64::NAN)) * 100.0,
+            r.bytes.bytes_sparse
         );
     };
     row("dense", &dense, 0.0);
 
     let recipes: Vec<(&str, PruneConfig)> = vec![
         ("PolynomialDecay 0→50 %, steps 2000–10000, batch 32 (seed recipe)", PruneConfig { hidden_keep: 0, ..PruneConfig::default() }),
-        ("PolynomialDecay 0→90 %, steps 0–5000, batch 32", PruneConfig { final_sparsity: 0.9, begin_step: 0, end_step: 5000, hidden_keep: 0, ..PruneConfig::default() }),
+        (
+            "PolynomialDecay 0→90 %, steps 0–5000, batch 32",
+            PruneConfig { final_sparsity: 0.9, begin_step: 0, end_step: 5000, hidden_keep: 0, ..PruneConfig::default() },
+        ),
         ("one-shot 90 % per layer + 2 epochs", PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, hidden_keep: 0, ..PruneConfig::default() }),
-        ("one-shot 90 % global + 2 epochs", PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, ranking: Ranking::Global, hidden_keep: 0, ..PruneConfig::default() }),
+        (
+            "one-shot 90 % global + 2 epochs",
+            PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.9, ranking: Ranking::Global, hidden_keep: 0, ..PruneConfig::default() },
+        ),
         ("one-shot 95 % per layer + 2 epochs", PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.95, hidden_keep: 0, ..PruneConfig::default() }),
-        ("one-shot 95 % global + 2 epochs", PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.95, ranking: Ranking::Global, hidden_keep: 0, ..PruneConfig::default() }),
+        (
+            "one-shot 95 % global + 2 epochs",
+            PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.95, ranking: Ranking::Global, hidden_keep: 0, ..PruneConfig::default() },
+        ),
         ("structured to 32 units (L1) + 2 epochs", PruneConfig { prune: PruneMethod::Structured, hidden_keep: 32, ..PruneConfig::default() }),
         ("structured to 16 units (L1) + 2 epochs", PruneConfig { prune: PruneMethod::Structured, hidden_keep: 16, ..PruneConfig::default() }),
     ];
@@ -54,7 +71,14 @@ fn main() {
             row(name, c, seconds);
         }
         if let Some(summary) = pruned.report.schedule_summary {
-            println!("|  ↳ {} steps, {} mask updates ({:?}–{:?}), schedule reaches {:.2} % | | | | | | | |", summary.total_steps, summary.updates, summary.first_update, summary.last_update, summary.reached * 100.0);
+            println!(
+                "|  ↳ {} steps, {} mask updates ({:?}–{:?}), schedule reaches {:.2} % | | | | | | | |",
+                summary.total_steps,
+                summary.updates,
+                summary.first_update,
+                summary.last_update,
+                summary.reached * 100.0
+            );
         }
         if let Some(before) = pruned.report.structured_accuracy_before_finetune {
             println!("|  ↳ before fine-tuning: {:.2} % | | | | | | | |", before * 100.0);

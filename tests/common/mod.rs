@@ -22,7 +22,16 @@ pub struct Recorder {
 
 impl Recorder {
     pub fn new() -> Self {
-        Recorder { started: Instant::now(), losses: vec![], epochs: vec![], last_progress: None, cancel_after_steps: None, ms_per_step: None, ms_per_snapshot: 0.0, snapshots: vec![] }
+        Recorder {
+            started: Instant::now(),
+            losses: vec![],
+            epochs: vec![],
+            last_progress: None,
+            cancel_after_steps: None,
+            ms_per_step: None,
+            ms_per_snapshot: 0.0,
+            snapshots: vec![],
+        }
     }
 }
 
