@@ -4,19 +4,22 @@
 //! natively on the CPU backend.
 
 use burn::module::Module;
-use burn::tensor::Device;
+use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::data::Mnist;
+use crate::data::{IMAGE_PIXELS, Mnist, Split};
 use crate::latency::{self, Clock, Protocol};
-use crate::model::Mlp;
-use crate::prune::mask::{global_masks, layer_mask, Mask};
+use crate::model::{CLASSES, Mlp};
+use crate::prune::mask::{Mask, global_masks, layer_mask};
 use crate::prune::on_device::{DeviceMasks, FixedMasks, GradualPruning};
 use crate::prune::structured::{compact, unit_norms, units_to_keep};
 use crate::prune::weights::MlpWeights;
 use crate::report::{BatchTimings, LayerSparsity, ModelReport, PruneReport};
 use crate::settings::{PruneConfig, PruneMethod, Ranking};
+use crate::sparse::SparseRunner;
+use crate::sparse::agreement::{self, Agreement};
+use crate::sparse::timing::CpuPasses;
 use crate::tiles::{FirstLayer, Snapshot};
-use crate::train::{self, fit, Finish, Observer, TrainError, TrainingConfig};
+use crate::train::{self, Finish, Observer, TrainError, TrainingConfig, fit};
 
 /// A finished column: the model (plain device) and its host weights.
 pub struct Column {
@@ -147,7 +150,8 @@ pub async fn prune(
         report.structured_units_kept = Some(kept.len());
         let before = Mlp::from_weights(&small, device);
         report.structured_accuracy_before_finetune = Some(train::test_accuracy(&before, &data.test, device).await?);
-        let (model, accuracy, f) = tune(Mlp::from_weights(&small, &device_ad), config, settings.finetune_epochs, data, device, observer, &mut train::NoHook).await?;
+        let (model, accuracy, f) =
+            tune(Mlp::from_weights(&small, &device_ad), config, settings.finetune_epochs, data, device, observer, &mut train::NoHook).await?;
         finish = f;
         let small = column(model, accuracy).await?;
         let note = format!("{} of {} units kept, fine-tuned", kept.len(), dense.weights.hidden);
@@ -156,6 +160,39 @@ pub async fn prune(
         kept_units = Some(kept);
     }
     Ok(Pruned { unstructured, structured, kept_units, report, finish })
+}
+
+/// Logits `[images, 10]` of `weights` run densely by burn on `device` (zeros multiplied like
+/// any weight), in chunks of 1,000 images: the reference the sparse kernels must match.
+pub async fn dense_logits(weights: &MlpWeights, images: &Split, device: &Device) -> Result<Vec<f32>, String> {
+    let model = Mlp::from_weights(weights, device);
+    let mut out = Vec::with_capacity(images.len() * CLASSES);
+    for start in (0..images.len()).step_by(1000) {
+        let indices: Vec<usize> = (start..(start + 1000).min(images.len())).collect();
+        let input = Tensor::<2>::from_data(TensorData::new(images.inputs(&indices), [indices.len(), IMAGE_PIXELS]), device);
+        let logits = model.forward(input).into_data_async().await.map_err(|e| format!("reading logits back failed: {e:?}"))?;
+        out.extend(logits.try_to_vec::<f32>().map_err(|e| format!("logits are not float32: {e:?}"))?);
+    }
+    Ok(out)
+}
+
+/// The CPU sparse engine against burn's dense CPU forward on every image of `images`.
+pub async fn cpu_agreement(weights: &MlpWeights, runner: &mut SparseRunner, images: &Split) -> Result<Agreement, String> {
+    let dense = dense_logits(weights, images, &Device::flex()).await?;
+    let mut sparse = Vec::with_capacity(dense.len());
+    for start in (0..images.len()).step_by(1000) {
+        let indices: Vec<usize> = (start..(start + 1000).min(images.len())).collect();
+        sparse.extend_from_slice(runner.run(&images.inputs(&indices), indices.len()));
+    }
+    Ok(agreement::compare(&sparse, &dense, CLASSES))
+}
+
+/// Batch 1 and batch 1024 latency of the CPU sparse engine, on the images the dense one sees.
+pub async fn sparse_cpu_timings(runner: &mut SparseRunner, data: &Mnist, protocol: Protocol, clock: &impl Clock) -> Result<BatchTimings, String> {
+    // An async closure may lend the runner to each timing in turn.
+    let mut at =
+        async |batch| latency::time(&mut CpuPasses { images: latency::batch_of(&data.test, batch), batch, runner: &mut *runner }, protocol, clock).await;
+    Ok(BatchTimings { b1: at(1).await?, b1024: at(1024).await? })
 }
 
 /// Batch 1 and batch 1024 latency of `weights` on `device`.

@@ -8,7 +8,7 @@ use std::future::Future;
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::Serialize;
 
-use crate::data::{Split, IMAGE_PIXELS};
+use crate::data::{IMAGE_PIXELS, Split};
 use crate::model::Mlp;
 use crate::stats;
 
@@ -50,33 +50,63 @@ pub fn timer_resolution_ms(readings: &[f64]) -> Option<f64> {
     readings.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0).min_by(f64::total_cmp)
 }
 
-async fn window(model: &Mlp, input: &Tensor<2>, k: usize, clock: &impl Clock) -> Result<f64, String> {
+/// An inference engine with its input in place: `passes(k)` runs k forward passes back to
+/// back and returns once the last one's output has been read back (awaited on a GPU).
+pub trait Passes {
+    fn passes(&mut self, k: usize) -> impl Future<Output = Result<(), String>>;
+}
+
+/// burn's dense forward pass on one batch already on the device.
+struct DensePasses<'a> {
+    model: &'a Mlp,
+    input: Tensor<2>,
+}
+
+impl Passes for DensePasses<'_> {
+    async fn passes(&mut self, k: usize) -> Result<(), String> {
+        let mut last = None;
+        for _ in 0..k {
+            last = Some(self.model.forward(self.input.clone()));
+        }
+        if let Some(out) = last {
+            out.into_data_async().await.map_err(|e| format!("reading the output back failed: {e:?}"))?;
+        }
+        Ok(())
+    }
+}
+
+async fn window(engine: &mut impl Passes, k: usize, clock: &impl Clock) -> Result<f64, String> {
     let started = clock.now_ms();
-    let mut last = None;
-    for _ in 0..k {
-        last = Some(model.forward(input.clone()));
-    }
-    if let Some(out) = last {
-        out.into_data_async().await.map_err(|e| format!("reading the output back failed: {e:?}"))?;
-    }
+    engine.passes(k).await?;
     Ok(clock.now_ms() - started)
+}
+
+/// The first `batch` test images (repeated if there are fewer), row-major: every engine is
+/// timed on the same input.
+pub fn batch_of(images: &Split, batch: usize) -> Vec<f32> {
+    let indices: Vec<usize> = (0..batch).map(|i| i % images.len().max(1)).collect();
+    images.inputs(&indices)
 }
 
 /// Times `model` on `batch` test images on `device` (the model must already be there).
 pub async fn measure(model: &Mlp, images: &Split, batch: usize, device: &Device, protocol: Protocol, clock: &impl Clock) -> Result<Timing, String> {
-    let indices: Vec<usize> = (0..batch).map(|i| i % images.len().max(1)).collect();
-    let input = Tensor::<2>::from_data(TensorData::new(images.inputs(&indices), [batch, IMAGE_PIXELS]), device);
+    let input = Tensor::<2>::from_data(TensorData::new(batch_of(images, batch), [batch, IMAGE_PIXELS]), device);
+    time(&mut DensePasses { model, input }, protocol, clock).await
+}
+
+/// The protocol, on any engine.
+pub async fn time(engine: &mut impl Passes, protocol: Protocol, clock: &impl Clock) -> Result<Timing, String> {
     for _ in 0..protocol.warmup {
-        window(model, &input, 1, clock).await?;
+        window(engine, 1, clock).await?;
     }
     let mut k = 1;
-    while k < protocol.max_k && window(model, &input, k, clock).await? < protocol.min_window_ms {
+    while k < protocol.max_k && window(engine, k, clock).await? < protocol.min_window_ms {
         k *= 2;
         clock.pause().await;
     }
     let mut per_pass = Vec::with_capacity(protocol.windows);
     for _ in 0..protocol.windows {
-        per_pass.push(window(model, &input, k, clock).await? / k as f64);
+        per_pass.push(window(engine, k, clock).await? / k as f64);
         clock.pause().await;
     }
     Ok(Timing {

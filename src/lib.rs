@@ -15,6 +15,7 @@ pub mod model;
 pub mod prune;
 pub mod report;
 pub mod settings;
+pub mod sparse;
 pub mod stats;
 pub mod tiles;
 pub mod train;

@@ -6,9 +6,11 @@ use serde::Serialize;
 use crate::latency::Timing;
 use crate::prune::on_device::SparsityPoint;
 use crate::prune::schedule::{Schedule, ScheduleSummary};
-use crate::prune::storage::{storage, StorageBytes};
+use crate::prune::storage::{StorageBytes, storage};
 use crate::prune::weights::MlpWeights;
 use crate::settings::PruneConfig;
+use crate::sparse::agreement::Agreement;
+use crate::sparse::timing::SweepSeries;
 use crate::train::TrainingConfig;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -140,6 +142,31 @@ pub struct LayerSparsity {
     pub sparsity: f64,
 }
 
+/// The sparse kernels' side of the story: do they compute what the masked dense model does,
+/// and from which sparsity are they faster.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SparseReport {
+    /// How the sparse engine stores the pruned kernels.
+    pub layout: &'static str,
+    /// Sparse vs masked-dense logits on the test set: on the CPU against burn's flex backend,
+    /// on WebGPU against burn's wgpu backend.
+    pub agreement_cpu: Option<Agreement>,
+    pub agreement_webgpu: Option<Agreement>,
+    /// Why the sparse kernels could not run, when they could not.
+    pub error: Option<String>,
+    /// Dense vs sparse latency across sparsities, when the sweep was run.
+    pub sweep: Option<SweepReport>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SweepReport {
+    /// Kernel sparsity of each point (each kernel thresholded by magnitude, per layer).
+    pub sparsities: Vec<f32>,
+    pub series: Vec<SweepSeries>,
+    /// The sweep stopped before the end (Cancel).
+    pub cancelled: bool,
+}
+
 /// How the pruned models were made.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PruneReport {
@@ -200,8 +227,12 @@ pub struct Report {
     pub dense: Option<ModelReport>,
     /// Unstructured magnitude pruning, masks applied to a dense kernel.
     pub pruned: Option<ModelReport>,
+    /// The unstructured model again, run by the sparse kernels (same weights, so the same
+    /// accuracy and bytes; its own latency).
+    pub pruned_sparse: Option<ModelReport>,
     /// Whole hidden units removed: a genuinely smaller dense model.
     pub structured: Option<ModelReport>,
+    pub sparse: Option<SparseReport>,
     pub prune: Option<PruneReport>,
     pub timer: Option<TimerReport>,
     pub error: Option<ErrorReport>,
@@ -220,7 +251,9 @@ impl Report {
             train: None,
             dense: None,
             pruned: None,
+            pruned_sparse: None,
             structured: None,
+            sparse: None,
             prune: None,
             timer: None,
             error: None,
@@ -241,11 +274,8 @@ mod tests {
         let mut report = Report::new(TrainingConfig::new(), vec![]);
         report.state = RunState::Done;
         report.backend = Some(Backend::Webgpu);
-        report.train = Some(TrainReport {
-            steps: 3,
-            test_accuracy: AccuracyReport { per_epoch: vec![0.9, 0.95], final_: Some(0.95) },
-            ..TrainReport::default()
-        });
+        report.train =
+            Some(TrainReport { steps: 3, test_accuracy: AccuracyReport { per_epoch: vec![0.9, 0.95], final_: Some(0.95) }, ..TrainReport::default() });
         let weights = MlpWeights {
             inputs: 784,
             hidden: 128,
@@ -271,6 +301,7 @@ mod tests {
         assert!(json["dense"]["bytes_gzip"].as_u64().unwrap() < 407_080 / 10, "constant weights compress");
         assert!(json["dense"]["latency"]["webgpu"].is_null());
         assert!(json["pruned"].is_null());
+        assert!(json["pruned_sparse"].is_null() && json["sparse"].is_null());
         assert!(json["error"].is_null());
     }
 }

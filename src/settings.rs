@@ -117,11 +117,13 @@ pub struct Settings {
     /// The compact layout for an iframe in a blog post (`?embed=1`).
     pub embed: bool,
     pub backend: BackendChoice,
+    /// Time dense vs sparse kernels across sparsities at the end of the run (`?sweep=1`).
+    pub sweep: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { training: TrainingConfig::new(), pruning: PruneConfig::default(), autorun: false, embed: false, backend: BackendChoice::Auto }
+        Settings { training: TrainingConfig::new(), pruning: PruneConfig::default(), autorun: false, embed: false, backend: BackendChoice::Auto, sweep: false }
     }
 }
 
@@ -210,6 +212,7 @@ impl Settings {
             "loss_every" => t.loss_every = number(key, raw, &LOSS_EVERY, n).unwrap_or(t.loss_every),
             "autorun" => self.autorun = flag(key, raw, n).unwrap_or(self.autorun),
             "embed" => self.embed = flag(key, raw, n).unwrap_or(self.embed),
+            "sweep" => self.sweep = flag(key, raw, n).unwrap_or(self.sweep),
             "backend" => {
                 let options = [("auto", BackendChoice::Auto), ("webgpu", BackendChoice::Auto), ("cpu", BackendChoice::Cpu)];
                 self.backend = choice(key, raw, &options, n).unwrap_or(self.backend);
@@ -292,6 +295,9 @@ impl Settings {
         if self.embed {
             parts.push("embed=1".into());
         }
+        if self.sweep {
+            parts.push("sweep=1".into());
+        }
         parts.join("&")
     }
 }
@@ -325,8 +331,14 @@ mod tests {
     #[test]
     fn valid_values_are_taken() {
         let (settings, notices) = parse(&[
-            ("epochs", "1"), ("batch", "64"), ("hidden", "32"), ("train_samples", "6000"),
-            ("seed", "7"), ("lr", "0.003"), ("autorun", "1"), ("backend", "cpu"),
+            ("epochs", "1"),
+            ("batch", "64"),
+            ("hidden", "32"),
+            ("train_samples", "6000"),
+            ("seed", "7"),
+            ("lr", "0.003"),
+            ("autorun", "1"),
+            ("backend", "cpu"),
         ]);
         assert_eq!(notices, Vec::<String>::new());
         let t = &settings.training;
@@ -373,13 +385,14 @@ mod tests {
 
     #[test]
     fn pruning_parameters_are_read_and_validated() {
-        let (settings, notices) = parse(&[
-            ("prune", "oneshot"), ("final_sparsity", "0.9"), ("ranking", "global"), ("finetune_epochs", "1"),
-            ("hidden_keep", "16"), ("norm", "L2"),
-        ]);
+        let (settings, notices) =
+            parse(&[("prune", "oneshot"), ("final_sparsity", "0.9"), ("ranking", "global"), ("finetune_epochs", "1"), ("hidden_keep", "16"), ("norm", "L2")]);
         assert_eq!(notices, Vec::<String>::new());
         let p = &settings.pruning;
-        assert_eq!((p.prune, p.final_sparsity, p.ranking, p.finetune_epochs, p.hidden_keep, p.norm), (PruneMethod::Oneshot, 0.9, Ranking::Global, 1, 16, Norm::L2));
+        assert_eq!(
+            (p.prune, p.final_sparsity, p.ranking, p.finetune_epochs, p.hidden_keep, p.norm),
+            (PruneMethod::Oneshot, 0.9, Ranking::Global, 1, 16, Norm::L2)
+        );
         assert_eq!(p.schedule(), None);
 
         let (settings, notices) = parse(&[("final_sparsity", "1"), ("prune", "magic"), ("ranking", "random")]);
@@ -407,6 +420,16 @@ mod tests {
     }
 
     #[test]
+    fn the_sweep_flag_is_read_and_shared() {
+        let (settings, notices) = parse(&[("sweep", "1")]);
+        assert!(settings.sweep && notices.is_empty());
+        assert_eq!(settings.to_query(), "sweep=1");
+        let (settings, notices) = parse(&[("sweep", "maybe")]);
+        assert!(!settings.sweep);
+        assert_eq!(notices.len(), 1);
+    }
+
+    #[test]
     fn the_embed_snippet_carries_the_settings() {
         let (settings, _) = parse(&[("final_sparsity", "0.9"), ("autorun", "1")]);
         let snippet = embed_snippet("https://example.org/blog/prunelab/", &settings);
@@ -420,10 +443,7 @@ mod tests {
         let (settings, _) = parse(&[("epochs", "2"), ("lr", "0.01"), ("backend", "cpu"), ("prune", "oneshot"), ("final_sparsity", "0.9")]);
         let query = settings.to_query();
         assert_eq!(query, "epochs=2&lr=0.01&prune=oneshot&final_sparsity=0.9&backend=cpu");
-        let pairs: Vec<(String, String)> = query
-            .split('&')
-            .map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap())
-            .collect();
+        let pairs: Vec<(String, String)> = query.split('&').map(|kv| kv.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap()).collect();
         assert_eq!(Settings::from_query(&pairs).0, settings);
     }
 }

@@ -9,6 +9,7 @@ use super::export::Export;
 use super::pipeline::{self, AppState};
 use super::results::Results;
 use super::share::{EmbedCaption, Share};
+use super::sparse::SparsePanel;
 use super::status::{Banners, Header, ProgressPanel};
 use super::weights::WeightPictures;
 use crate::settings::Settings;
@@ -44,6 +45,7 @@ pub fn App() -> impl IntoView {
             </section>
             <WeightPictures/>
             <Comparison/>
+            <SparsePanel/>
             <DrawDigit/>
             <EnergyPanel/>
             <Results/>

@@ -6,7 +6,7 @@ use super::charts::LineChart;
 use super::pipeline::AppState;
 use crate::chart::bar_fractions;
 use crate::format::{count, ms, percent};
-use crate::latency::{within_noise, Timing};
+use crate::latency::{Timing, within_noise};
 use crate::report::{BatchTimings, ModelReport, Report};
 use crate::settings::PruneMethod;
 
@@ -39,10 +39,15 @@ const ROWS: &[Row] = &[
 ];
 
 fn columns(r: &Report) -> Vec<(&'static str, ModelReport)> {
-    [("Dense", &r.dense), ("Pruned (masked, unstructured)", &r.pruned), ("Pruned (structured, compact)", &r.structured)]
-        .into_iter()
-        .filter_map(|(name, m)| m.clone().map(|m| (name, m)))
-        .collect()
+    [
+        ("Dense", &r.dense),
+        ("Pruned (masked, unstructured)", &r.pruned),
+        ("Pruned, sparse kernel", &r.pruned_sparse),
+        ("Pruned (structured, compact)", &r.structured),
+    ]
+    .into_iter()
+    .filter_map(|(name, m)| m.clone().map(|m| (name, m)))
+    .collect()
 }
 
 /// What the latency figures say, in words, with noise called noise.
@@ -50,7 +55,7 @@ fn latency_verdicts(r: &Report) -> Vec<String> {
     let mut out = Vec::new();
     let Some(dense) = &r.dense else { return out };
     let pick = |t: &BatchTimings, b1: bool| if b1 { t.b1 } else { t.b1024 };
-    for (model, name) in [(&r.pruned, "masked"), (&r.structured, "structured")] {
+    for (model, name) in [(&r.pruned, "masked"), (&r.pruned_sparse, "sparse-kernel"), (&r.structured, "structured")] {
         let Some(model) = model else { continue };
         for (backend, d, m) in [("WebGPU", dense.latency.webgpu, model.latency.webgpu), ("CPU", dense.latency.cpu, model.latency.cpu)] {
             let (Some(d), Some(m)) = (d, m) else { continue };
@@ -93,8 +98,14 @@ fn Bars(title: &'static str, rows: Vec<(String, f64, String)>) -> impl IntoView 
 #[component]
 pub fn Comparison() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let curve = Signal::derive(move || state.report.with(|r| r.prune.as_ref().map(|p| p.sparsity_curve.iter().map(|s| (s.step as f64, f64::from(s.target) * 100.0)).collect()).unwrap_or_default()));
-    let measured = Signal::derive(move || state.report.with(|r| r.prune.as_ref().map(|p| p.sparsity_curve.iter().map(|s| (s.step as f64, s.measured * 100.0)).collect()).unwrap_or_default()));
+    let curve = Signal::derive(move || {
+        state
+            .report
+            .with(|r| r.prune.as_ref().map(|p| p.sparsity_curve.iter().map(|s| (s.step as f64, f64::from(s.target) * 100.0)).collect()).unwrap_or_default())
+    });
+    let measured = Signal::derive(move || {
+        state.report.with(|r| r.prune.as_ref().map(|p| p.sparsity_curve.iter().map(|s| (s.step as f64, s.measured * 100.0)).collect()).unwrap_or_default())
+    });
     view! {
         {move || state.report.with(|r| {
             let cols = columns(r);
@@ -120,7 +131,7 @@ pub fn Comparison() -> impl IntoView {
                         </div>
                         <p class="note">{timer}</p>
                         <ul class="verdicts">{verdicts.into_iter().map(|v| view! { <li>{v}</li> }).collect_view()}</ul>
-                        <p class="note">"Why is the masked model no faster? Its zeros are still multiplied: a dense matrix kernel runs every MAC whatever the value. Only a smaller dense model (structured pruning) or a sparse kernel skips work; unstructured pruning pays off in storage (CSR, gzip) and in accuracy kept at high sparsity."</p>
+                        <p class="note">"Why is the masked model no faster? Its zeros are still multiplied: a dense matrix kernel runs every MAC whatever the value. Only a smaller dense model (structured pruning) or a sparse kernel (the \"sparse kernel\" column: the same pruned weights, only the non-zeros stored and multiplied) skips work."</p>
                         <div class="charts">
                             <Bars title="Latency, batch 1 (median)" rows=latency_rows/>
                             <Bars title="Bytes to store the weights" rows=byte_rows/>

@@ -4,8 +4,18 @@ use leptos::prelude::*;
 
 use super::pipeline::AppState;
 use crate::data::batches::steps_per_epoch;
-use crate::energy::{estimate, training_epoch, Costs, Precision, Work};
-use crate::format::count;
+use crate::energy::{Costs, Precision, Work, estimate, training_epoch};
+use crate::format::{count, ms};
+use crate::report::{BatchTimings, LatencyReport};
+
+/// Batch-1 medians on the CPU and WebGPU, "not run" where no kernel ran this row.
+fn measured(latency: Option<LatencyReport>) -> String {
+    let Some(l) = latency else {
+        return "not run (estimate only)".into();
+    };
+    let pick = |t: Option<BatchTimings>| t.map(|t| ms(Some(t.b1.median_ms))).unwrap_or_else(|| "–".into());
+    format!("{} · {}", pick(l.cpu), pick(l.webgpu))
+}
 
 fn nj(v: f64) -> String {
     if v >= 1000.0 { format!("{:.1} µJ", v / 1000.0) } else { format!("{v:.1} nJ") }
@@ -37,24 +47,30 @@ pub fn EnergyPanel() -> impl IntoView {
     let rows = move || {
         let c = costs.get();
         state.report.with(|r| {
-            let mut rows: Vec<(&'static str, Work)> = Vec::new();
+            // Each row with the batch-1 latency measured for it, where a kernel for it ran.
+            let mut rows: Vec<(&'static str, Work, Option<LatencyReport>)> = Vec::new();
             if let Some(d) = &r.dense {
-                rows.push(("Dense, float32", Work { macs: d.macs_dense_kernel, bytes: d.bytes.bytes_f32, precision: Precision::Fp32 }));
-                rows.push(("Dense, int8 weights", Work { macs: d.macs_dense_kernel, bytes: d.bytes.bytes_f32 / 4, precision: Precision::Int8 }));
+                rows.push(("Dense, float32", Work { macs: d.macs_dense_kernel, bytes: d.bytes.bytes_f32, precision: Precision::Fp32 }, Some(d.latency)));
+                rows.push(("Dense, int8 weights", Work { macs: d.macs_dense_kernel, bytes: d.bytes.bytes_f32 / 4, precision: Precision::Int8 }, None));
             }
             if let Some(p) = &r.pruned {
-                rows.push(("Pruned, on a dense kernel (zeros still read and multiplied)", Work { macs: p.macs_dense_kernel, bytes: p.bytes.bytes_f32, precision: Precision::Fp32 }));
-                rows.push(("Pruned, on a sparse kernel (CSR)", Work { macs: p.macs, bytes: p.bytes.bytes_sparse, precision: Precision::Fp32 }));
+                rows.push((
+                    "Pruned, on a dense kernel (zeros still read and multiplied)",
+                    Work { macs: p.macs_dense_kernel, bytes: p.bytes.bytes_f32, precision: Precision::Fp32 },
+                    Some(p.latency),
+                ));
+                let sparse = r.pruned_sparse.as_ref().map(|s| s.latency);
+                rows.push(("Pruned, on a sparse kernel (CSR)", Work { macs: p.macs, bytes: p.bytes.bytes_sparse, precision: Precision::Fp32 }, sparse));
             }
             if let Some(s) = &r.structured {
-                rows.push(("Structured, float32", Work { macs: s.macs, bytes: s.bytes.bytes_f32, precision: Precision::Fp32 }));
-                rows.push(("Structured, int8 weights", Work { macs: s.macs, bytes: s.bytes.bytes_f32 / 4, precision: Precision::Int8 }));
+                rows.push(("Structured, float32", Work { macs: s.macs, bytes: s.bytes.bytes_f32, precision: Precision::Fp32 }, Some(s.latency)));
+                rows.push(("Structured, int8 weights", Work { macs: s.macs, bytes: s.bytes.bytes_f32 / 4, precision: Precision::Int8 }, None));
             }
             let epoch = r.dense.as_ref().map(|d| {
                 let samples = r.config.train_samples;
                 (samples, training_epoch(d.macs_dense_kernel, d.bytes.bytes_f32, samples, steps_per_epoch(samples, r.config.batch), &c))
             });
-            (rows.into_iter().map(|(name, w)| (name, w, estimate(&w, &c))).collect::<Vec<_>>(), epoch)
+            (rows.into_iter().map(|(name, w, latency)| (name, w, estimate(&w, &c), latency)).collect::<Vec<_>>(), epoch)
         })
     };
     view! {
@@ -73,10 +89,10 @@ pub fn EnergyPanel() -> impl IntoView {
                     </div>
                     <div class="table-scroll" tabindex="0" role="region" aria-label="Energy estimate table (scrolls sideways on narrow screens)">
                         <table id="energy-table">
-                            <thead><tr><th></th><th scope="col">"MACs"</th><th scope="col">"Bytes read"</th><th scope="col">"Arithmetic"</th><th scope="col">"Memory"</th><th scope="col">"Total"</th><th scope="col">"Memory share"</th></tr></thead>
+                            <thead><tr><th></th><th scope="col">"Measured latency, batch 1 (CPU · WebGPU)"</th><th scope="col">"MACs"</th><th scope="col">"Bytes read"</th><th scope="col">"Arithmetic"</th><th scope="col">"Memory"</th><th scope="col">"Total"</th><th scope="col">"Memory share"</th></tr></thead>
                             <tbody>
-                                {rows.into_iter().map(|(name, w, e)| view! {
-                                    <tr><th scope="row">{name}</th><td>{count(w.macs)}</td><td>{count(w.bytes)}</td><td>{nj(e.compute_nj)}</td><td>{nj(e.memory_nj)}</td><td>{nj(e.total_nj())}</td><td>{format!("{:.1} %", e.memory_share() * 100.0)}</td></tr>
+                                {rows.into_iter().map(|(name, w, e, latency)| view! {
+                                    <tr><th scope="row">{name}</th><td>{measured(latency)}</td><td>{count(w.macs)}</td><td>{count(w.bytes)}</td><td>{nj(e.compute_nj)}</td><td>{nj(e.memory_nj)}</td><td>{nj(e.total_nj())}</td><td>{format!("{:.1} %", e.memory_share() * 100.0)}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>

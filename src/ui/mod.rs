@@ -11,6 +11,7 @@ mod export;
 mod pipeline;
 mod results;
 mod share;
+mod sparse;
 mod status;
 mod weights;
 

@@ -12,13 +12,21 @@ use burn::tensor::Device;
 
 use crate::compare::{self, Column};
 use crate::data::Mnist;
-use crate::latency::{timer_resolution_ms, Clock, Protocol};
+use crate::latency::{Clock, Protocol, timer_resolution_ms};
+use crate::model::CLASSES;
 use crate::model::Mlp;
-use crate::report::{Backend, DataReport, ErrorKind, ErrorReport, LossPoint, Report, RunState, TimerReport};
+use crate::prune::storage::CSR_LAYOUT;
 use crate::prune::weights::MlpWeights;
+use crate::report::{
+    Backend, BatchTimings, DataReport, ErrorKind, ErrorReport, LatencyReport, LossPoint, ModelReport, Report, RunState, SparseReport, SweepReport, TimerReport,
+};
 use crate::settings::{PruneMethod, Settings};
+use crate::sparse::layout::thresholded;
+use crate::sparse::timing::{SWEEP_SPARSITIES, SweepSeries, crossover};
+use crate::sparse::{SparseMlp, SparseRunner, agreement};
 use crate::tiles::{FirstLayer, Snapshot};
 use crate::train::{self, Finish, Observer, Progress, WatchWeights};
+use crate::web::sparse_gpu::{Gpu, SparseGpu};
 use crate::web::{backend, download, page};
 
 /// Everything the components show; signals are `Copy`, so the state is too.
@@ -43,6 +51,8 @@ pub struct AppState {
     pub shown_picture: RwSignal<&'static str>,
     /// The finished run's models can be exported (set with [`TRAINED`]).
     pub exportable: RwSignal<bool>,
+    /// Measurements of the dense vs sparse sweep done and to do, while it runs.
+    pub sweep_progress: RwSignal<Option<(usize, usize)>>,
 }
 
 impl AppState {
@@ -60,11 +70,12 @@ impl AppState {
             pictures: RwSignal::new(Vec::new()),
             shown_picture: RwSignal::new("dense"),
             exportable: RwSignal::new(false),
+            sweep_progress: RwSignal::new(None),
         }
     }
 
     pub fn running(&self) -> bool {
-        matches!(self.report.with(|r| r.state), RunState::Loading | RunState::Training)
+        matches!(self.report.with(|r| r.state), RunState::Loading | RunState::Training) || self.sweep_progress.with(Option::is_some)
     }
 }
 
@@ -73,6 +84,23 @@ thread_local! {
     static DATA: RefCell<Option<Rc<Mnist>>> = const { RefCell::new(None) };
     // The last run's finished models, kept for drawing and export.
     static TRAINED: RefCell<Vec<Trained>> = const { RefCell::new(Vec::new()) };
+    // The last run's pruned model on the sparse kernels, kept for drawing.
+    static SPARSE: RefCell<Option<Rc<SparseEngines>>> = const { RefCell::new(None) };
+    // How the last run measured (for a sweep started afterwards).
+    static LAST_RUN: RefCell<Option<Measured>> = const { RefCell::new(None) };
+}
+
+/// The pruned model's sparse engines.
+struct SparseEngines {
+    cpu: RefCell<SparseRunner>,
+    gpu: Option<SparseGpu>,
+}
+
+/// What a sweep after the run needs: the GPU it ran on and the timing protocol it used.
+#[derive(Clone)]
+struct Measured {
+    gpu: Option<Gpu>,
+    protocol: Protocol,
 }
 
 /// A finished model of the last run.
@@ -130,12 +158,7 @@ async fn data(state: AppState) -> Result<Rc<Mnist>, String> {
     state.downloaded.set(None);
     let (mnist, bytes) = loaded.map_err(|e| e.to_string())?;
     state.report.update(|r| {
-        r.data = Some(DataReport {
-            train_images: mnist.train.len(),
-            test_images: mnist.test.len(),
-            downloaded_bytes: bytes,
-            load_ms: page::now_ms() - started,
-        })
+        r.data = Some(DataReport { train_images: mnist.train.len(), test_images: mnist.test.len(), downloaded_bytes: bytes, load_ms: page::now_ms() - started })
     });
     let data = Rc::new(mnist);
     DATA.with_borrow_mut(|d| *d = Some(data.clone()));
@@ -202,18 +225,12 @@ fn timer() -> TimerReport {
     while readings.len() < 1 << 16 && page::now_ms() - start < 5.0 {
         readings.push(page::now_ms());
     }
-    let isolated = web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &"crossOriginIsolated".into()).ok())
-        .and_then(|v| v.as_bool())
-        .unwrap_or(false);
+    let isolated = web_sys::window().and_then(|w| js_sys::Reflect::get(&w, &"crossOriginIsolated".into()).ok()).and_then(|v| v.as_bool()).unwrap_or(false);
     TimerReport { resolution_ms: timer_resolution_ms(&readings).unwrap_or(0.1), cross_origin_isolated: isolated }
 }
 
 /// Latency of every column on the training backend (when it is WebGPU) and on the CPU.
-async fn measure_latency(state: AppState, columns: &mut [&mut Column], data: &Mnist, backend: Backend, gpu: &Device) -> Result<(), String> {
-    let timer = timer();
-    state.report.update(|r| r.timer = Some(timer));
-    let protocol = Protocol::for_resolution(timer.resolution_ms);
+async fn measure_latency(state: AppState, columns: &mut [&mut Column], data: &Mnist, backend: Backend, gpu: &Device, protocol: Protocol) -> Result<(), String> {
     let cpu = Device::flex();
     for column in columns.iter_mut() {
         if state.cancel.get_untracked() {
@@ -237,6 +254,8 @@ async fn run(state: AppState) {
     state.pictures.set(Vec::new());
     state.exportable.set(false);
     TRAINED.with_borrow_mut(Vec::clear);
+    SPARSE.with_borrow_mut(|s| *s = None);
+    LAST_RUN.with_borrow_mut(|m| *m = None);
     state.report.update(|r| {
         r.state = RunState::Loading;
         r.config = config.clone();
@@ -244,7 +263,9 @@ async fn run(state: AppState) {
         r.train = None;
         r.dense = None;
         r.pruned = None;
+        r.pruned_sparse = None;
         r.structured = None;
+        r.sparse = None;
         r.prune = None;
         r.timer = None;
     });
@@ -316,13 +337,27 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
     // Not a training phase: the charts keep showing the last training.
     state.phase.set("measuring inference latency");
     let (mut unstructured, mut structured, kept_units) = pruned.map(|p| (p.unstructured, p.structured, p.kept_units)).unwrap_or((None, None, None));
+    let timer = timer();
+    state.report.update(|r| r.timer = Some(timer));
+    let protocol = Protocol::for_resolution(timer.resolution_ms);
     let mut columns: Vec<&mut Column> = std::iter::once(&mut dense).chain(unstructured.as_mut()).chain(structured.as_mut()).collect();
-    measure_latency(state, &mut columns, data, picked.backend, &picked.device).await?;
+    measure_latency(state, &mut columns, data, picked.backend, &picked.device, protocol).await?;
     state.report.update(|r| {
         r.dense = Some(dense.report.clone());
         r.pruned = unstructured.as_ref().map(|c| c.report.clone());
         r.structured = structured.as_ref().map(|c| c.report.clone());
     });
+    if let Some(pruned) = unstructured.as_ref().filter(|_| !state.cancel.get_untracked()) {
+        state.phase.set("running the pruned model on sparse kernels");
+        let (report, column, engines) = sparse_column(pruned, data, picked, protocol).await;
+        state.report.update(|r| {
+            r.sparse = Some(report);
+            r.pruned_sparse = column;
+        });
+        SPARSE.with_borrow_mut(|s| *s = engines.map(Rc::new));
+    }
+    let measured = Measured { gpu: picked.gpu.clone(), protocol };
+    LAST_RUN.with_borrow_mut(|m| *m = Some(measured.clone()));
     let finished = |key, c: Column, kept_units| Trained { key, test_accuracy: c.report.test_accuracy, model: c.model, weights: c.weights, kept_units };
     TRAINED.with_borrow_mut(|models| {
         *models = std::iter::once(finished("dense", dense, None))
@@ -331,7 +366,141 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
             .collect()
     });
     state.exportable.set(true);
+    if settings.sweep && !state.cancel.get_untracked() {
+        sweep(state, data, &measured).await;
+    }
     Ok(if state.cancel.get_untracked() { Finish::Cancelled } else { Finish::Completed })
+}
+
+/// The pruned model on the sparse kernels: first that they compute what the masked dense model
+/// computes (every test image, on each backend), then their latency. A failure here is reported
+/// in the sparse section and leaves the rest of the run standing.
+async fn sparse_column(
+    pruned: &Column,
+    data: &Mnist,
+    picked: &backend::Picked,
+    protocol: Protocol,
+) -> (SparseReport, Option<ModelReport>, Option<SparseEngines>) {
+    let mut report = SparseReport { layout: CSR_LAYOUT, ..SparseReport::default() };
+    let model = match SparseMlp::new(&pruned.weights) {
+        Ok(model) => model,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return (report, None, None);
+        }
+    };
+    let mut runner = SparseRunner::new(model.clone());
+    let mut latency = LatencyReport::default();
+    let cpu: Result<(), String> = async {
+        report.agreement_cpu = Some(compare::cpu_agreement(&pruned.weights, &mut runner, &data.test).await?);
+        latency.cpu = Some(compare::sparse_cpu_timings(&mut runner, data, protocol, &PageClock).await?);
+        Ok(())
+    }
+    .await;
+    let mut gpu_engine = None;
+    let gpu: Result<(), String> = async {
+        let Some(gpu) = &picked.gpu else {
+            return Ok(());
+        };
+        let engine = SparseGpu::new(gpu, &model).await?;
+        let dense = compare::dense_logits(&pruned.weights, &data.test, &picked.device).await?;
+        let all: Vec<usize> = (0..data.test.len()).collect();
+        let sparse = engine.logits(&data.test.inputs(&all), 1000).await?;
+        report.agreement_webgpu = Some(agreement::compare(&sparse, &dense, CLASSES));
+        latency.webgpu = Some(engine.timings(&data.test, protocol, &PageClock).await?);
+        gpu_engine = Some(engine);
+        Ok(())
+    }
+    .await;
+    report.error = [cpu.err().map(|e| format!("CPU: {e}")), gpu.err().map(|e| format!("WebGPU: {e}"))].into_iter().flatten().reduce(|a, b| format!("{a}; {b}"));
+    let column = ModelReport { latency, ..pruned.report.clone() };
+    (report, Some(column), Some(SparseEngines { cpu: RefCell::new(runner), gpu: gpu_engine }))
+}
+
+/// Starts the dense vs sparse sweep on the last run's dense model, unless something runs.
+pub fn start_sweep(state: AppState) {
+    let (Some(measured), Some(data)) = (LAST_RUN.with_borrow(Clone::clone), DATA.with_borrow(Clone::clone)) else {
+        return;
+    };
+    if state.running() {
+        return;
+    }
+    state.cancel.set(false);
+    spawn_local(async move { sweep(state, &data, &measured).await });
+}
+
+/// Dense vs sparse latency across [`SWEEP_SPARSITIES`], on the CPU and (when the run had it)
+/// WebGPU, at batch 1 and 1024. The dense kernel's work does not depend on the weights' values,
+/// so its figure is the dense column's, timed with the same protocol on the same images.
+async fn sweep(state: AppState, data: &Mnist, measured: &Measured) {
+    let Some(dense) = trained_model("dense") else {
+        return;
+    };
+    let Some(dense_latency) = state.report.with_untracked(|r| r.dense.as_ref().map(|d| d.latency)) else {
+        return;
+    };
+    let backends: Vec<(Backend, BatchTimings)> =
+        [(Backend::Cpu, dense_latency.cpu), (Backend::Webgpu, dense_latency.webgpu.filter(|_| measured.gpu.is_some()))]
+            .into_iter()
+            .filter_map(|(b, t)| t.map(|t| (b, t)))
+            .collect();
+    let total = SWEEP_SPARSITIES.len() * backends.len();
+    state.sweep_progress.set(Some((0, total)));
+    let mut sparse: Vec<Vec<BatchTimings>> = vec![Vec::new(); backends.len()];
+    let mut failure = None;
+    'sweep: for (done, &sparsity) in SWEEP_SPARSITIES.iter().enumerate() {
+        let weights = thresholded(&dense.weights, sparsity);
+        let model = match SparseMlp::new(&weights) {
+            Ok(model) => model,
+            Err(e) => {
+                failure = Some(e.to_string());
+                break;
+            }
+        };
+        for (i, (backend, _)) in backends.iter().enumerate() {
+            if state.cancel.get_untracked() {
+                break 'sweep;
+            }
+            let timings = match (backend, &measured.gpu) {
+                (Backend::Webgpu, Some(gpu)) => match SparseGpu::new(gpu, &model).await {
+                    Ok(engine) => engine.timings(&data.test, measured.protocol, &PageClock).await,
+                    Err(e) => Err(e),
+                },
+                _ => compare::sparse_cpu_timings(&mut SparseRunner::new(model.clone()), data, measured.protocol, &PageClock).await,
+            };
+            match timings {
+                Ok(t) => sparse[i].push(t),
+                Err(e) => {
+                    failure = Some(e);
+                    break 'sweep;
+                }
+            }
+            state.sweep_progress.set(Some((done * backends.len() + i + 1, total)));
+        }
+    }
+    let points = sparse.iter().map(Vec::len).min().unwrap_or(0);
+    let sparsities = SWEEP_SPARSITIES[..points].to_vec();
+    let series = backends
+        .iter()
+        .zip(&sparse)
+        .flat_map(|((backend, dense), sparse)| {
+            [(1, dense.b1, sparse.iter().map(|t| t.b1).collect::<Vec<_>>()), (1024, dense.b1024, sparse.iter().map(|t| t.b1024).collect())].map(
+                |(batch, dense, mut sparse)| {
+                    sparse.truncate(points);
+                    SweepSeries { backend: *backend, batch, dense, crossover: crossover(&sparsities, &dense, &sparse), sparse }
+                },
+            )
+        })
+        .collect();
+    let cancelled = points < SWEEP_SPARSITIES.len();
+    state.report.update(|r| {
+        let sparse = r.sparse.get_or_insert_with(|| SparseReport { layout: CSR_LAYOUT, ..SparseReport::default() });
+        sparse.sweep = Some(SweepReport { sparsities, series, cancelled });
+        if let Some(e) = failure {
+            sparse.error = Some(format!("the sweep stopped: {e}"));
+        }
+    });
+    state.sweep_progress.set(None);
 }
 
 /// One model's answer for a drawn digit.
@@ -344,20 +513,36 @@ pub struct Prediction {
     pub latency_ms: f64,
 }
 
-/// Every trained model's prediction for one 28 × 28 input, each timed on its own device.
+/// A prediction from logits.
+fn prediction(model: &'static str, logits: &[f32], latency_ms: f64) -> Prediction {
+    let probabilities = crate::digit::softmax(logits);
+    Prediction { model, top: agreement::argmax(&probabilities), probabilities, latency_ms }
+}
+
+/// Every trained model's prediction for one 28 × 28 input, each timed on its own device, then
+/// the pruned model's on the sparse kernels (CPU, and WebGPU when the run used it).
 pub async fn predict(input: Vec<f32>) -> Result<Vec<Prediction>, String> {
     let models: Vec<(&'static str, Mlp)> = TRAINED.with_borrow(|m| m.iter().map(|t| (label(t.key), t.model.clone())).collect());
-    let mut out = Vec::with_capacity(models.len());
+    let mut out = Vec::with_capacity(models.len() + 2);
     for (name, model) in models {
         let device = model.hidden.weight.device();
         let started = page::now_ms();
         let image = burn::tensor::Tensor::<2>::from_data(burn::tensor::TensorData::new(input.clone(), [1, crate::data::IMAGE_PIXELS]), &device);
         let logits = model.forward(image).into_data_async().await.map_err(|e| format!("{e:?}"))?;
         let latency_ms = page::now_ms() - started;
-        let logits = logits.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?;
-        let probabilities = crate::digit::softmax(&logits);
-        let top = probabilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).unwrap_or(0);
-        out.push(Prediction { model: name, probabilities, top, latency_ms });
+        out.push(prediction(name, &logits.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?, latency_ms));
+    }
+    if let Some(sparse) = SPARSE.with_borrow(Clone::clone) {
+        let started = page::now_ms();
+        let logits = sparse.cpu.borrow_mut().run(&input, 1).to_vec();
+        out.push(prediction("Pruned, sparse kernel (CPU)", &logits, page::now_ms() - started));
+        if let Some(gpu) = &sparse.gpu {
+            let started = page::now_ms();
+            let batch = gpu.prepare(&input, 1).await?;
+            gpu.submit(&batch);
+            let logits = gpu.read(&batch).await?;
+            out.push(prediction("Pruned, sparse kernel (WebGPU)", &logits, page::now_ms() - started));
+        }
     }
     Ok(out)
 }

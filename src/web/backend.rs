@@ -15,6 +15,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::report::Backend;
 use crate::settings::BackendChoice;
+use crate::web::sparse_gpu::Gpu;
 
 #[derive(Clone)]
 pub struct Picked {
@@ -24,6 +25,8 @@ pub struct Picked {
     pub adapter: String,
     /// Why this is not WebGPU, when it is not.
     pub fallback_reason: Option<String>,
+    /// burn's wgpu device and queue, for the sparse kernels (WebGPU only).
+    pub gpu: Option<Gpu>,
 }
 
 thread_local! {
@@ -41,7 +44,7 @@ pub fn device_lost() -> Option<String> {
 }
 
 fn cpu(reason: String) -> Picked {
-    Picked { device: Device::flex(), backend: Backend::Cpu, adapter: "burn flex backend, in WebAssembly".into(), fallback_reason: Some(reason) }
+    Picked { device: Device::flex(), backend: Backend::Cpu, adapter: "burn flex backend, in WebAssembly".into(), fallback_reason: Some(reason), gpu: None }
 }
 
 fn get(target: &JsValue, key: &str) -> JsValue {
@@ -75,11 +78,8 @@ async fn probe_adapter() -> Result<String, String> {
         return Err("the WebGPU adapter lacks the 'timestamp-query' feature, which burn's WebGPU runtime (cubecl 0.11) needs in the browser".into());
     }
     let info = get(&adapter, "info");
-    let parts: Vec<String> = ["vendor", "architecture", "device", "description"]
-        .iter()
-        .filter_map(|key| get(&info, key).as_string())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let parts: Vec<String> =
+        ["vendor", "architecture", "device", "description"].iter().filter_map(|key| get(&info, key).as_string()).filter(|s| !s.is_empty()).collect();
     Ok(if parts.is_empty() { "WebGPU adapter (the browser does not describe it)".into() } else { parts.join(" / ") })
 }
 
@@ -91,7 +91,8 @@ async fn init_webgpu() -> Result<Picked, String> {
             *lost = Some(format!("{reason:?}: {message}"));
         }
     });
-    Ok(Picked { device, backend: Backend::Webgpu, adapter, fallback_reason: None })
+    let gpu = Gpu { device: setup.device.clone(), queue: setup.queue.clone() };
+    Ok(Picked { device, backend: Backend::Webgpu, adapter, fallback_reason: None, gpu: Some(gpu) })
 }
 
 /// The backend to train on: WebGPU when asked for (the default) and usable, else the CPU.

@@ -5,14 +5,11 @@ pub mod backend;
 pub mod download;
 pub mod page;
 pub mod save;
+pub mod sparse_gpu;
 
 use wasm_bindgen::{JsCast, JsValue};
 
 /// What a thrown JS value says: an `Error`'s message, a string, or its debug form.
 fn js_message(value: JsValue) -> String {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| format!("{value:?}"))
+    value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| value.as_string()).unwrap_or_else(|| format!("{value:?}"))
 }

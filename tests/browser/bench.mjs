@@ -32,7 +32,7 @@ try {
   console.log(`test accuracy  ${(t.test_accuracy?.per_epoch ?? []).map((a) => `${(a * 100).toFixed(2)} %`).join(' → ')}`);
   if (r.timer) console.log(`timer          ${r.timer.resolution_ms.toFixed(3)} ms resolution, cross-origin isolated: ${r.timer.cross_origin_isolated}`);
   const cell = (t) => (t ? `${fmt(t.median_ms, 3)} / ${fmt(t.p95_ms, 3)} (K=${t.k})` : '–');
-  for (const name of ['dense', 'pruned', 'structured']) {
+  for (const name of ['dense', 'pruned', 'pruned_sparse', 'structured']) {
     const m = r[name];
     if (!m) continue;
     console.log(`${name.padEnd(14)} hidden ${m.hidden_units}, non-zero ${m.weights_nonzero}, sparsity ${(m.sparsity * 100).toFixed(2)} %, ` +
@@ -40,6 +40,18 @@ try {
     for (const backend of ['webgpu', 'cpu']) {
       const l = m.latency?.[backend];
       if (l) console.log(`${''.padEnd(14)} ${backend.padEnd(6)} latency ms (median / p95): batch 1 ${cell(l.b1)}, batch 1024 ${cell(l.b1024)}`);
+    }
+  }
+  const sparse = r.sparse;
+  if (sparse) {
+    for (const backend of ['cpu', 'webgpu']) {
+      const a = sparse[`agreement_${backend}`];
+      if (a) console.log(`sparse ${backend.padEnd(7)} agrees with dense on ${a.images} images: max error ${a.max_error.toExponential(2)}, ${a.argmax_mismatches} predictions differ`);
+    }
+    if (sparse.error) console.log(`sparse error   ${sparse.error}`);
+    for (const s of sparse.sweep?.series ?? []) {
+      const points = s.sparse.map((t, i) => `${Math.round(sparse.sweep.sparsities[i] * 100)} %: ${fmt(t.median_ms, 3)} (${fmt(s.dense.median_ms / t.median_ms, 2)}×)`).join(', ');
+      console.log(`sweep ${`${s.backend}/${s.batch}`.padEnd(12)} dense ${fmt(s.dense.median_ms, 3)} ms; sparse ${points}; crossover ${s.crossover ?? 'none'}`);
     }
   }
   console.log(`wasm           ${wasm}: ${(bytes.length / 1e6).toFixed(2)} MB raw, ${(gzip / 1e6).toFixed(2)} MB gzip -9`);

@@ -28,7 +28,7 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('autorun trains on WebGPU, prunes, and measures every model', { timeout: 25 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&${SMALL_RUN}&${PRUNE_RUN}`);
+    const page = await open(browser, `${server.base}?autorun=1&${SMALL_RUN}&${PRUNE_RUN}&sweep=1`);
     const r = await waitForState(page, ['done', 'error', 'cancelled'], 24 * 60_000);
     assert.equal(await panicMessage(page), null);
     assert.equal(r.error, null, JSON.stringify(r.error));
@@ -72,8 +72,32 @@ describe('PruneLab in headless Chromium', () => {
     }
     assert.ok(r.timer.resolution_ms > 0 && r.timer.resolution_ms <= 1, JSON.stringify(r.timer));
 
-    // The page shows the comparison.
-    assert.equal(await page.locator('#comparison thead th').count(), 4);
+    // The pruned model on the sparse kernels: the same logits as the masked dense model on all
+    // 10,000 test images, on both backends, and its own latency column.
+    assert.equal(r.sparse.error, null);
+    for (const backend of ['cpu', 'webgpu']) {
+      const a = r.sparse[`agreement_${backend}`];
+      assert.ok(a, `agreement on ${backend} is missing`);
+      assert.equal(a.images, 10000);
+      assert.ok(a.max_error <= 1e-5, `${backend}: max error ${a.max_error}`);
+      assert.equal(a.argmax_mismatches, 0, `${backend}: predictions differ`);
+      for (const batch of ['b1', 'b1024']) assertTiming(r.pruned_sparse.latency[backend]?.[batch], `pruned_sparse.latency.${backend}.${batch}`);
+    }
+    assert.equal(r.pruned_sparse.weights_nonzero, r.pruned.weights_nonzero);
+    assert.equal(r.pruned_sparse.test_accuracy, r.pruned.test_accuracy);
+    // The sweep (?sweep=1): dense vs sparse at six sparsities, CPU and WebGPU, batch 1 and 1024.
+    assert.equal(r.sparse.sweep.cancelled, false);
+    assert.deepEqual(r.sparse.sweep.sparsities.map((s) => Math.round(s * 100)), [50, 70, 80, 90, 95, 98]);
+    assert.deepEqual(r.sparse.sweep.series.map((s) => `${s.backend}/${s.batch}`), ['cpu/1', 'cpu/1024', 'webgpu/1', 'webgpu/1024']);
+    for (const s of r.sparse.sweep.series) {
+      assert.equal(s.sparse.length, 6);
+      s.sparse.forEach((t, i) => assertTiming(t, `sweep ${s.backend}/${s.batch} at ${r.sparse.sweep.sparsities[i]}`));
+    }
+    assert.equal(await page.locator('.sparse .chart').count(), 4);
+    assert.equal(await page.locator('#sweep-verdicts li').count(), 4);
+
+    // The page shows the comparison: dense, masked, sparse kernel, structured.
+    assert.equal(await page.locator('#comparison thead th').count(), 5);
     assert.equal(await page.locator('#test-accuracy').textContent(), `${(r.train.test_accuracy.final * 100).toFixed(2)} %`);
     assert.match(await page.locator('#schedule-summary').textContent(), /6 mask updates/);
     assert.equal(await page.locator('#sparsity-chart polyline').count(), 2);
@@ -83,10 +107,11 @@ describe('PruneLab in headless Chromium', () => {
     const fmt = (t) => `${t.median_ms.toFixed(3)}/${t.p95_ms.toFixed(3)} ms`;
     console.log(`webgpu: adapter "${r.adapter}", ${r.train.steps} steps, median ${r.train.ms_per_step_median.toFixed(1)} ms/step, ` +
       `wall ${(r.train.wall_ms / 1000).toFixed(1)} s, test accuracy ${r.train.test_accuracy.per_epoch.join(' → ')}`);
-    for (const [name, m] of [['dense', r.dense], ['pruned', r.pruned], ['structured', r.structured]]) {
+    for (const [name, m] of [['dense', r.dense], ['pruned', r.pruned], ['pruned_sparse', r.pruned_sparse], ['structured', r.structured]]) {
       console.log(`${name}: accuracy ${m.test_accuracy}, webgpu b1 ${fmt(m.latency.webgpu.b1)}, b1024 ${fmt(m.latency.webgpu.b1024)}, ` +
         `cpu b1 ${fmt(m.latency.cpu.b1)}, b1024 ${fmt(m.latency.cpu.b1024)}`);
     }
+    console.log(`sparse agreement: cpu ${JSON.stringify(r.sparse.agreement_cpu)}, webgpu ${JSON.stringify(r.sparse.agreement_webgpu)}`);
   });
 
   test('one-shot global pruning on the CPU prunes exactly round(s × N) weights', { timeout: 10 * 60_000 }, async () => {
@@ -102,6 +127,13 @@ describe('PruneLab in headless Chromium', () => {
     assertTiming(r.structured.latency.cpu.b1024, 'structured cpu b1024');
     // On a dense CPU kernel the masked model does every MAC the dense one does.
     assert.ok(r.pruned.latency.cpu.b1024.median_ms > 0.5 * r.dense.latency.cpu.b1024.median_ms);
+    // The sparse kernel runs the same pruned model on the CPU alone here, and agrees with it.
+    assert.ok(r.sparse.agreement_cpu.max_error <= 1e-5 && r.sparse.agreement_cpu.argmax_mismatches === 0, JSON.stringify(r.sparse.agreement_cpu));
+    assert.equal(r.sparse.agreement_webgpu, null);
+    assertTiming(r.pruned_sparse.latency.cpu.b1, 'pruned_sparse cpu b1');
+    assert.equal(r.pruned_sparse.latency.webgpu, null);
+    const sparseRow = page.locator('#energy-table tbody tr', { hasText: 'sparse kernel' });
+    assert.match(await sparseRow.locator('td').first().textContent(), /^\d[\d.,]* (ms|µs) · –$/);
 
     // The energy readout: an estimate, six ways to run the models, assumptions adjustable.
     assert.match(await page.locator('.energy h2').textContent(), /estimate, not a measurement/);

@@ -1,0 +1,245 @@
+//! The sparse model on WebGPU: two WGSL compute pipelines (`sparse_transpose.wgsl`,
+//! `sparse_layer.wgsl`) on the very `wgpu::Device` burn trains on (cubecl hands it out through
+//! `WgpuSetup`).
+//!
+//! Why raw WGSL rather than a cubecl `#[cube]` kernel through burn's backend extension: the
+//! kernel is 20 lines whose point is its exact shape (barrier-free, one vec4 of batch columns
+//! per invocation, u16 indices packed two to a u32), its buffers are the sparse layout's own
+//! and never burn tensors, and its timing must end in our own awaited readback. A compute
+//! pipeline states all of that directly; a cube kernel would add a code generator between us and
+//! the shader we want to measure.
+
+use std::borrow::Cow;
+
+use wgpu::util::DeviceExt;
+
+use crate::data::Split;
+use crate::latency::{Clock, Passes, Protocol, Timing, batch_of, time};
+use crate::model::CLASSES;
+use crate::report::BatchTimings;
+use crate::sparse::{SparseLayer, SparseMlp};
+
+/// Invocations per workgroup; each handles 4 batch columns.
+const WORKGROUP: u32 = 64;
+
+/// burn's WebGPU device and queue, shared.
+#[derive(Clone, Debug)]
+pub struct Gpu {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+}
+
+struct GpuLayer {
+    row_ptr: wgpu::Buffer,
+    row_inputs: wgpu::Buffer,
+    row_values: wgpu::Buffer,
+    bias: wgpu::Buffer,
+    units: u32,
+}
+
+/// The sparse model's kernels uploaded once, and the two pipelines.
+pub struct SparseGpu {
+    gpu: Gpu,
+    transpose: wgpu::ComputePipeline,
+    layer: wgpu::ComputePipeline,
+    hidden: GpuLayer,
+    output: GpuLayer,
+    inputs: usize,
+}
+
+/// One batch of images uploaded, with the buffers and bindings of a forward pass over it.
+pub struct GpuBatch {
+    batch: usize,
+    batch4: u32,
+    transpose: wgpu::BindGroup,
+    hidden: wgpu::BindGroup,
+    output: wgpu::BindGroup,
+    logits: wgpu::Buffer,
+    staging: wgpu::Buffer,
+}
+
+/// A storage buffer never empty (WebGPU refuses zero-sized bindings).
+fn storage(gpu: &Gpu, label: &str, bytes: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    let padded: Cow<[u8]> = if bytes.is_empty() { Cow::Owned(vec![0; 4]) } else { Cow::Borrowed(bytes) };
+    gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: &padded, usage })
+}
+
+fn upload(gpu: &Gpu, layer: &SparseLayer) -> GpuLayer {
+    let read = wgpu::BufferUsages::STORAGE;
+    GpuLayer {
+        row_ptr: storage(gpu, "sparse row_ptr", bytemuck::cast_slice(&layer.row_ptr), read),
+        row_inputs: storage(gpu, "sparse row_inputs", bytemuck::cast_slice(&layer.packed_row_inputs()), read),
+        row_values: storage(gpu, "sparse row_values", bytemuck::cast_slice(&layer.row_values), read),
+        bias: storage(gpu, "sparse bias", bytemuck::cast_slice(&layer.bias), read),
+        units: layer.outputs as u32,
+    }
+}
+
+fn pipeline(gpu: &Gpu, source: &str, entry_point: &str) -> wgpu::ComputePipeline {
+    let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(entry_point), source: wgpu::ShaderSource::Wgsl(source.into()) });
+    gpu.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+        label: Some(entry_point),
+        layout: None,
+        module: &module,
+        entry_point: Some(entry_point),
+        compilation_options: Default::default(),
+        cache: None,
+    })
+}
+
+fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: usize, relu: bool) -> wgpu::Buffer {
+    let params = [batch as u32, batch4, inputs as u32, u32::from(relu)];
+    gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("sparse params"),
+        contents: bytemuck::cast_slice(&params),
+        usage: wgpu::BufferUsages::UNIFORM,
+    })
+}
+
+fn bind(gpu: &Gpu, pipeline: &wgpu::ComputePipeline, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> =
+        buffers.iter().enumerate().map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() }).collect();
+    gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &pipeline.get_bind_group_layout(0), entries: &entries })
+}
+
+/// Runs `make` inside a validation error scope, so a WebGPU error is a message, not a panic.
+async fn checked<T>(gpu: &Gpu, what: &str, make: impl FnOnce() -> T) -> Result<T, String> {
+    let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
+    let made = make();
+    match scope.pop().await {
+        Some(error) => Err(format!("{what} failed on WebGPU: {error}")),
+        None => Ok(made),
+    }
+}
+
+impl SparseGpu {
+    pub async fn new(gpu: &Gpu, model: &SparseMlp) -> Result<Self, String> {
+        checked(gpu, "building the sparse kernels", || SparseGpu {
+            transpose: pipeline(gpu, include_str!("sparse_transpose.wgsl"), "transpose"),
+            layer: pipeline(gpu, include_str!("sparse_layer.wgsl"), "layer"),
+            hidden: upload(gpu, &model.hidden),
+            output: upload(gpu, &model.output),
+            inputs: model.inputs(),
+            gpu: gpu.clone(),
+        })
+        .await
+    }
+
+    /// Uploads `images` (`[batch, inputs]`, row-major) for forward passes over them.
+    pub async fn prepare(&self, images: &[f32], batch: usize) -> Result<GpuBatch, String> {
+        let gpu = &self.gpu;
+        let batch4 = batch.div_ceil(4) as u32;
+        let columns = u64::from(batch4) * 16;
+        let scratch = |label, units: u32| {
+            gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: columns * u64::from(units.max(1)),
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            })
+        };
+        checked(gpu, "preparing a batch for the sparse kernels", || {
+            let input = storage(gpu, "sparse images", bytemuck::cast_slice(images), wgpu::BufferUsages::STORAGE);
+            let transposed = scratch("sparse images_t", self.inputs as u32);
+            let hidden = scratch("sparse hidden", self.hidden.units);
+            let logits = scratch("sparse logits", self.output.units);
+            let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("sparse readback"),
+                size: logits.size(),
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let layer = |l: &GpuLayer, x: &wgpu::Buffer, y: &wgpu::Buffer, inputs: usize, relu: bool| {
+                bind(gpu, &self.layer, &[&l.row_ptr, &l.row_inputs, &l.row_values, &l.bias, x, y, &uniform(gpu, batch, batch4, inputs, relu)])
+            };
+            GpuBatch {
+                batch,
+                batch4,
+                transpose: bind(gpu, &self.transpose, &[&input, &transposed, &uniform(gpu, batch, batch4, self.inputs, false)]),
+                hidden: layer(&self.hidden, &transposed, &hidden, self.inputs, true),
+                output: layer(&self.output, &hidden, &logits, self.hidden.units as usize, false),
+                logits,
+                staging,
+            }
+        })
+        .await
+    }
+
+    /// Queues one forward pass over `batch`: transpose, hidden layer, output layer, in one submit.
+    pub fn submit(&self, batch: &GpuBatch) {
+        let groups = batch.batch4.div_ceil(WORKGROUP);
+        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("sparse forward") });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("sparse forward"), timestamp_writes: None });
+            pass.set_pipeline(&self.transpose);
+            pass.set_bind_group(0, &batch.transpose, &[]);
+            pass.dispatch_workgroups(groups, self.inputs as u32, 1);
+            pass.set_pipeline(&self.layer);
+            pass.set_bind_group(0, &batch.hidden, &[]);
+            pass.dispatch_workgroups(groups, self.hidden.units, 1);
+            pass.set_bind_group(0, &batch.output, &[]);
+            pass.dispatch_workgroups(groups, self.output.units, 1);
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+    }
+
+    /// Reads the last pass's logits back (`[batch, 10]`), awaiting the GPU: the queue runs in
+    /// order, so this waits for every pass submitted before it.
+    pub async fn read(&self, batch: &GpuBatch) -> Result<Vec<f32>, String> {
+        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("sparse readback") });
+        encoder.copy_buffer_to_buffer(&batch.logits, 0, &batch.staging, 0, None);
+        self.gpu.queue.submit([encoder.finish()]);
+        let (done, mapped) = futures_channel::oneshot::channel();
+        batch.staging.slice(..).map_async(wgpu::MapMode::Read, move |result| {
+            let _ = done.send(result);
+        });
+        mapped.await.map_err(|_| "the GPU dropped the sparse readback".to_string())?.map_err(|e| format!("reading the sparse logits back failed: {e}"))?;
+        // The logits come back as [class][batch4 × 4]; the page wants [image][class].
+        let by_class: Vec<f32> = {
+            let view = batch.staging.slice(..).get_mapped_range().map_err(|e| format!("reading the sparse logits back failed: {e}"))?;
+            bytemuck::cast_slice(&view).to_vec()
+        };
+        batch.staging.unmap();
+        let stride = batch.batch4 as usize * 4;
+        Ok((0..batch.batch).flat_map(|image| (0..CLASSES).map(move |class| (image, class))).map(|(image, class)| by_class[class * stride + image]).collect())
+    }
+
+    /// Logits of `images` in batches of at most `chunk` (for the agreement check).
+    pub async fn logits(&self, images: &[f32], chunk: usize) -> Result<Vec<f32>, String> {
+        let mut out = Vec::with_capacity(images.len() / self.inputs.max(1) * CLASSES);
+        for part in images.chunks(chunk * self.inputs.max(1)) {
+            let batch = self.prepare(part, part.len() / self.inputs.max(1)).await?;
+            self.submit(&batch);
+            out.extend(self.read(&batch).await?);
+        }
+        Ok(out)
+    }
+}
+
+/// The WebGPU sparse engine on one uploaded batch, under the latency protocol: K submitted
+/// passes, then one awaited readback.
+pub struct GpuPasses<'a> {
+    pub engine: &'a SparseGpu,
+    pub batch: GpuBatch,
+}
+
+impl Passes for GpuPasses<'_> {
+    async fn passes(&mut self, k: usize) -> Result<(), String> {
+        for _ in 0..k {
+            self.engine.submit(&self.batch);
+        }
+        self.engine.read(&self.batch).await.map(|_| ())
+    }
+}
+
+impl SparseGpu {
+    /// Batch 1 and batch 1024 latency on the test images every engine is timed on.
+    pub async fn timings(&self, images: &Split, protocol: Protocol, clock: &impl Clock) -> Result<BatchTimings, String> {
+        Ok(BatchTimings { b1: self.timing(images, 1, protocol, clock).await?, b1024: self.timing(images, 1024, protocol, clock).await? })
+    }
+
+    async fn timing(&self, images: &Split, batch: usize, protocol: Protocol, clock: &impl Clock) -> Result<Timing, String> {
+        let batch = self.prepare(&batch_of(images, batch), batch).await?;
+        time(&mut GpuPasses { engine: self, batch }, protocol, clock).await
+    }
+}
