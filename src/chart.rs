@@ -27,6 +27,11 @@ impl Extent {
     }
 }
 
+/// Where data `x` lands across a chart `width` wide.
+pub fn x_position(x: f64, extent: Extent, width: f64) -> f64 {
+    (x - extent.x.0) / (extent.x.1 - extent.x.0) * width
+}
+
 /// `points` scaled into a `width × height` box (y grows downwards in SVG), as
 /// `"x1,y1 x2,y2 …"`.
 pub fn polyline(points: &[(f64, f64)], extent: Extent, width: f64, height: f64) -> String {
@@ -34,7 +39,7 @@ pub fn polyline(points: &[(f64, f64)], extent: Extent, width: f64, height: f64) 
         .iter()
         .filter(|(x, y)| x.is_finite() && y.is_finite())
         .map(|&(x, y)| {
-            let sx = (x - extent.x.0) / (extent.x.1 - extent.x.0) * width;
+            let sx = x_position(x, extent, width);
             let sy = height - (y - extent.y.0) / (extent.y.1 - extent.y.0) * height;
             format!("{sx:.1},{sy:.1}")
         })
@@ -63,6 +68,7 @@ mod tests {
         let points = [(0.0, 0.0), (10.0, 2.0)];
         let extent = Extent::of(&points).unwrap();
         assert_eq!(polyline(&points, extent, 100.0, 50.0), "0.0,50.0 100.0,0.0");
+        assert_eq!(x_position(7.5, extent, 100.0), 75.0, "a marker lands where its x would");
     }
 
     #[test]

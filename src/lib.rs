@@ -2,6 +2,7 @@
 //! what it costs. Pure logic (data, settings, statistics, report, chart geometry) is free of web
 //! types and tested natively; `web` and `ui` exist only in the browser build.
 
+pub mod adapter;
 pub mod chart;
 pub mod compare;
 pub mod data;

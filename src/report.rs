@@ -185,7 +185,9 @@ pub struct PruneReport {
 /// The clock behind every latency figure.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TimerReport {
-    pub resolution_ms: f64,
+    /// The smallest step `performance.now()` was seen to take; `None` when it never ticked
+    /// while it was sampled (then the page says "unknown", not a guess).
+    pub resolution_ms: Option<f64>,
     pub cross_origin_isolated: bool,
 }
 

@@ -16,10 +16,26 @@ use crate::train::TrainingConfig;
 /// Which backend the visitor asked for (`?backend=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BackendChoice {
-    /// WebGPU when the browser has a usable adapter, else the CPU.
+    /// WebGPU on a hardware adapter; the CPU when there is none, or when the adapter is a software
+    /// fallback (SwiftShader, llvmpipe), on which this small network trains far faster on the CPU.
     #[default]
     Auto,
+    /// WebGPU whenever the browser has a usable adapter, software or not.
+    Webgpu,
     Cpu,
+}
+
+impl BackendChoice {
+    /// The URL parameter's words, each with what it means (for the controls).
+    pub const OPTIONS: [(&'static str, BackendChoice, &'static str); 3] = [
+        ("auto", BackendChoice::Auto, "Auto: the GPU, or the CPU on a software adapter"),
+        ("webgpu", BackendChoice::Webgpu, "WebGPU, even on a software adapter"),
+        ("cpu", BackendChoice::Cpu, "CPU (WebAssembly)"),
+    ];
+
+    pub fn word(self) -> &'static str {
+        Self::OPTIONS.iter().find(|(_, c, _)| *c == self).map_or("auto", |(w, _, _)| w)
+    }
 }
 
 /// How the middle column ("pruned, unstructured") is made (`?prune=`).
@@ -214,7 +230,7 @@ impl Settings {
             "embed" => self.embed = flag(key, raw, n).unwrap_or(self.embed),
             "sweep" => self.sweep = flag(key, raw, n).unwrap_or(self.sweep),
             "backend" => {
-                let options = [("auto", BackendChoice::Auto), ("webgpu", BackendChoice::Auto), ("cpu", BackendChoice::Cpu)];
+                let options = BackendChoice::OPTIONS.map(|(word, c, _)| (word, c));
                 self.backend = choice(key, raw, &options, n).unwrap_or(self.backend);
             }
             _ => self.apply_pruning(key, raw, n),
@@ -289,9 +305,7 @@ impl Settings {
         push("finetune_epochs", p.finetune_epochs.to_string(), dp.finetune_epochs.to_string());
         push("hidden_keep", p.hidden_keep.to_string(), dp.hidden_keep.to_string());
         push("norm", format!("{:?}", p.norm).to_lowercase(), format!("{:?}", dp.norm).to_lowercase());
-        if self.backend == BackendChoice::Cpu {
-            parts.push("backend=cpu".into());
-        }
+        push("backend", self.backend.word().into(), d.backend.word().into());
         if self.embed {
             parts.push("embed=1".into());
         }
@@ -417,6 +431,17 @@ mod tests {
         let (settings, notices) = parse(&[("prune", "constant"), ("end_step", "-1")]);
         assert!(notices.is_empty());
         assert_eq!(settings.pruning.end_step, -1);
+    }
+
+    #[test]
+    fn the_backend_choice_is_read_and_shared() {
+        for (word, choice) in [("auto", BackendChoice::Auto), ("webgpu", BackendChoice::Webgpu), ("CPU", BackendChoice::Cpu)] {
+            let (settings, notices) = parse(&[("backend", word)]);
+            assert_eq!((settings.backend, notices.len()), (choice, 0));
+        }
+        assert_eq!(parse(&[("backend", "webgpu")]).0.to_query(), "backend=webgpu");
+        assert_eq!(parse(&[("backend", "auto")]).0.to_query(), "");
+        assert_eq!(parse(&[("backend", "tpu")]).1.len(), 1);
     }
 
     #[test]

@@ -44,9 +44,9 @@ fn cancel_stops_within_a_step_and_keeps_a_usable_model() {
     assert_eq!(trained.finish, Finish::Cancelled);
     assert_eq!(trained.report.steps, 5);
     assert_eq!(trained.report.epochs_completed, 0);
-    // The partly trained model still answers.
+    // The partly trained model is kept and usable: five Adam steps already put it well above chance (10 %).
     let accuracy = futures_lite::future::block_on(prunelab::train::test_accuracy(&trained.model, &data.test.truncated(500), &Device::flex())).unwrap();
-    assert!((0.0..=1.0).contains(&accuracy));
+    assert!(accuracy > 0.3, "accuracy after 5 steps: {accuracy}");
 }
 
 #[test]

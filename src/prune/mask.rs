@@ -104,9 +104,23 @@ mod tests {
     }
 
     #[test]
-    fn biases_are_never_in_a_mask_and_a_zero_weight_layer_keeps_one_tie_group() {
+    fn a_zero_weight_layer_keeps_one_tie_group() {
         let mask = layer_mask(&[0.0; 8], 0.5);
         assert_eq!(mask.kept(), 8, "all weights tie at 0: TFMOT keeps them all");
+    }
+
+    #[test]
+    fn masks_cover_the_kernels_and_never_the_biases() {
+        // A model's masks are made from its kernels alone: one entry per kernel weight, none for
+        // a bias, whichever ranking; so the biases of a pruned model are its trained ones.
+        let w = crate::prune::structured::tests::tiny();
+        let global = global_masks(&w.kernels(), 0.9);
+        assert_eq!(global.iter().map(Mask::len).collect::<Vec<_>>(), vec![w.hidden_kernel.len(), w.output_kernel.len()]);
+        assert_eq!(global.iter().map(Mask::len).sum::<usize>(), w.kernel_weights());
+        assert_eq!(w.total_weights() - w.kernel_weights(), w.hidden + crate::model::CLASSES, "what the masks leave out is exactly the biases");
+        let pruned = crate::sparse::layout::thresholded(&w, 0.9);
+        assert_eq!((&pruned.hidden_bias, &pruned.output_bias), (&w.hidden_bias, &w.output_bias));
+        assert!(pruned.nonzero_kernel_weights() < w.nonzero_kernel_weights() / 5);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::pipeline::AppState;
-use crate::chart::{Extent, polyline};
+use crate::chart::{Extent, polyline, x_position};
 
 const WIDTH: f64 = 320.0;
 const HEIGHT: f64 = 140.0;
@@ -23,6 +23,9 @@ pub fn LineChart(
     /// Draw a dot at each point (for few points).
     #[prop(optional)]
     dots: bool,
+    /// A vertical line at this x (a threshold the caption names).
+    #[prop(default = None)]
+    marker_x: Option<f64>,
 ) -> impl IntoView {
     let extent = move || {
         points.with(|p| Extent::of(p)).map(|mut e| {
@@ -42,7 +45,11 @@ pub fn LineChart(
                     let other = second.map(|s| view! { <polyline class="second" points=s.with(|p| polyline(p, e, WIDTH, HEIGHT))></polyline> });
                     // A line of one or two readings is hard to see: mark them.
                     let marks = if dots || points.with(|p| p.len() <= 2) { line.split(' ').filter_map(|xy| xy.split_once(',')).map(|(x, y)| view! { <circle cx=x.to_string() cy=y.to_string() r="3"></circle> }).collect_view().into_any() } else { ().into_any() };
-                    view! { <polyline points=line></polyline> {other} {marks} }
+                    let marker = marker_x.map(|x| {
+                        let sx = format!("{:.1}", x_position(x, e, WIDTH));
+                        view! { <line class="marker" x1=sx.clone() x2=sx y1="0" y2=HEIGHT.to_string()></line> }
+                    });
+                    view! { <polyline points=line></polyline> {other} {marks} {marker} }
                 })}
             </svg>
             <div class="axis">

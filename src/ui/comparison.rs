@@ -122,7 +122,7 @@ pub fn Comparison() -> impl IntoView {
                     [("float32", m.bytes.bytes_f32), ("CSR", m.bytes.bytes_sparse), ("float32 gzip", m.bytes.bytes_gzip)].into_iter().map(move |(what, b)| (format!("{name}, {what}"), b as f64, kb(b)))
                 }).collect();
                 let verdicts = latency_verdicts(r);
-                let timer = r.timer.map(|t| format!("Timer resolution {} ({}cross-origin isolated). Each figure: warm-up, then windows of K back-to-back passes ending in one awaited readback, K grown until a window lasts ≥ 100× the resolution; median and p95 per pass over the windows.", ms(Some(t.resolution_ms)), if t.cross_origin_isolated { "" } else { "not " }));
+                let timer = r.timer.map(|t| format!("Timer resolution {} ({}cross-origin isolated). Each figure: warm-up, then windows of K back-to-back passes ending in one awaited readback, K grown until a window lasts ≥ 100× the resolution; median and p95 per pass over the windows.", t.resolution_ms.map_or("unknown".to_string(), |r| ms(Some(r))), if t.cross_origin_isolated { "" } else { "not " }));
                 view! {
                     <section class="comparison" aria-label="Dense versus pruned">
                         <h2>"Dense vs pruned, side by side"</h2>

@@ -49,15 +49,17 @@ fn Knob(
     }
 }
 
+/// `?backend=`'s words and what each means.
+const BACKENDS: [(&str, &str); 3] = {
+    let [a, b, c] = BackendChoice::OPTIONS;
+    [(a.0, a.2), (b.0, b.2), (c.0, c.2)]
+};
+
 /// The training knobs and the Train / Cancel buttons.
 #[component]
 pub fn Controls() -> impl IntoView {
     let state = expect_context::<AppState>();
     let t = move |f: fn(&crate::train::TrainingConfig) -> String| Signal::derive(move || state.settings.with(|s| f(&s.training)));
-    let on_backend = move |ev| {
-        let cpu = event_target_checked(&ev);
-        state.settings.update(|s| s.backend = if cpu { BackendChoice::Cpu } else { BackendChoice::Auto });
-    };
     view! {
         <section class="controls" aria-label="Training settings">
             <Knob key="epochs" label="Epochs" value=t(|c| c.epochs.to_string())/>
@@ -66,12 +68,7 @@ pub fn Controls() -> impl IntoView {
             <Knob key="lr" label="Learning rate (Adam)" step="0.0001" value=t(|c| c.lr.to_string())/>
             <Knob key="train_samples" label="Training images" step="100" value=t(|c| c.train_samples.to_string())/>
             <Knob key="seed" label="Seed" value=t(|c| c.seed.to_string())/>
-            <label class="knob check">
-                <input type="checkbox" name="backend" on:change=on_backend
-                    prop:checked=move || state.settings.with(|s| s.backend == BackendChoice::Cpu)
-                    disabled=move || state.running()/>
-                <span>"Use the CPU instead of WebGPU"</span>
-            </label>
+            <Choice key="backend" label="Device" value=Signal::derive(move || state.settings.with(|s| s.backend.word().to_string())) options=&BACKENDS/>
             <PruneControls/>
             <div class="buttons">
                 <button id="train" class="primary" on:click=move |_| pipeline::start(state) disabled=move || state.running()>

@@ -226,7 +226,7 @@ fn timer() -> TimerReport {
         readings.push(page::now_ms());
     }
     let isolated = web_sys::window().and_then(|w| js_sys::Reflect::get(&w, &"crossOriginIsolated".into()).ok()).and_then(|v| v.as_bool()).unwrap_or(false);
-    TimerReport { resolution_ms: timer_resolution_ms(&readings).unwrap_or(0.1), cross_origin_isolated: isolated }
+    TimerReport { resolution_ms: timer_resolution_ms(&readings), cross_origin_isolated: isolated }
 }
 
 /// Latency of every column on the training backend (when it is WebGPU) and on the CPU.
@@ -339,7 +339,8 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
     let (mut unstructured, mut structured, kept_units) = pruned.map(|p| (p.unstructured, p.structured, p.kept_units)).unwrap_or((None, None, None));
     let timer = timer();
     state.report.update(|r| r.timer = Some(timer));
-    let protocol = Protocol::for_resolution(timer.resolution_ms);
+    // An unknown resolution is planned for as the coarsest browsers give (1 ms), never shown as measured.
+    let protocol = Protocol::for_resolution(timer.resolution_ms.unwrap_or(1.0));
     let mut columns: Vec<&mut Column> = std::iter::once(&mut dense).chain(unstructured.as_mut()).chain(structured.as_mut()).collect();
     measure_latency(state, &mut columns, data, picked.backend, &picked.device, protocol).await?;
     state.report.update(|r| {

@@ -45,8 +45,10 @@ fn SweepChart(series: SweepSeries, sparsities: Vec<f32>) -> impl IntoView {
     let sparse: Vec<(f64, f64)> = x.iter().zip(&series.sparse).map(|(x, t)| (*x, t.median_ms)).collect();
     let dense: Vec<(f64, f64)> = [x.first(), x.last()].into_iter().flatten().map(|x| (*x, series.dense.median_ms)).collect();
     let top = sparse.iter().map(|p| p.1).fold(series.dense.median_ms, f64::max) * 1.1;
+    // The vertical line: where the sparse kernel starts to win for good.
+    let marker_x = series.crossover.map(|at| f64::from(at) * 100.0);
     view! {
-        <LineChart title=title id=id points=Signal::stored(sparse) second=Signal::stored(dense) y_range=(0.0, top) dots=true format_y=|y| format!("{y:.3} ms")/>
+        <LineChart title=title id=id points=Signal::stored(sparse) second=Signal::stored(dense) y_range=(0.0, top) dots=true marker_x=marker_x format_y=|y| format!("{y:.3} ms")/>
     }
 }
 
@@ -72,7 +74,7 @@ pub fn SparsePanel() -> impl IntoView {
                     })}
                 </div>
                 {r.sweep.map(|sweep| view! {
-                    <p class="note">"Each kernel thresholded by magnitude to each sparsity (latency depends on how many weights are left, not on retraining). Dense: the dense column's figure — a dense kernel does the same work at any sparsity."{sweep.cancelled.then_some(" The sweep was cancelled before the end.")}</p>
+                    <p class="note">"Each kernel thresholded by magnitude to each sparsity (latency depends on how many weights are left, not on retraining). Dense: the dense column's figure — a dense kernel does the same work at any sparsity. The dotted vertical line marks where the sparse kernel starts to win."{sweep.cancelled.then_some(" The sweep was cancelled before the end.")}</p>
                     <ul class="verdicts" id="sweep-verdicts">{sweep.series.iter().map(|s| view! { <li>{crossover_text(s)}</li> }).collect_view()}</ul>
                     <div class="charts">
                         {sweep.series.iter().map(|s| view! { <SweepChart series=s.clone() sparsities=sweep.sparsities.clone()/> }).collect_view()}

@@ -1,5 +1,6 @@
-//! Picks where training runs: WebGPU through burn when the browser offers a usable adapter,
-//! otherwise burn's CPU backend (flex, inside the wasm) — always with the reason said.
+//! Picks where training runs: WebGPU through burn when the browser offers a usable hardware
+//! adapter (or any usable one with `?backend=webgpu`), otherwise burn's CPU backend (flex,
+//! inside the wasm) — always with the reason said.
 //!
 //! The adapter is probed from JavaScript before burn touches WebGPU, because a failure inside
 //! cubecl on wasm is a panic that would take the page down: cubecl-wgpu 0.11 panics when the
@@ -13,6 +14,7 @@ use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+use crate::adapter::AdapterInfo;
 use crate::report::Backend;
 use crate::settings::BackendChoice;
 use crate::web::sparse_gpu::Gpu;
@@ -57,7 +59,7 @@ fn text(error: JsValue) -> String {
 
 /// Asks the browser for an adapter the way burn will, and describes it; `Err` says why WebGPU
 /// cannot be used.
-async fn probe_adapter() -> Result<String, String> {
+async fn probe_adapter() -> Result<AdapterInfo, String> {
     let navigator = web_sys::window().ok_or("no window")?.navigator();
     let gpu = get(&navigator, "gpu");
     if gpu.is_undefined() || gpu.is_null() {
@@ -78,13 +80,13 @@ async fn probe_adapter() -> Result<String, String> {
         return Err("the WebGPU adapter lacks the 'timestamp-query' feature, which burn's WebGPU runtime (cubecl 0.11) needs in the browser".into());
     }
     let info = get(&adapter, "info");
-    let parts: Vec<String> =
-        ["vendor", "architecture", "device", "description"].iter().filter_map(|key| get(&info, key).as_string()).filter(|s| !s.is_empty()).collect();
-    Ok(if parts.is_empty() { "WebGPU adapter (the browser does not describe it)".into() } else { parts.join(" / ") })
+    let field = |key| get(&info, key).as_string().unwrap_or_default();
+    // `isFallbackAdapter` moved from the adapter to its info; read either.
+    let is_fallback = [get(&info, "isFallbackAdapter"), get(&adapter, "isFallbackAdapter")].iter().any(|v| v.as_bool() == Some(true));
+    Ok(AdapterInfo { vendor: field("vendor"), architecture: field("architecture"), device: field("device"), description: field("description"), is_fallback })
 }
 
-async fn init_webgpu() -> Result<Picked, String> {
-    let adapter = probe_adapter().await?;
+async fn init_webgpu(adapter: String) -> Result<Picked, String> {
     let (device, setup) = Device::wgpu_options().init_with_setup_async().await.map_err(|e| format!("burn could not start WebGPU: {e}"))?;
     setup.device.set_device_lost_callback(|reason, message| {
         if let Ok(mut lost) = DEVICE_LOST.lock() {
@@ -95,7 +97,9 @@ async fn init_webgpu() -> Result<Picked, String> {
     Ok(Picked { device, backend: Backend::Webgpu, adapter, fallback_reason: None, gpu: Some(gpu) })
 }
 
-/// The backend to train on: WebGPU when asked for (the default) and usable, else the CPU.
+/// The backend to train on. `auto` (the default): WebGPU on a hardware adapter, the CPU when there
+/// is no usable adapter or only a software one; `webgpu`: any usable adapter; `cpu`: the CPU.
+/// Whatever is chosen instead of WebGPU comes with the reason.
 pub async fn pick(choice: BackendChoice) -> Picked {
     if choice == BackendChoice::Cpu {
         return cpu("the CPU backend was asked for (?backend=cpu)".into());
@@ -103,11 +107,21 @@ pub async fn pick(choice: BackendChoice) -> Picked {
     if let Some(message) = device_lost() {
         return cpu(format!("the GPU device was lost ({message}); training continues on the CPU"));
     }
+    let adapter = match probe_adapter().await {
+        Ok(adapter) => adapter,
+        Err(reason) => return cpu(reason),
+    };
+    if let (BackendChoice::Auto, Some(why)) = (choice, adapter.software()) {
+        return cpu(format!(
+            "the WebGPU adapter ({}) is not a GPU: {why}. This network trains many times faster on the CPU backend there; ?backend=webgpu uses the adapter anyway",
+            adapter.describe()
+        ));
+    }
     let known = WEBGPU.with_borrow(|w| w.clone());
     let outcome = match known {
         Some(outcome) => outcome,
         None => {
-            let outcome = init_webgpu().await;
+            let outcome = init_webgpu(adapter.describe()).await;
             WEBGPU.with_borrow_mut(|w| *w = Some(outcome.clone()));
             outcome
         }

@@ -8,7 +8,7 @@ import { drawDigit, launch, open, serve, testDigit, waitForState } from './harne
 
 const out = process.argv[2] ?? 'static/screenshots';
 fs.mkdirSync(out, { recursive: true });
-const run = 'autorun=1&train_samples=3000&epochs=2&batch=100&lr=0.002&prune=oneshot&ranking=global&final_sparsity=0.9&finetune_epochs=1&hidden_keep=32';
+const run = 'autorun=1&backend=webgpu&train_samples=3000&epochs=2&batch=100&lr=0.002&prune=oneshot&ranking=global&final_sparsity=0.9&finetune_epochs=1&hidden_keep=32';
 
 const server = await serve();
 const browser = await launch();

@@ -28,7 +28,8 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('autorun trains on WebGPU, prunes, and measures every model', { timeout: 25 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&${SMALL_RUN}&${PRUNE_RUN}&sweep=1`);
+    // backend=webgpu: SwiftShader is a software adapter, which backend=auto would leave for the CPU.
+    const page = await open(browser, `${server.base}?autorun=1&backend=webgpu&${SMALL_RUN}&${PRUNE_RUN}&sweep=1`);
     const r = await waitForState(page, ['done', 'error', 'cancelled'], 24 * 60_000);
     assert.equal(await panicMessage(page), null);
     assert.equal(r.error, null, JSON.stringify(r.error));
@@ -94,6 +95,10 @@ describe('PruneLab in headless Chromium', () => {
       s.sparse.forEach((t, i) => assertTiming(t, `sweep ${s.backend}/${s.batch} at ${r.sparse.sweep.sparsities[i]}`));
     }
     assert.equal(await page.locator('.sparse .chart').count(), 4);
+    for (const s of r.sparse.sweep.series) {
+      // The chart marks the crossover exactly when there is one.
+      assert.equal(await page.locator(`#sweep-${s.backend}-${s.batch} line.marker`).count(), s.crossover === null ? 0 : 1);
+    }
     assert.equal(await page.locator('#sweep-verdicts li').count(), 4);
 
     // The page shows the comparison: dense, masked, sparse kernel, structured.
@@ -159,6 +164,16 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(r.prune.config.final_sparsity, 0.8);
     assert.equal(r.prune.layers.reduce((sum, l) => sum + l.kept, 0), 101_632 - Math.round(0.8 * 101_632));
     assert.match(await page.evaluate(() => location.search), /prune=oneshot.*final_sparsity=0\.8.*ranking=global/);
+  });
+
+  test('on a software adapter, backend=auto picks the CPU and says why', { timeout: 5 * 60_000 }, async () => {
+    const page = await open(browser, `${server.base}?autorun=1&prune=none&train_samples=500&epochs=1`);
+    const r = await waitForState(page);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.equal(r.backend, 'cpu');
+    assert.match(r.fallback_reason, /swiftshader.*is not a GPU.*\?backend=webgpu/);
+    assert.match(await page.locator('#fallback').textContent(), /Running on the CPU, not WebGPU: .*swiftshader/);
+    assert.equal(await page.locator('select[name=backend]').inputValue(), 'auto');
   });
 
   test('without WebGPU it says so and trains on the CPU', { timeout: 10 * 60_000 }, async () => {
