@@ -88,11 +88,7 @@ mod tests {
     #[test]
     fn zeros_do_not_shrink_the_dense_file_but_shrink_the_others() {
         // Realistic floats (a 784 × 32 layer of pseudo-random values) barely compress.
-        let mut state = 12345u32;
-        let mut random = move || {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-        };
+        let mut random = crate::prune::structured::tests::pseudo_random(12345);
         let mut w = MlpWeights {
             inputs: 784,
             hidden: 32,

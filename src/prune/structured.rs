@@ -64,6 +64,15 @@ pub fn compact(w: &MlpWeights, kept: &[usize]) -> MlpWeights {
 pub(crate) mod tests {
     use super::*;
 
+    /// Portable pseudo-random floats in [-0.5, 0.5) (a 32-bit LCG), for realistic test weights.
+    pub(crate) fn pseudo_random(seed: u32) -> impl FnMut() -> f32 {
+        let mut state = seed;
+        move || {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        }
+    }
+
     /// A small random-looking network: 6 inputs, 5 hidden units.
     pub(crate) fn tiny() -> MlpWeights {
         let value = |i: usize| ((i * 37 % 23) as f32 - 11.0) / 10.0;

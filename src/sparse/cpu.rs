@@ -207,11 +207,7 @@ mod tests {
     #[test]
     fn a_realistic_layer_agrees_within_the_tolerance() {
         // 784-128-10 with pseudo-random weights, 90 % pruned, on 100 mostly-zero images.
-        let mut state = 7u32;
-        let mut random = move || {
-            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
-        };
+        let mut random = crate::prune::structured::tests::pseudo_random(7);
         let dense = MlpWeights {
             inputs: 784,
             hidden: 128,

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::charts::LineChart;
 use super::pipeline::{self, AppState};
-use crate::format::{ms, percent};
+use crate::format::{count, ms};
 use crate::report::{Backend, SparseReport};
 use crate::sparse::agreement::{Agreement, TOLERANCE};
 use crate::sparse::timing::SweepSeries;
@@ -13,7 +13,7 @@ use crate::sparse::timing::SweepSeries;
 fn agreement_text(backend: &str, a: &Agreement) -> String {
     format!(
         "{backend}: on {} test images the sparse logits differ from the masked dense model's by at most {:.1e} (relative, absolute below 1; tolerance {TOLERANCE:.0e}), and {} predicted digits differ{}.",
-        a.images,
+        count(a.images),
         a.max_error,
         a.argmax_mismatches,
         if a.within_tolerance() { "" } else { " — OUTSIDE the tolerance" }
@@ -23,17 +23,17 @@ fn agreement_text(backend: &str, a: &Agreement) -> String {
 /// Chart titles and ids are fixed strings, one per backend and batch.
 fn labels(s: &SweepSeries) -> (&'static str, &'static str) {
     match (s.backend, s.batch) {
-        (Backend::Cpu, 1) => ("CPU, batch 1: sparse (solid) vs dense (dashed), ms per pass", "sweep-cpu-1"),
-        (Backend::Cpu, _) => ("CPU, batch 1024: sparse (solid) vs dense (dashed), ms per pass", "sweep-cpu-1024"),
-        (Backend::Webgpu, 1) => ("WebGPU, batch 1: sparse (solid) vs dense (dashed), ms per pass", "sweep-webgpu-1"),
-        (Backend::Webgpu, _) => ("WebGPU, batch 1024: sparse (solid) vs dense (dashed), ms per pass", "sweep-webgpu-1024"),
+        (Backend::Cpu, 1) => ("CPU, batch 1: ms per pass at 50–98 % sparsity; sparse solid, dense dashed", "sweep-cpu-1"),
+        (Backend::Cpu, _) => ("CPU, batch 1024: ms per pass at 50–98 % sparsity; sparse solid, dense dashed", "sweep-cpu-1024"),
+        (Backend::Webgpu, 1) => ("WebGPU, batch 1: ms per pass at 50–98 % sparsity; sparse solid, dense dashed", "sweep-webgpu-1"),
+        (Backend::Webgpu, _) => ("WebGPU, batch 1024: ms per pass at 50–98 % sparsity; sparse solid, dense dashed", "sweep-webgpu-1024"),
     }
 }
 
 fn crossover_text(s: &SweepSeries) -> String {
     let place = format!("{}, batch {}", s.backend.label(), s.batch);
     match s.crossover {
-        Some(at) => format!("{place}: the sparse kernel wins from {} sparsity on (dense {}).", percent(Some(f64::from(at))), ms(Some(s.dense.median_ms))),
+        Some(at) => format!("{place}: the sparse kernel wins from {:.0} % sparsity up (dense {}).", at * 100.0, ms(Some(s.dense.median_ms))),
         None => format!("{place}: the sparse kernel never beats the dense one in this range (dense {}).", ms(Some(s.dense.median_ms))),
     }
 }

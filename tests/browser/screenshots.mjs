@@ -1,6 +1,6 @@
 // Makes the README's screenshots (not a test): a short WebGPU run with one-shot pruning, a digit
 // from the test set drawn on the canvas, then the full page, the weight tiles of the pruned model and
-// the embed view.
+// the embed view; and the sparse kernels' section with the sparsity sweep.
 // Usage: DIST=dist node tests/browser/screenshots.mjs static/screenshots
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +13,7 @@ const run = 'autorun=1&backend=webgpu&train_samples=3000&epochs=2&batch=100&lr=0
 const server = await serve();
 const browser = await launch();
 try {
-  const page = await open(browser, `${server.base}?${run}`, { viewport: { width: 1100, height: 900 } });
+  const page = await open(browser, `${server.base}?${run}&sweep=1`, { viewport: { width: 1100, height: 900 } });
   await waitForState(page, ['done'], 30 * 60_000);
   await drawDigit(page, testDigit(0).pixels);
   await page.locator('.prediction').first().waitFor({ timeout: 60_000 });
@@ -21,6 +21,7 @@ try {
   await page.waitForTimeout(500);
   await page.screenshot({ path: path.join(out, 'full-page.png'), fullPage: true });
   await page.locator('section.weights').screenshot({ path: path.join(out, 'weights.png') });
+  await page.locator('section.sparse').screenshot({ path: path.join(out, 'sparse.png') });
   const embed = await open(browser, `${server.base}?embed=1&${run}`, { viewport: { width: 720, height: 900 } });
   await waitForState(embed, ['done'], 30 * 60_000);
   await embed.screenshot({ path: path.join(out, 'embed-720.png') });

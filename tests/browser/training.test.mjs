@@ -140,6 +140,20 @@ describe('PruneLab in headless Chromium', () => {
     const sparseRow = page.locator('#energy-table tbody tr', { hasText: 'sparse kernel' });
     assert.match(await sparseRow.locator('td').first().textContent(), /^\d[\d.,]* (ms|µs) · –$/);
 
+    // The sparsity sweep from its button: progress shows, Cancel stops it between measurements,
+    // and what was timed is kept; the finished run stays done.
+    await page.locator('#sweep').click();
+    await page.locator('#sweep-progress').waitFor();
+    await page.locator('#cancel').click();
+    await page.locator('#sweep-progress').waitFor({ state: 'detached' });
+    const swept = await report(page);
+    assert.equal(swept.state, 'done');
+    assert.equal(swept.sparse.sweep.cancelled, true);
+    assert.ok(swept.sparse.sweep.sparsities.length < 6, JSON.stringify(swept.sparse.sweep.sparsities));
+    assert.deepEqual(swept.sparse.sweep.series.map((s) => `${s.backend}/${s.batch}`), ['cpu/1', 'cpu/1024']);
+    assert.match(await page.locator('.sparse').textContent(), /cancelled before the end/);
+    assert.ok(await page.locator('#train').isEnabled());
+
     // The energy readout: an estimate, six ways to run the models, assumptions adjustable.
     assert.match(await page.locator('.energy h2').textContent(), /estimate, not a measurement/);
     assert.equal(await page.locator('#energy-table tbody tr').count(), 6);
