@@ -182,6 +182,13 @@ pub struct PruneReport {
     pub structured_accuracy_before_finetune: Option<f64>,
 }
 
+/// How long one stage of a run took (loading, each training, latency, …), wall clock.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StageTime {
+    pub stage: &'static str,
+    pub wall_ms: f64,
+}
+
 /// The clock behind every latency figure.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct TimerReport {
@@ -237,6 +244,8 @@ pub struct Report {
     pub sparse: Option<SparseReport>,
     pub prune: Option<PruneReport>,
     pub timer: Option<TimerReport>,
+    /// Every finished stage of the run, in order.
+    pub stages: Vec<StageTime>,
     pub error: Option<ErrorReport>,
 }
 
@@ -258,6 +267,7 @@ impl Report {
             sparse: None,
             prune: None,
             timer: None,
+            stages: Vec::new(),
             error: None,
         }
     }
@@ -304,6 +314,7 @@ mod tests {
         assert!(json["dense"]["latency"]["webgpu"].is_null());
         assert!(json["pruned"].is_null());
         assert!(json["pruned_sparse"].is_null() && json["sparse"].is_null());
+        assert_eq!(json["stages"], serde_json::json!([]));
         assert!(json["error"].is_null());
     }
 }

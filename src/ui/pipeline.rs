@@ -18,7 +18,8 @@ use crate::model::Mlp;
 use crate::prune::storage::CSR_LAYOUT;
 use crate::prune::weights::MlpWeights;
 use crate::report::{
-    Backend, BatchTimings, DataReport, ErrorKind, ErrorReport, LatencyReport, LossPoint, ModelReport, Report, RunState, SparseReport, SweepReport, TimerReport,
+    Backend, BatchTimings, DataReport, ErrorKind, ErrorReport, LatencyReport, LossPoint, ModelReport, Report, RunState, SparseReport, StageTime, SweepReport,
+    TimerReport,
 };
 use crate::settings::{PruneMethod, Settings};
 use crate::sparse::layout::thresholded;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub exportable: RwSignal<bool>,
     /// Measurements of the dense vs sparse sweep done and to do, while it runs.
     pub sweep_progress: RwSignal<Option<(usize, usize)>>,
+    /// The stage under way and when it began (page clock), for the report's stage times.
+    stage: StoredValue<Option<(&'static str, f64)>>,
 }
 
 impl AppState {
@@ -71,6 +74,7 @@ impl AppState {
             shown_picture: RwSignal::new("dense"),
             exportable: RwSignal::new(false),
             sweep_progress: RwSignal::new(None),
+            stage: StoredValue::new(None),
         }
     }
 
@@ -141,7 +145,19 @@ pub fn start(state: AppState) {
     spawn_local(run(state));
 }
 
+/// What the run does now ("" when nothing): shown on the page, and each stage's wall time is
+/// added to the report when the next one begins.
+fn set_phase(state: AppState, name: &'static str) {
+    let now = page::now_ms();
+    if let Some((stage, started)) = state.stage.get_value() {
+        state.report.update(|r| r.stages.push(StageTime { stage, wall_ms: now - started }));
+    }
+    state.stage.set_value((!name.is_empty()).then_some((name, now)));
+    state.phase.set(name);
+}
+
 fn fail(state: AppState, kind: ErrorKind, message: String) {
+    set_phase(state, "");
     state.report.update(|r| {
         r.state = RunState::Error;
         r.error = Some(ErrorReport { kind, message });
@@ -189,7 +205,7 @@ impl Observer for PageObserver {
         gloo_timers::future::TimeoutFuture::new(0).await;
     }
     fn phase(&mut self, name: &'static str) {
-        self.state.phase.set(name);
+        set_phase(self.state, name);
         self.state.chart_phase.set(name);
         self.state.losses.set(Vec::new());
         self.state.accuracies.set(Vec::new());
@@ -268,8 +284,10 @@ async fn run(state: AppState) {
         r.sparse = None;
         r.prune = None;
         r.timer = None;
+        r.stages.clear();
     });
 
+    set_phase(state, "starting the device");
     let picked = backend::pick(settings.backend).await;
     state.report.update(|r| {
         r.backend = Some(picked.backend);
@@ -277,6 +295,7 @@ async fn run(state: AppState) {
         r.fallback_reason = picked.fallback_reason.clone();
     });
 
+    set_phase(state, "loading MNIST");
     let data = match data(state).await {
         Ok(data) => data,
         Err(message) => return fail(state, ErrorKind::Data, message),
@@ -294,7 +313,7 @@ async fn run(state: AppState) {
         }),
         Err(message) => fail(state, ErrorKind::Device, message),
     }
-    state.phase.set("");
+    set_phase(state, "");
 }
 
 /// Dense training, pruning, latency; each result lands in the report as soon as it exists.
@@ -335,7 +354,7 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
     }
 
     // Not a training phase: the charts keep showing the last training.
-    state.phase.set("measuring inference latency");
+    set_phase(state, "measuring inference latency");
     let (mut unstructured, mut structured, kept_units) = pruned.map(|p| (p.unstructured, p.structured, p.kept_units)).unwrap_or((None, None, None));
     let timer = timer();
     state.report.update(|r| r.timer = Some(timer));
@@ -349,7 +368,7 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
         r.structured = structured.as_ref().map(|c| c.report.clone());
     });
     if let Some(pruned) = unstructured.as_ref().filter(|_| !state.cancel.get_untracked()) {
-        state.phase.set("running the pruned model on sparse kernels");
+        set_phase(state, "running the pruned model on sparse kernels");
         let (report, column, engines) = sparse_column(pruned, data, picked, protocol).await;
         state.report.update(|r| {
             r.sparse = Some(report);
@@ -427,7 +446,10 @@ pub fn start_sweep(state: AppState) {
         return;
     }
     state.cancel.set(false);
-    spawn_local(async move { sweep(state, &data, &measured).await });
+    spawn_local(async move {
+        sweep(state, &data, &measured).await;
+        set_phase(state, "");
+    });
 }
 
 /// Dense vs sparse latency across [`SWEEP_SPARSITIES`], on the CPU and (when the run had it)
@@ -445,6 +467,7 @@ async fn sweep(state: AppState, data: &Mnist, measured: &Measured) {
             .into_iter()
             .filter_map(|(b, t)| t.map(|t| (b, t)))
             .collect();
+    set_phase(state, "sweeping sparsity");
     let total = SWEEP_SPARSITIES.len() * backends.len();
     state.sweep_progress.set(Some((0, total)));
     let mut sparse: Vec<Vec<BatchTimings>> = vec![Vec::new(); backends.len()];

@@ -33,5 +33,15 @@ pub fn Results() -> impl IntoView {
                 <p class="note">"Step times are wall-clock over windows that end in an awaited loss readback, so they include the GPU's work, not only its queueing."</p>
             </section>
         })}
+        {move || state.report.with(|r| (!r.stages.is_empty()).then(|| r.stages.clone())).map(|stages| view! {
+            <section class="stages" aria-label="Where the time went">
+                <h2>"Where the time went"</h2>
+                <table id="stage-table">
+                    <tbody>
+                        {stages.into_iter().map(|s| view! { <tr><th scope="row">{s.stage}</th><td>{format!("{:.1} s", s.wall_ms / 1000.0)}</td></tr> }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        })}
     }
 }

@@ -29,6 +29,7 @@ try {
   console.log(`ms/step        median ${fmt(t.ms_per_step_median)}, p95 ${fmt(t.ms_per_step_p95)}`);
   console.log(`epoch wall     ${(t.epoch_wall_ms ?? []).map((ms) => `${fmt(ms / 1000)} s`).join(', ')}`);
   console.log(`train wall     ${fmt(t.wall_ms / 1000)} s (page total ${fmt((Date.now() - started) / 1000)} s)`);
+  console.log(`stages         ${(r.stages ?? []).map((s) => `${s.stage} ${fmt(s.wall_ms / 1000)} s`).join('; ')}`);
   console.log(`test accuracy  ${(t.test_accuracy?.per_epoch ?? []).map((a) => `${(a * 100).toFixed(2)} %`).join(' → ')}`);
   if (r.timer) console.log(`timer          ${r.timer.resolution_ms === null ? 'unknown' : `${r.timer.resolution_ms.toFixed(3)} ms`} resolution, cross-origin isolated: ${r.timer.cross_origin_isolated}`);
   const cell = (t) => (t ? `${fmt(t.median_ms, 3)} / ${fmt(t.p95_ms, 3)} (K=${t.k})` : '–');

@@ -101,6 +101,13 @@ describe('PruneLab in headless Chromium', () => {
     }
     assert.equal(await page.locator('#sweep-verdicts li').count(), 4);
 
+    // Where the time went: every stage of the run, in order, each timed.
+    assert.deepEqual(r.stages.map((s) => s.stage), ['starting the device', 'loading MNIST', 'training the dense model', 'training with gradual pruning',
+      'removing hidden units, then fine-tuning', 'measuring inference latency', 'running the pruned model on sparse kernels', 'sweeping sparsity']);
+    assert.ok(r.stages.every((s) => s.wall_ms >= 0), JSON.stringify(r.stages));
+    assert.ok(Math.abs(r.stages[2].wall_ms - r.train.wall_ms) < 0.2 * r.train.wall_ms + 500, `dense stage ${r.stages[2].wall_ms} ms vs training ${r.train.wall_ms} ms`);
+    assert.equal(await page.locator('#stage-table tr').count(), 8);
+
     // The page shows the comparison: dense, masked, sparse kernel, structured.
     assert.equal(await page.locator('#comparison thead th').count(), 5);
     assert.equal(await page.locator('#test-accuracy').textContent(), `${(r.train.test_accuracy.final * 100).toFixed(2)} %`);
