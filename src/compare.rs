@@ -7,17 +7,17 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{IMAGE_PIXELS, Mnist, Split};
-use crate::latency::{self, Clock, Protocol};
+use crate::latency::{self, Clock, HostEngine, HostPasses, Protocol};
 use crate::model::{CLASSES, Mlp};
 use crate::prune::mask::{Mask, global_masks, layer_mask};
 use crate::prune::on_device::{DeviceMasks, FixedMasks, GradualPruning};
+use crate::prune::storage::gzip_len;
 use crate::prune::structured::{compact, unit_norms, units_to_keep};
 use crate::prune::weights::MlpWeights;
-use crate::report::{BatchTimings, LayerSparsity, ModelReport, PruneReport};
+use crate::quant::{Calibration, Int8Mlp, Int8Runner};
+use crate::report::{BatchTimings, Int8Check, LatencyReport, LayerSparsity, ModelReport, Precision, PruneReport};
 use crate::settings::{PruneConfig, PruneMethod, Ranking};
-use crate::sparse::SparseRunner;
 use crate::sparse::agreement::{self, Agreement};
-use crate::sparse::timing::CpuPasses;
 use crate::tiles::{FirstLayer, Snapshot};
 use crate::train::{self, Finish, Observer, TrainError, TrainingConfig, fit};
 
@@ -176,22 +176,28 @@ pub async fn dense_logits(weights: &MlpWeights, images: &Split, device: &Device)
     Ok(out)
 }
 
-/// The CPU sparse engine against burn's dense CPU forward on every image of `images`.
-pub async fn cpu_agreement(weights: &MlpWeights, runner: &mut SparseRunner, images: &Split) -> Result<Agreement, String> {
-    let dense = dense_logits(weights, images, &Device::flex()).await?;
-    let mut sparse = Vec::with_capacity(dense.len());
+/// Logits `[images, 10]` of a host engine, in chunks of 1,000 images.
+pub fn host_logits(engine: &mut impl HostEngine, images: &Split) -> Vec<f32> {
+    let mut out = Vec::with_capacity(images.len() * CLASSES);
     for start in (0..images.len()).step_by(1000) {
         let indices: Vec<usize> = (start..(start + 1000).min(images.len())).collect();
-        sparse.extend_from_slice(runner.run(&images.inputs(&indices), indices.len()));
+        out.extend_from_slice(engine.run(&images.inputs(&indices), indices.len()));
     }
-    Ok(agreement::compare(&sparse, &dense, CLASSES))
+    out
 }
 
-/// Batch 1 and batch 1024 latency of the CPU sparse engine, on the images the dense one sees.
-pub async fn sparse_cpu_timings(runner: &mut SparseRunner, data: &Mnist, protocol: Protocol, clock: &impl Clock) -> Result<BatchTimings, String> {
-    // An async closure may lend the runner to each timing in turn.
+/// A host engine (the CPU sparse kernels) against burn's dense CPU forward of `weights` on
+/// every image of `images`.
+pub async fn cpu_agreement(weights: &MlpWeights, engine: &mut impl HostEngine, images: &Split) -> Result<Agreement, String> {
+    let dense = dense_logits(weights, images, &Device::flex()).await?;
+    Ok(agreement::compare(&host_logits(engine, images), &dense, CLASSES))
+}
+
+/// Batch 1 and batch 1024 latency of a host engine, on the images the dense model is timed on.
+pub async fn host_timings(engine: &mut impl HostEngine, data: &Mnist, protocol: Protocol, clock: &impl Clock) -> Result<BatchTimings, String> {
+    // An async closure may lend the engine to each timing in turn.
     let mut at =
-        async |batch| latency::time(&mut CpuPasses { images: latency::batch_of(&data.test, batch), batch, runner: &mut *runner }, protocol, clock).await;
+        async |batch| latency::time(&mut HostPasses { images: latency::batch_of(&data.test, batch), batch, engine: &mut *engine }, protocol, clock).await;
     Ok(BatchTimings { b1: at(1).await?, b1024: at(1024).await? })
 }
 
@@ -202,4 +208,59 @@ pub async fn timings(weights: &MlpWeights, data: &Mnist, device: &Device, protoc
         b1: latency::measure(&model, &data.test, 1, device, protocol, clock).await?,
         b1024: latency::measure(&model, &data.test, 1024, device, protocol, clock).await?,
     })
+}
+
+/// How many test images the int8 engine is checked on bit for bit against its plain integer
+/// reference (which is slow by design); every test image is checked against the float model.
+pub const REFERENCE_IMAGES: usize = 1000;
+
+/// A model in int8, measured: its column, its checks, and its engine.
+pub struct Int8Column {
+    pub report: ModelReport,
+    pub check: Int8Check,
+    pub runner: Int8Runner,
+}
+
+/// Share of `logits` (`[images, 10]`) whose largest value is at the image's label.
+pub fn accuracy(logits: &[f32], images: &Split) -> f64 {
+    let labels = images.targets(&(0..images.len()).collect::<Vec<_>>());
+    let correct = logits.chunks_exact(CLASSES).zip(&labels).filter(|(l, label)| agreement::argmax(l) as i32 == **label).count();
+    correct as f64 / labels.len().max(1) as f64
+}
+
+/// `source` quantized to int8 with `calibration` (codes in the sparse layout when `sparse`):
+/// accuracy and agreement with the float model on every test image, a bit-exact check against
+/// the integer reference, and bytes (latency is the caller's: the engine comes with the column).
+pub async fn int8_column(source: &Column, calibration: &Calibration, sparse: bool, data: &Mnist) -> Result<Int8Column, String> {
+    let model = Int8Mlp::new(&source.weights, calibration, sparse).map_err(|e| e.to_string())?;
+    let mut runner = Int8Runner::new(model.clone());
+    let logits = host_logits(&mut runner, &data.test);
+    let float = dense_logits(&source.weights, &data.test, &Device::flex()).await?;
+    let agreement = agreement::compare(&logits, &float, CLASSES);
+    let reference_images = REFERENCE_IMAGES.min(data.test.len());
+    let reference = model.reference(&data.test.inputs(&(0..reference_images).collect::<Vec<_>>()));
+    let check = Int8Check {
+        calibration: *calibration,
+        input_scale: model.input.scale,
+        activation_scale: model.activation.scale,
+        argmax_agreement: 1.0 - agreement.argmax_mismatches as f64 / agreement.images.max(1) as f64,
+        reference_images,
+        matches_reference: reference[..] == logits[..reference_images * CLASSES],
+        layout: if sparse { "CSR int8" } else { "dense int8" },
+    };
+    let bytes = model.bytes();
+    let codes = model.hidden.nonzero_codes() + model.output.nonzero_codes();
+    let biases = source.weights.hidden_bias.iter().chain(&source.weights.output_bias).filter(|b| **b != 0.0).count();
+    let report = ModelReport {
+        precision: Precision::Int8,
+        weights_nonzero: codes + biases,
+        sparsity: 1.0 - codes as f64 / source.weights.kernel_weights().max(1) as f64,
+        macs: codes,
+        bytes_int8: Some(bytes.len()),
+        bytes_int8_gzip: Some(gzip_len(&bytes)),
+        test_accuracy: Some(accuracy(&logits, &data.test)),
+        latency: LatencyReport::default(),
+        ..source.report.clone()
+    };
+    Ok(Int8Column { report, check, runner })
 }

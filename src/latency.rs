@@ -75,6 +75,29 @@ impl Passes for DensePasses<'_> {
     }
 }
 
+/// An inference engine on host slices (the sparse and the int8 CPU kernels).
+pub trait HostEngine {
+    /// Logits `[batch, 10]` of `images` `[batch, inputs]` (row-major).
+    fn run(&mut self, images: &[f32], batch: usize) -> &[f32];
+}
+
+/// A host engine on one batch of row-major images.
+pub struct HostPasses<'a, E> {
+    pub engine: &'a mut E,
+    pub images: Vec<f32>,
+    pub batch: usize,
+}
+
+impl<E: HostEngine> Passes for HostPasses<'_, E> {
+    async fn passes(&mut self, k: usize) -> Result<(), String> {
+        for _ in 0..k {
+            // The logits are used (as a readback would), so the work cannot be optimised away.
+            std::hint::black_box(self.engine.run(&self.images, self.batch));
+        }
+        Ok(())
+    }
+}
+
 async fn window(engine: &mut impl Passes, k: usize, clock: &impl Clock) -> Result<f64, String> {
     let started = clock.now_ms();
     engine.passes(k).await?;

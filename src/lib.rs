@@ -14,6 +14,7 @@ pub mod histogram;
 pub mod latency;
 pub mod model;
 pub mod prune;
+pub mod quant;
 pub mod report;
 pub mod settings;
 pub mod sparse;

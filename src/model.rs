@@ -30,6 +30,18 @@ impl Mlp {
         Mlp { hidden: keras_dense(IMAGE_PIXELS, hidden_units, device), output: keras_dense(hidden_units, CLASSES, device) }
     }
 
+    /// Keras' `L1L2(l1, l2)` kernel regularization: `l1 · Σ|w| + l2 · Σw²` over both kernels,
+    /// biases untouched (`None` when both are 0, so an unregularized step does no extra work).
+    pub fn kernel_penalty(&self, l1: f64, l2: f64) -> Option<Tensor<1>> {
+        if l1 == 0.0 && l2 == 0.0 {
+            return None;
+        }
+        [self.hidden.weight.val(), self.output.weight.val()]
+            .into_iter()
+            .map(|w| w.clone().abs().sum().mul_scalar(l1) + (w.clone() * w).sum().mul_scalar(l2))
+            .reduce(|a, b| a + b)
+    }
+
     /// `[batch, 784]` pixels in [0, 1] → `[batch, 10]` logits.
     pub fn forward(&self, images: Tensor<2>) -> Tensor<2> {
         let hidden = relu(self.hidden.forward(images));
@@ -94,6 +106,25 @@ mod tests {
         assert_eq!(model.num_params(), 101_770);
         let weights = futures_lite::future::block_on(model.read_weights()).unwrap();
         assert_eq!((weights.total_weights(), weights.kernel_weights()), (101_770, 101_632));
+    }
+
+    #[test]
+    fn the_kernel_penalty_is_keras_l1l2_on_kernels_only() {
+        let device = Device::flex();
+        let mut w = futures_lite::future::block_on(Mlp::new(2, &device).read_weights()).unwrap();
+        w.hidden_kernel.fill(0.0);
+        w.output_kernel.fill(0.0);
+        (w.hidden_kernel[0], w.hidden_kernel[3], w.output_kernel[5]) = (1.0, -2.0, 3.0);
+        // Large biases: a penalty that touched them would show.
+        w.hidden_bias.fill(100.0);
+        w.output_bias.fill(-100.0);
+        let model = Mlp::from_weights(&w, &device);
+        let value = |l1, l2| -> f32 { futures_lite::future::block_on(model.kernel_penalty(l1, l2).unwrap().into_scalar_async()).unwrap() };
+        // 0.1 · (1 + 2 + 3) + 0.01 · (1 + 4 + 9)
+        assert!((value(0.1, 0.01) - 0.74).abs() < 1e-6);
+        assert!((value(0.1, 0.0) - 0.6).abs() < 1e-6);
+        assert!((value(0.0, 0.01) - 0.14).abs() < 1e-6);
+        assert!(model.kernel_penalty(0.0, 0.0).is_none(), "no regularization, no extra work");
     }
 
     #[test]

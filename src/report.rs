@@ -8,6 +8,7 @@ use crate::prune::on_device::SparsityPoint;
 use crate::prune::schedule::{Schedule, ScheduleSummary};
 use crate::prune::storage::{StorageBytes, storage};
 use crate::prune::weights::MlpWeights;
+use crate::quant::Calibration;
 use crate::settings::PruneConfig;
 use crate::sparse::agreement::Agreement;
 use crate::sparse::timing::SweepSeries;
@@ -95,9 +96,23 @@ pub struct LatencyReport {
     pub cpu: Option<BatchTimings>,
 }
 
+/// What counts as a near-zero weight: far below the trained MLP's typical |w| (~0.03).
+pub const NEAR_ZERO: f32 = 1e-3;
+
+/// How a column stores and multiplies its weights.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    #[default]
+    Float32,
+    /// Post-training int8 (`quant`): int8 codes, i32 sums.
+    Int8,
+}
+
 /// One column of the comparison: the same fields for the dense, pruned and structured models.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelReport {
+    pub precision: Precision,
     pub hidden_units: usize,
     /// Every parameter, kernels and biases (Keras' "Total params").
     pub weights_total: usize,
@@ -106,8 +121,16 @@ pub struct ModelReport {
     pub kernel_weights: usize,
     /// Fraction of kernel weights that are zero.
     pub sparsity: f64,
+    /// Fraction of kernel weights with |w| < [`NEAR_ZERO`], pruned or not (L1 regularization
+    /// drives it up before any pruning).
+    pub near_zero_share: f64,
+    /// The float32 formats of these weights (an int8 column: of the weights it was quantized from).
     #[serde(flatten)]
     pub bytes: StorageBytes,
+    /// An int8 column: its codes, scales and biases as stored (dense codes, or CSR for a pruned
+    /// model), and gzipped.
+    pub bytes_int8: Option<usize>,
+    pub bytes_int8_gzip: Option<usize>,
     /// Multiply-accumulates per image that do real work (non-zero kernel weights).
     pub macs: usize,
     /// What a dense kernel executes anyway, zeros included.
@@ -120,12 +143,16 @@ impl ModelReport {
     pub fn of(weights: &MlpWeights, test_accuracy: Option<f64>) -> Self {
         let nonzero_kernel = weights.nonzero_kernel_weights();
         ModelReport {
+            precision: Precision::Float32,
             hidden_units: weights.hidden,
             weights_total: weights.total_weights(),
             weights_nonzero: weights.nonzero_weights(),
             kernel_weights: weights.kernel_weights(),
             sparsity: 1.0 - nonzero_kernel as f64 / weights.kernel_weights().max(1) as f64,
+            near_zero_share: weights.near_zero_share(NEAR_ZERO),
             bytes: storage(weights),
+            bytes_int8: None,
+            bytes_int8_gzip: None,
             macs: nonzero_kernel,
             macs_dense_kernel: weights.kernel_weights(),
             test_accuracy,
@@ -165,6 +192,33 @@ pub struct SweepReport {
     pub series: Vec<SweepSeries>,
     /// The sweep stopped before the end (Cancel).
     pub cancelled: bool,
+}
+
+/// Post-training int8 quantization: how it was calibrated, and whether the int8 engines compute
+/// what they should.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuantReport {
+    pub scheme: &'static str,
+    pub dense: Option<Int8Check>,
+    pub pruned: Option<Int8Check>,
+    /// Why a model could not be quantized or measured, when it could not.
+    pub error: Option<String>,
+}
+
+/// One int8 model checked on the test set.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Int8Check {
+    /// The activation ranges, measured on training images run through this model in float.
+    pub calibration: Calibration,
+    pub input_scale: f32,
+    pub activation_scale: f32,
+    /// Share of the test images on which it predicts the float model's class.
+    pub argmax_agreement: f64,
+    /// Test images whose logits were compared bit for bit with the plain integer reference.
+    pub reference_images: usize,
+    pub matches_reference: bool,
+    /// The kernels as stored: "dense int8" or "CSR int8".
+    pub layout: &'static str,
 }
 
 /// How the pruned models were made.
@@ -241,6 +295,11 @@ pub struct Report {
     pub pruned_sparse: Option<ModelReport>,
     /// Whole hidden units removed: a genuinely smaller dense model.
     pub structured: Option<ModelReport>,
+    /// The dense model after post-training int8 quantization.
+    pub int8: Option<ModelReport>,
+    /// The unstructured pruned model in int8, on the sparse layout.
+    pub pruned_int8: Option<ModelReport>,
+    pub quant: Option<QuantReport>,
     pub sparse: Option<SparseReport>,
     pub prune: Option<PruneReport>,
     pub timer: Option<TimerReport>,
@@ -264,6 +323,9 @@ impl Report {
             pruned: None,
             pruned_sparse: None,
             structured: None,
+            int8: None,
+            pruned_int8: None,
+            quant: None,
             sparse: None,
             prune: None,
             timer: None,
@@ -310,10 +372,15 @@ mod tests {
         assert_eq!(json["dense"]["weights_nonzero"], 784 * 128 + 128);
         assert_eq!(json["dense"]["macs"], 784 * 128);
         assert_eq!(json["dense"]["macs_dense_kernel"], 101_632);
+        assert_eq!(json["dense"]["near_zero_share"], 1280.0 / 101_632.0, "the zero output kernel");
+        assert_eq!(json["config"]["l1"], 0.0);
         assert!(json["dense"]["bytes_gzip"].as_u64().unwrap() < 407_080 / 10, "constant weights compress");
         assert!(json["dense"]["latency"]["webgpu"].is_null());
         assert!(json["pruned"].is_null());
         assert!(json["pruned_sparse"].is_null() && json["sparse"].is_null());
+        assert!(json["int8"].is_null() && json["pruned_int8"].is_null() && json["quant"].is_null());
+        assert_eq!(json["dense"]["precision"], "float32");
+        assert!(json["dense"]["bytes_int8"].is_null());
         assert_eq!(json["stages"], serde_json::json!([]));
         assert!(json["error"].is_null());
     }

@@ -38,6 +38,27 @@ impl BackendChoice {
     }
 }
 
+/// Post-training quantization of the finished models (`?quantize=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Quantize {
+    /// The dense model and the unstructured pruned one also in int8, measured beside them.
+    #[default]
+    Int8,
+    /// float32 only.
+    None,
+}
+
+impl Quantize {
+    /// The URL parameter's words, each with what it means (for the controls).
+    pub const OPTIONS: [(&'static str, Quantize, &'static str); 2] =
+        [("int8", Quantize::Int8, "int8 (post-training, per-channel)"), ("none", Quantize::None, "None (float32 only)")];
+
+    pub fn word(self) -> &'static str {
+        Self::OPTIONS.iter().find(|(_, q, _)| *q == self).map_or("int8", |(w, _, _)| w)
+    }
+}
+
 /// How the middle column ("pruned, unstructured") is made (`?prune=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -135,11 +156,20 @@ pub struct Settings {
     pub backend: BackendChoice,
     /// Time dense vs sparse kernels across sparsities at the end of the run (`?sweep=1`).
     pub sweep: bool,
+    pub quantize: Quantize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { training: TrainingConfig::new(), pruning: PruneConfig::default(), autorun: false, embed: false, backend: BackendChoice::Auto, sweep: false }
+        Settings {
+            training: TrainingConfig::new(),
+            pruning: PruneConfig::default(),
+            autorun: false,
+            embed: false,
+            backend: BackendChoice::Auto,
+            sweep: false,
+            quantize: Quantize::Int8,
+        }
     }
 }
 
@@ -150,6 +180,8 @@ pub const BATCH: RangeInclusive<usize> = 1..=4096;
 pub const TRAIN_SAMPLES: RangeInclusive<usize> = 1..=TRAIN_COUNT;
 pub const LR: RangeInclusive<f64> = 1e-5..=1.0;
 pub const LOSS_EVERY: RangeInclusive<usize> = 1..=1000;
+/// Regularization factors (Keras' `L1L2`); beyond 0.1 the penalty swamps the loss of this net.
+pub const REGULARIZATION: RangeInclusive<f64> = 0.0..=0.1;
 /// Sparsities stop short of 1: TFMOT requires [0, 1), and the slider goes to 99 %.
 pub const SPARSITY: RangeInclusive<f32> = 0.0..=0.99;
 pub const STEP: RangeInclusive<i64> = 0..=10_000_000;
@@ -226,12 +258,18 @@ impl Settings {
             "lr" => t.lr = number(key, raw, &LR, n).unwrap_or(t.lr),
             "seed" => t.seed = number(key, raw, &(0..=u64::MAX), n).unwrap_or(t.seed),
             "loss_every" => t.loss_every = number(key, raw, &LOSS_EVERY, n).unwrap_or(t.loss_every),
+            "l1" => t.l1 = number(key, raw, &REGULARIZATION, n).unwrap_or(t.l1),
+            "l2" => t.l2 = number(key, raw, &REGULARIZATION, n).unwrap_or(t.l2),
             "autorun" => self.autorun = flag(key, raw, n).unwrap_or(self.autorun),
             "embed" => self.embed = flag(key, raw, n).unwrap_or(self.embed),
             "sweep" => self.sweep = flag(key, raw, n).unwrap_or(self.sweep),
             "backend" => {
                 let options = BackendChoice::OPTIONS.map(|(word, c, _)| (word, c));
                 self.backend = choice(key, raw, &options, n).unwrap_or(self.backend);
+            }
+            "quantize" => {
+                let options = Quantize::OPTIONS.map(|(word, q, _)| (word, q));
+                self.quantize = choice(key, raw, &options, n).unwrap_or(self.quantize);
             }
             _ => self.apply_pruning(key, raw, n),
         }
@@ -293,6 +331,8 @@ impl Settings {
         push("lr", t.lr.to_string(), dt.lr.to_string());
         push("seed", t.seed.to_string(), dt.seed.to_string());
         push("loss_every", t.loss_every.to_string(), dt.loss_every.to_string());
+        push("l1", t.l1.to_string(), dt.l1.to_string());
+        push("l2", t.l2.to_string(), dt.l2.to_string());
         let (p, dp) = (&self.pruning, &d.pruning);
         push("prune", format!("{:?}", p.prune).to_lowercase(), format!("{:?}", dp.prune).to_lowercase());
         push("initial_sparsity", p.initial_sparsity.to_string(), dp.initial_sparsity.to_string());
@@ -306,6 +346,7 @@ impl Settings {
         push("hidden_keep", p.hidden_keep.to_string(), dp.hidden_keep.to_string());
         push("norm", format!("{:?}", p.norm).to_lowercase(), format!("{:?}", dp.norm).to_lowercase());
         push("backend", self.backend.word().into(), d.backend.word().into());
+        push("quantize", self.quantize.word().into(), d.quantize.word().into());
         if self.embed {
             parts.push("embed=1".into());
         }
@@ -442,6 +483,27 @@ mod tests {
         assert_eq!(parse(&[("backend", "webgpu")]).0.to_query(), "backend=webgpu");
         assert_eq!(parse(&[("backend", "auto")]).0.to_query(), "");
         assert_eq!(parse(&[("backend", "tpu")]).1.len(), 1);
+    }
+
+    #[test]
+    fn regularization_factors_are_read_clamped_and_shared() {
+        let (settings, notices) = parse(&[("l1", "0.0001"), ("l2", "0.001")]);
+        assert_eq!((settings.training.l1, settings.training.l2, notices.len()), (1e-4, 1e-3, 0));
+        assert_eq!(settings.to_query(), "l1=0.0001&l2=0.001");
+        let (settings, notices) = parse(&[("l1", "-1"), ("l2", "5"), ("l1", "lots")]);
+        assert_eq!((settings.training.l1, settings.training.l2), (0.0, 0.1));
+        assert_eq!(notices.len(), 3);
+    }
+
+    #[test]
+    fn the_quantize_choice_is_read_and_shared() {
+        assert_eq!(parse(&[]).0.quantize, Quantize::Int8, "on by default");
+        let (settings, notices) = parse(&[("quantize", "none")]);
+        assert_eq!((settings.quantize, notices.len()), (Quantize::None, 0));
+        assert_eq!(settings.to_query(), "quantize=none");
+        let (settings, notices) = parse(&[("quantize", "int4")]);
+        assert_eq!(settings.quantize, Quantize::Int8);
+        assert!(notices[0].contains("int8, none"), "{notices:?}");
     }
 
     #[test]

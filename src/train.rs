@@ -41,6 +41,12 @@ pub struct TrainingConfig {
     /// Read the loss back every this many steps (and at the end of each epoch).
     #[config(default = 20)]
     pub loss_every: usize,
+    /// Keras' `kernel_regularizer=L1L2(l1, l2)` on both kernels (never the biases): the loss
+    /// gains `l1 · Σ|w| + l2 · Σw²`. 0 turns a term off.
+    #[config(default = 0.0)]
+    pub l1: f64,
+    #[config(default = 0.0)]
+    pub l2: f64,
 }
 
 /// Where training stands, for the progress bar.
@@ -241,7 +247,10 @@ pub async fn fit(
             model = hook.before_step(report.steps, model, observer).await?;
             let images = Tensor::<2>::from_data(TensorData::new(train.inputs(batch), [batch.len(), IMAGE_PIXELS]), &device_ad);
             let targets = Tensor::<1, Int>::from_data(TensorData::new(train.targets(batch), [batch.len()]), &device_ad);
-            let loss = loss_fn.forward(model.forward(images), targets);
+            let mut loss = loss_fn.forward(model.forward(images), targets);
+            if let Some(penalty) = model.kernel_penalty(config.l1, config.l2) {
+                loss = loss + penalty;
+            }
             let last_of_epoch = i + 1 == steps_per_epoch;
             let read_loss = (report.steps + 1) % config.loss_every.max(1) == 0 || last_of_epoch;
             let loss_value = read_loss.then(|| loss.clone());

@@ -6,8 +6,10 @@ use std::future::Future;
 use burn::tensor::Device;
 use prunelab::compare::{cpu_agreement, dense_logits};
 use prunelab::data::Mnist;
+use prunelab::latency::HostEngine;
 use prunelab::model::{CLASSES, Mlp};
 use prunelab::prune::structured::{Norm, compact, unit_norms, units_to_keep};
+use prunelab::quant::{Calibration, Int8Mlp, Int8Runner};
 use prunelab::sparse::agreement::{TOLERANCE, compare};
 use prunelab::sparse::layout::thresholded;
 use prunelab::sparse::{SparseMlp, SparseRunner};
@@ -49,4 +51,31 @@ fn sparse_logits_match_the_masked_dense_model_on_every_test_image() {
     let one = compact(&dense, &kept[..1]);
     assert_eq!(SparseRunner::new(SparseMlp::new(&one).unwrap()).run(&data.test.inputs(&[0, 1, 2]), 3).len(), 3 * CLASSES);
     let _ = Mlp::from_weights(&one, &device);
+}
+
+#[test]
+fn int8_matches_its_integer_reference_and_the_float_model_on_mnist() {
+    let data = Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap();
+    let device = Device::flex();
+    let config = TrainingConfig::new().with_train_samples(3000).with_epochs(1).with_batch(50).with_lr(2e-3);
+    let trained = block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).unwrap();
+    let dense = block_on(trained.model.read_weights()).unwrap();
+    let calibration_images: Vec<usize> = (0..500).collect();
+    let calibration = Calibration::measure(&dense, &data.train.inputs(&calibration_images));
+    assert_eq!((calibration.images, calibration.input_max), (500, 1.0));
+
+    for (weights, sparse) in [(dense.clone(), false), (thresholded(&dense, 0.9), true)] {
+        let model = Int8Mlp::new(&weights, &calibration, sparse).unwrap();
+        let mut runner = Int8Runner::new(model.clone());
+        let int8 = prunelab::compare::host_logits(&mut runner, &data.test);
+        // Exact: the fast paths' integer sums are the reference's, whatever their order.
+        let reference = model.reference(&data.test.inputs(&(0..1000).collect::<Vec<_>>()));
+        assert_eq!(&int8[..1000 * CLASSES], &reference[..], "sparse {sparse}");
+        let one_by_one: Vec<f32> = (0..100).flat_map(|i| runner.run(&data.test.inputs(&[i]), 1).to_vec()).collect();
+        assert_eq!(&one_by_one[..], &reference[..100 * CLASSES], "sparse {sparse}, batch 1");
+        // The float model's predicted class on at least 99 % of the test images.
+        let float = block_on(dense_logits(&weights, &data.test, &device)).unwrap();
+        let agreement = compare(&int8, &float, CLASSES);
+        assert!(agreement.argmax_mismatches <= 100, "sparse {sparse}: {agreement:?}");
+    }
 }

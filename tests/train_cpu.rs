@@ -92,3 +92,18 @@ fn a_slow_weight_picture_is_looked_at_less_often() {
     let notes: Vec<&str> = recorder.snapshots.iter().map(|s| s.note.as_str()).collect();
     assert_eq!(notes, ["step 0", "step 40"]);
 }
+
+#[test]
+fn l1_regularization_drives_kernel_weights_towards_zero_before_any_pruning() {
+    let data = mnist();
+    let base = TrainingConfig::new().with_train_samples(3000).with_epochs(1).with_batch(50).with_lr(2e-3);
+    let near_zero = |config: &TrainingConfig| {
+        let trained = futures_lite::future::block_on(train(config, &data.train, &data.test, &Device::flex(), &mut prunelab::train::Silent)).unwrap();
+        let weights = futures_lite::future::block_on(trained.model.read_weights()).unwrap();
+        (weights.near_zero_share(prunelab::report::NEAR_ZERO), trained.report.test_accuracy.final_.unwrap())
+    };
+    let (plain, plain_accuracy) = near_zero(&base);
+    let (l1, l1_accuracy) = near_zero(&base.clone().with_l1(1e-3));
+    assert!(l1 > 2.0 * plain, "L1 1e-3: {l1} of the kernel weights near zero, without: {plain}");
+    assert!(l1_accuracy > 0.7 && plain_accuracy > 0.7, "{l1_accuracy} / {plain_accuracy}");
+}

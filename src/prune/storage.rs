@@ -58,7 +58,8 @@ fn sparse_bytes(w: &MlpWeights) -> Vec<u8> {
     out
 }
 
-fn gzip_len(bytes: &[u8]) -> usize {
+/// The length of `bytes` after gzip -6.
+pub fn gzip_len(bytes: &[u8]) -> usize {
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
     // Writing to a Vec cannot fail.
     encoder.write_all(bytes).expect("gzip into memory");

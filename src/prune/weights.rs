@@ -36,8 +36,14 @@ impl MlpWeights {
         self.nonzero_kernel_weights() + self.hidden_bias.iter().chain(&self.output_bias).filter(|w| **w != 0.0).count()
     }
 
-    /// Logits for one image, computed plainly on the host (a reference for the tests).
-    pub fn forward(&self, image: &[f32]) -> Vec<f32> {
+    /// The share of kernel weights with |w| below `threshold` (what L1 regularization drives up).
+    pub fn near_zero_share(&self, threshold: f32) -> f64 {
+        let near = self.kernels().iter().flat_map(|k| k.iter()).filter(|w| w.abs() < threshold).count();
+        near as f64 / self.kernel_weights().max(1) as f64
+    }
+
+    /// The hidden layer's output (after ReLU) for one image, computed plainly on the host.
+    pub fn hidden_activations(&self, image: &[f32]) -> Vec<f32> {
         let mut hidden = self.hidden_bias.clone();
         for (i, &x) in image.iter().enumerate() {
             if x != 0.0 {
@@ -45,9 +51,14 @@ impl MlpWeights {
                 hidden.iter_mut().zip(row).for_each(|(h, w)| *h += x * w);
             }
         }
+        hidden.iter_mut().for_each(|h| *h = h.max(0.0));
+        hidden
+    }
+
+    /// Logits for one image, computed plainly on the host (a reference for the tests).
+    pub fn forward(&self, image: &[f32]) -> Vec<f32> {
         let mut logits = self.output_bias.clone();
-        for (j, h) in hidden.iter().enumerate() {
-            let h = h.max(0.0);
+        for (j, h) in self.hidden_activations(image).into_iter().enumerate() {
             let row = &self.output_kernel[j * CLASSES..(j + 1) * CLASSES];
             logits.iter_mut().zip(row).for_each(|(l, w)| *l += h * w);
         }

@@ -12,6 +12,7 @@
 //! Both add the bias first and then the products in ascending input order, so they agree bit for bit.
 
 use super::layout::{SparseLayer, SparseMlp};
+use crate::latency::HostEngine;
 use crate::model::CLASSES;
 
 /// Images per tile of the batched path: 16 f32 accumulators per unit = four 128-bit vectors.
@@ -122,9 +123,10 @@ impl SparseRunner {
     pub fn new(model: SparseMlp) -> Self {
         SparseRunner { model, scratch: Scratch::default(), logits: Vec::new() }
     }
+}
 
-    /// Logits `[batch, 10]` of `images` `[batch, inputs]`.
-    pub fn run(&mut self, images: &[f32], batch: usize) -> &[f32] {
+impl HostEngine for SparseRunner {
+    fn run(&mut self, images: &[f32], batch: usize) -> &[f32] {
         self.logits.resize(batch * CLASSES, 0.0);
         self.model.forward(images, batch, &mut self.scratch, &mut self.logits);
         &self.logits

@@ -19,27 +19,28 @@ pub enum SparseError {
 }
 
 /// One dense layer `y = x · W + b` (W `[inputs, outputs]`, Keras' layout) with W's non-zeros only.
+/// The values are f32, or the int8 codes of a quantized kernel (`quant`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SparseLayer {
+pub struct SparseLayer<T = f32> {
     pub inputs: usize,
     pub outputs: usize,
     /// CSR over Wᵀ, one row per output unit: unit `o`'s non-zeros are
     /// `row_values[row_ptr[o]..row_ptr[o + 1]]`, taken from the inputs `row_inputs[..]` (ascending).
     pub row_ptr: Vec<u32>,
     pub row_inputs: Vec<u16>,
-    pub row_values: Vec<f32>,
+    pub row_values: Vec<T>,
     /// CSC over Wᵀ, one column per input: input `i` feeds the units `column_outputs[..]` (ascending)
     /// with `column_values[column_ptr[i]..column_ptr[i + 1]]`. Lets batch 1 skip zero inputs.
     pub column_ptr: Vec<u32>,
     pub column_outputs: Vec<u16>,
-    pub column_values: Vec<f32>,
+    pub column_values: Vec<T>,
     pub bias: Vec<f32>,
 }
 
-impl SparseLayer {
+impl<T: Copy + PartialEq + Default> SparseLayer<T> {
     /// From a `[inputs, outputs]` row-major kernel: every exact zero is left out (a pruned weight
     /// is exactly 0, see `prune::mask`).
-    pub fn new(layer: &'static str, kernel: &[f32], bias: &[f32], inputs: usize, outputs: usize) -> Result<Self, SparseError> {
+    pub fn new(layer: &'static str, kernel: &[T], bias: &[f32], inputs: usize, outputs: usize) -> Result<Self, SparseError> {
         if kernel.len() != inputs * outputs || bias.len() != outputs {
             return Err(SparseError::Shape { layer, got: kernel.len(), inputs, outputs });
         }
@@ -48,14 +49,15 @@ impl SparseLayer {
                 return Err(SparseError::TooWide { layer, what, size });
             }
         }
-        let nonzero = kernel.iter().filter(|w| **w != 0.0).count();
+        let zero = T::default();
+        let nonzero = kernel.iter().filter(|w| **w != zero).count();
         let mut row_ptr = Vec::with_capacity(outputs + 1);
         let (mut row_inputs, mut row_values) = (Vec::with_capacity(nonzero), Vec::with_capacity(nonzero));
         row_ptr.push(0);
         for o in 0..outputs {
             for i in 0..inputs {
                 let w = kernel[i * outputs + o];
-                if w != 0.0 {
+                if w != zero {
                     row_inputs.push(i as u16);
                     row_values.push(w);
                 }
@@ -67,7 +69,7 @@ impl SparseLayer {
         column_ptr.push(0);
         for (i, row) in kernel.chunks_exact(outputs.max(1)).enumerate().take(inputs) {
             for (o, &w) in row.iter().enumerate() {
-                if w != 0.0 {
+                if w != zero {
                     column_outputs.push(o as u16);
                     column_values.push(w);
                 }
@@ -85,7 +87,7 @@ impl SparseLayer {
     }
 
     /// Unit `o`'s non-zero weights and the inputs they read.
-    pub fn row(&self, o: usize) -> (&[u16], &[f32]) {
+    pub fn row(&self, o: usize) -> (&[u16], &[T]) {
         let range = self.row_ptr[o] as usize..self.row_ptr[o + 1] as usize;
         (&self.row_inputs[range.clone()], &self.row_values[range])
     }
@@ -97,7 +99,7 @@ impl SparseLayer {
     }
 
     /// Input `i`'s non-zero weights and the units they feed.
-    pub fn column(&self, i: usize) -> (&[u16], &[f32]) {
+    pub fn column(&self, i: usize) -> (&[u16], &[T]) {
         let range = self.column_ptr[i] as usize..self.column_ptr[i + 1] as usize;
         (&self.column_outputs[range.clone()], &self.column_values[range])
     }

@@ -1,26 +1,8 @@
-//! The sparse engine under the latency protocol, and what a sparsity sweep concludes.
+//! What a sparsity sweep times, and what it concludes.
 
 use serde::Serialize;
 
-use super::cpu::SparseRunner;
-use crate::latency::{Passes, Timing, within_noise};
-
-/// The CPU sparse engine on one batch of row-major images.
-pub struct CpuPasses<'a> {
-    pub runner: &'a mut SparseRunner,
-    pub images: Vec<f32>,
-    pub batch: usize,
-}
-
-impl Passes for CpuPasses<'_> {
-    async fn passes(&mut self, k: usize) -> Result<(), String> {
-        for _ in 0..k {
-            // The logits are used (as a readback would), so the work cannot be optimised away.
-            std::hint::black_box(self.runner.run(&self.images, self.batch));
-        }
-        Ok(())
-    }
-}
+use crate::latency::{Timing, within_noise};
 
 /// The sparsities the crossover sweep times (the trained dense model's kernels thresholded).
 pub const SWEEP_SPARSITIES: [f32; 6] = [0.5, 0.7, 0.8, 0.9, 0.95, 0.98];

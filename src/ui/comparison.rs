@@ -7,7 +7,7 @@ use super::pipeline::AppState;
 use crate::chart::bar_fractions;
 use crate::format::{count, ms, percent};
 use crate::latency::{Timing, within_noise};
-use crate::report::{BatchTimings, ModelReport, Report};
+use crate::report::{BatchTimings, Int8Check, ModelReport, Precision, Report};
 use crate::settings::PruneMethod;
 
 fn kb(bytes: usize) -> String {
@@ -20,15 +20,23 @@ fn timing(t: Option<Timing>) -> String {
 
 type Row = (&'static str, fn(&ModelReport) -> String);
 
+/// A float32 format's size; an int8 column is not stored that way.
+fn float_kb(m: &ModelReport, bytes: usize) -> String {
+    if m.precision == Precision::Float32 { kb(bytes) } else { "–".into() }
+}
+
 const ROWS: &[Row] = &[
     ("Hidden units", |m| count(m.hidden_units)),
     ("Weights (kernels + biases)", |m| count(m.weights_total)),
     ("Non-zero weights", |m| count(m.weights_nonzero)),
     ("Kernel sparsity", |m| percent(Some(m.sparsity))),
-    ("Size as float32", |m| kb(m.bytes.bytes_f32)),
-    ("Size as CSR (u16 indices)", |m| kb(m.bytes.bytes_sparse)),
-    ("float32, gzipped", |m| kb(m.bytes.bytes_gzip)),
-    ("CSR, gzipped", |m| kb(m.bytes.bytes_sparse_gzip)),
+    ("Kernel weights with |w| < 0.001", |m| percent(Some(m.near_zero_share))),
+    ("Size as float32", |m| float_kb(m, m.bytes.bytes_f32)),
+    ("Size as CSR (u16 indices)", |m| float_kb(m, m.bytes.bytes_sparse)),
+    ("float32, gzipped", |m| float_kb(m, m.bytes.bytes_gzip)),
+    ("CSR, gzipped", |m| float_kb(m, m.bytes.bytes_sparse_gzip)),
+    ("Size as int8 (codes, scales, biases)", |m| m.bytes_int8.map_or("–".into(), kb)),
+    ("int8, gzipped", |m| m.bytes_int8_gzip.map_or("–".into(), kb)),
     ("Test accuracy (10,000 images)", |m| percent(m.test_accuracy)),
     ("Useful MACs per image", |m| count(m.macs)),
     ("MACs a dense kernel runs", |m| count(m.macs_dense_kernel)),
@@ -44,6 +52,8 @@ fn columns(r: &Report) -> Vec<(&'static str, ModelReport)> {
         ("Pruned (masked, unstructured)", &r.pruned),
         ("Pruned, sparse kernel", &r.pruned_sparse),
         ("Pruned (structured, compact)", &r.structured),
+        ("Dense, int8", &r.int8),
+        ("Pruned + int8 (sparse)", &r.pruned_int8),
     ]
     .into_iter()
     .filter_map(|(name, m)| m.clone().map(|m| (name, m)))
@@ -55,7 +65,9 @@ fn latency_verdicts(r: &Report) -> Vec<String> {
     let mut out = Vec::new();
     let Some(dense) = &r.dense else { return out };
     let pick = |t: &BatchTimings, b1: bool| if b1 { t.b1 } else { t.b1024 };
-    for (model, name) in [(&r.pruned, "masked"), (&r.pruned_sparse, "sparse-kernel"), (&r.structured, "structured")] {
+    let models =
+        [(&r.pruned, "masked"), (&r.pruned_sparse, "sparse-kernel"), (&r.structured, "structured"), (&r.int8, "int8"), (&r.pruned_int8, "pruned + int8")];
+    for (model, name) in models {
         let Some(model) = model else { continue };
         for (backend, d, m) in [("WebGPU", dense.latency.webgpu, model.latency.webgpu), ("CPU", dense.latency.cpu, model.latency.cpu)] {
             let (Some(d), Some(m)) = (d, m) else { continue };
@@ -75,6 +87,24 @@ fn latency_verdicts(r: &Report) -> Vec<String> {
         }
     }
     out
+}
+
+/// What the int8 checks found, in words.
+fn quant_note(r: &Report) -> Option<String> {
+    let q = r.quant.as_ref()?;
+    let check = |name: &str, c: &Int8Check| {
+        format!(
+            "{name} ({}) predicts the float model's class on {} of the test images; its logits are {} the plain integer reference's on the first {} images.",
+            c.layout,
+            percent(Some(c.argmax_agreement)),
+            if c.matches_reference { "bit-identical to" } else { "NOT identical to" },
+            count(c.reference_images)
+        )
+    };
+    let parts: Vec<String> =
+        [("Dense, int8", &q.dense), ("Pruned + int8", &q.pruned)].into_iter().filter_map(|(n, c)| c.as_ref().map(|c| check(n, c))).collect();
+    let error = q.error.as_ref().map(|e| format!(" Quantization stopped: {e}.")).unwrap_or_default();
+    Some(format!("int8 columns: {}. {} They run on the CPU (WebAssembly SIMD); an int8 WebGPU kernel is not built yet.{error}", q.scheme, parts.join(" ")))
 }
 
 /// Horizontal bars, one per (label, value, text).
@@ -119,8 +149,13 @@ pub fn Comparison() -> impl IntoView {
                     [("WebGPU", m.latency.webgpu), ("CPU", m.latency.cpu)].into_iter().filter_map(move |(b, t)| t.map(|t| (format!("{name}, {b}, batch 1"), t.b1.median_ms, ms(Some(t.b1.median_ms)))))
                 }).collect();
                 let byte_rows: Vec<(String, f64, String)> = cols.iter().flat_map(|(name, m)| {
-                    [("float32", m.bytes.bytes_f32), ("CSR", m.bytes.bytes_sparse), ("float32 gzip", m.bytes.bytes_gzip)].into_iter().map(move |(what, b)| (format!("{name}, {what}"), b as f64, kb(b)))
+                    let formats = match m.bytes_int8 {
+                        Some(int8) => vec![("int8", int8)],
+                        None => vec![("float32", m.bytes.bytes_f32), ("CSR", m.bytes.bytes_sparse), ("float32 gzip", m.bytes.bytes_gzip)],
+                    };
+                    formats.into_iter().map(move |(what, b)| (format!("{name}, {what}"), b as f64, kb(b)))
                 }).collect();
+                let quant = quant_note(r);
                 let verdicts = latency_verdicts(r);
                 let timer = r.timer.map(|t| format!("Timer resolution {} ({}cross-origin isolated). Each figure: warm-up, then windows of K back-to-back passes ending in one awaited readback, K grown until a window lasts ≥ 100× the resolution; median and p95 per pass over the windows.", t.resolution_ms.map_or("unknown".to_string(), |r| ms(Some(r))), if t.cross_origin_isolated { "" } else { "not " }));
                 view! {
@@ -130,6 +165,7 @@ pub fn Comparison() -> impl IntoView {
                             <table id="comparison"><thead><tr><th></th>{header}</tr></thead><tbody>{rows}</tbody></table>
                         </div>
                         <p class="note">{timer}</p>
+                        {quant.map(|q| view! { <p class="note" id="quant-note">{q}</p> })}
                         <ul class="verdicts">{verdicts.into_iter().map(|v| view! { <li>{v}</li> }).collect_view()}</ul>
                         <p class="note">"Why is the masked model no faster? Its zeros are still multiplied: a dense matrix kernel runs every MAC whatever the value. Only a smaller dense model (structured pruning) or a sparse kernel (the \"sparse kernel\" column: the same pruned weights, only the non-zeros stored and multiplied) skips work."</p>
                         <div class="charts">

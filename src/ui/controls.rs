@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::pipeline::{self, AppState};
-use crate::settings::{BackendChoice, PruneConfig};
+use crate::settings::{BackendChoice, PruneConfig, Quantize};
 
 /// Applies an edit to one knob, validated like its URL parameter; notices go to the page.
 fn apply(state: AppState, key: &str, raw: &str) {
@@ -55,6 +55,12 @@ const BACKENDS: [(&str, &str); 3] = {
     [(a.0, a.2), (b.0, b.2), (c.0, c.2)]
 };
 
+/// `?quantize=`'s words and what each means.
+const QUANTIZE: [(&str, &str); 2] = {
+    let [a, b] = Quantize::OPTIONS;
+    [(a.0, a.2), (b.0, b.2)]
+};
+
 /// The training knobs and the Train / Cancel buttons.
 #[component]
 pub fn Controls() -> impl IntoView {
@@ -68,8 +74,11 @@ pub fn Controls() -> impl IntoView {
             <Knob key="lr" label="Learning rate (Adam)" step="0.0001" value=t(|c| c.lr.to_string())/>
             <Knob key="train_samples" label="Training images" step="100" value=t(|c| c.train_samples.to_string())/>
             <Knob key="seed" label="Seed" value=t(|c| c.seed.to_string())/>
+            <Knob key="l1" label="L1 on kernels" step="0.00001" value=t(|c| c.l1.to_string())/>
+            <Knob key="l2" label="L2 on kernels" step="0.00001" value=t(|c| c.l2.to_string())/>
             <Choice key="backend" label="Device" value=Signal::derive(move || state.settings.with(|s| s.backend.word().to_string())) options=&BACKENDS/>
             <PruneControls/>
+            <Choice key="quantize" label="Quantization" value=Signal::derive(move || state.settings.with(|s| s.quantize.word().to_string())) options=&QUANTIZE/>
             <div class="buttons">
                 <button id="train" class="primary" on:click=move |_| pipeline::start(state) disabled=move || state.running()>
                     {move || if state.report.with(|r| r.train.is_some()) { "Train again" } else { "Train" }}

@@ -51,7 +51,10 @@ pub fn EnergyPanel() -> impl IntoView {
             let mut rows: Vec<(&'static str, Work, Option<LatencyReport>)> = Vec::new();
             if let Some(d) = &r.dense {
                 rows.push(("Dense, float32", Work { macs: d.macs_dense_kernel, bytes: d.bytes.bytes_f32, precision: Precision::Fp32 }, Some(d.latency)));
-                rows.push(("Dense, int8 weights", Work { macs: d.macs_dense_kernel, bytes: d.bytes.bytes_f32 / 4, precision: Precision::Int8 }, None));
+                // The int8 model as stored and timed when the run quantized; a quarter of float32 otherwise.
+                let int8 = r.int8.as_ref();
+                let bytes = int8.and_then(|q| q.bytes_int8).unwrap_or(d.bytes.bytes_f32 / 4);
+                rows.push(("Dense, int8 weights", Work { macs: d.macs_dense_kernel, bytes, precision: Precision::Int8 }, int8.map(|q| q.latency)));
             }
             if let Some(p) = &r.pruned {
                 rows.push((
@@ -61,6 +64,10 @@ pub fn EnergyPanel() -> impl IntoView {
                 ));
                 let sparse = r.pruned_sparse.as_ref().map(|s| s.latency);
                 rows.push(("Pruned, on a sparse kernel (CSR)", Work { macs: p.macs, bytes: p.bytes.bytes_sparse, precision: Precision::Fp32 }, sparse));
+                if let Some(q) = &r.pruned_int8 {
+                    let bytes = q.bytes_int8.unwrap_or(p.bytes.bytes_sparse / 2);
+                    rows.push(("Pruned + int8, on a sparse kernel (CSR)", Work { macs: q.macs, bytes, precision: Precision::Int8 }, Some(q.latency)));
+                }
             }
             if let Some(s) = &r.structured {
                 rows.push(("Structured, float32", Work { macs: s.macs, bytes: s.bytes.bytes_f32, precision: Precision::Fp32 }, Some(s.latency)));

@@ -12,16 +12,18 @@ use burn::tensor::Device;
 
 use crate::compare::{self, Column};
 use crate::data::Mnist;
-use crate::latency::{Clock, Protocol, timer_resolution_ms};
+use crate::latency::{Clock, HostEngine, Protocol, timer_resolution_ms};
 use crate::model::CLASSES;
 use crate::model::Mlp;
 use crate::prune::storage::CSR_LAYOUT;
 use crate::prune::weights::MlpWeights;
+use crate::quant::{CALIBRATION_IMAGES, Calibration, Int8Runner};
+use crate::report::QuantReport;
 use crate::report::{
     Backend, BatchTimings, DataReport, ErrorKind, ErrorReport, LatencyReport, LossPoint, ModelReport, Report, RunState, SparseReport, StageTime, SweepReport,
     TimerReport,
 };
-use crate::settings::{PruneMethod, Settings};
+use crate::settings::{PruneMethod, Quantize, Settings};
 use crate::sparse::layout::thresholded;
 use crate::sparse::timing::{SWEEP_SPARSITIES, SweepSeries, crossover};
 use crate::sparse::{SparseMlp, SparseRunner, agreement};
@@ -90,9 +92,14 @@ thread_local! {
     static TRAINED: RefCell<Vec<Trained>> = const { RefCell::new(Vec::new()) };
     // The last run's pruned model on the sparse kernels, kept for drawing.
     static SPARSE: RefCell<Option<Rc<SparseEngines>>> = const { RefCell::new(None) };
+    // The last run's int8 models (label, engine), kept for drawing.
+    static INT8: RefCell<Rc<Int8Engines>> = RefCell::new(Rc::new(Vec::new()));
     // How the last run measured (for a sweep started afterwards).
     static LAST_RUN: RefCell<Option<Measured>> = const { RefCell::new(None) };
 }
+
+/// The int8 models' engines, each with what draw-a-digit calls it.
+type Int8Engines = Vec<(&'static str, RefCell<Int8Runner>)>;
 
 /// The pruned model's sparse engines.
 struct SparseEngines {
@@ -271,6 +278,7 @@ async fn run(state: AppState) {
     state.exportable.set(false);
     TRAINED.with_borrow_mut(Vec::clear);
     SPARSE.with_borrow_mut(|s| *s = None);
+    INT8.with_borrow_mut(|e| *e = Rc::new(Vec::new()));
     LAST_RUN.with_borrow_mut(|m| *m = None);
     state.report.update(|r| {
         r.state = RunState::Loading;
@@ -280,6 +288,9 @@ async fn run(state: AppState) {
         r.dense = None;
         r.pruned = None;
         r.pruned_sparse = None;
+        r.int8 = None;
+        r.pruned_int8 = None;
+        r.quant = None;
         r.structured = None;
         r.sparse = None;
         r.prune = None;
@@ -376,6 +387,12 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
         });
         SPARSE.with_borrow_mut(|s| *s = engines.map(Rc::new));
     }
+    if settings.quantize == Quantize::Int8 && !state.cancel.get_untracked() {
+        set_phase(state, "quantizing to int8");
+        let (report, engines) = int8_columns(state, &dense, unstructured.as_ref(), data, protocol).await;
+        state.report.update(|r| r.quant = Some(report));
+        INT8.with_borrow_mut(|e| *e = Rc::new(engines));
+    }
     let measured = Measured { gpu: picked.gpu.clone(), protocol };
     LAST_RUN.with_borrow_mut(|m| *m = Some(measured.clone()));
     let finished = |key, c: Column, kept_units| Trained { key, test_accuracy: c.report.test_accuracy, model: c.model, weights: c.weights, kept_units };
@@ -413,7 +430,7 @@ async fn sparse_column(
     let mut latency = LatencyReport::default();
     let cpu: Result<(), String> = async {
         report.agreement_cpu = Some(compare::cpu_agreement(&pruned.weights, &mut runner, &data.test).await?);
-        latency.cpu = Some(compare::sparse_cpu_timings(&mut runner, data, protocol, &PageClock).await?);
+        latency.cpu = Some(compare::host_timings(&mut runner, data, protocol, &PageClock).await?);
         Ok(())
     }
     .await;
@@ -435,6 +452,39 @@ async fn sparse_column(
     report.error = [cpu.err().map(|e| format!("CPU: {e}")), gpu.err().map(|e| format!("WebGPU: {e}"))].into_iter().flatten().reduce(|a, b| format!("{a}; {b}"));
     let column = ModelReport { latency, ..pruned.report.clone() };
     (report, Some(column), Some(SparseEngines { cpu: RefCell::new(runner), gpu: gpu_engine }))
+}
+
+/// The dense model, and the pruned one when there is one (on the sparse layout), in int8: each
+/// column lands in the report as soon as it is measured. A failure is reported in the
+/// quantization section and leaves the rest of the run standing.
+async fn int8_columns(state: AppState, dense: &Column, pruned: Option<&Column>, data: &Mnist, protocol: Protocol) -> (QuantReport, Int8Engines) {
+    let images = data.train.inputs(&(0..CALIBRATION_IMAGES.min(data.train.len())).collect::<Vec<_>>());
+    let mut report = QuantReport { scheme: crate::quant::SCHEME, dense: None, pruned: None, error: None };
+    let mut engines = Vec::new();
+    for (source, sparse) in std::iter::once((dense, false)).chain(pruned.map(|p| (p, true))) {
+        if state.cancel.get_untracked() {
+            break;
+        }
+        // Each model's own activations set its ranges.
+        let calibration = Calibration::measure(&source.weights, &images);
+        let measured = async {
+            let mut column = compare::int8_column(source, &calibration, sparse, data).await?;
+            column.report.latency.cpu = Some(compare::host_timings(&mut column.runner, data, protocol, &PageClock).await?);
+            Ok::<_, String>(column)
+        };
+        match measured.await {
+            Ok(column) => {
+                state.report.update(|r| *(if sparse { &mut r.pruned_int8 } else { &mut r.int8 }) = Some(column.report));
+                *(if sparse { &mut report.pruned } else { &mut report.dense }) = Some(column.check);
+                engines.push((if sparse { "Pruned + int8 (CPU)" } else { "Dense, int8 (CPU)" }, RefCell::new(column.runner)));
+            }
+            Err(e) => {
+                report.error = Some(format!("{}: {e}", if sparse { "pruned + int8" } else { "int8" }));
+                break;
+            }
+        }
+    }
+    (report, engines)
 }
 
 /// Starts the dense vs sparse sweep on the last run's dense model, unless something runs.
@@ -490,7 +540,7 @@ async fn sweep(state: AppState, data: &Mnist, measured: &Measured) {
                     Ok(engine) => engine.timings(&data.test, measured.protocol, &PageClock).await,
                     Err(e) => Err(e),
                 },
-                _ => compare::sparse_cpu_timings(&mut SparseRunner::new(model.clone()), data, measured.protocol, &PageClock).await,
+                _ => compare::host_timings(&mut SparseRunner::new(model.clone()), data, measured.protocol, &PageClock).await,
             };
             match timings {
                 Ok(t) => sparse[i].push(t),
@@ -567,6 +617,11 @@ pub async fn predict(input: Vec<f32>) -> Result<Vec<Prediction>, String> {
             let logits = gpu.read(&batch).await?;
             out.push(prediction("Pruned, sparse kernel (WebGPU)", &logits, page::now_ms() - started));
         }
+    }
+    for (name, engine) in INT8.with_borrow(Clone::clone).iter() {
+        let started = page::now_ms();
+        let logits = engine.borrow_mut().run(&input, 1).to_vec();
+        out.push(prediction(name, &logits, page::now_ms() - started));
     }
     Ok(out)
 }

@@ -7,8 +7,9 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
-use prunelab::compare::{Column, column, prune};
+use prunelab::compare::{Column, column, int8_column, prune};
 use prunelab::data::Mnist;
+use prunelab::quant::{CALIBRATION_IMAGES, Calibration};
 use prunelab::settings::{PruneConfig, PruneMethod, Ranking};
 use prunelab::train::{Silent, TrainingConfig, train};
 
@@ -43,6 +44,40 @@ fn main() {
         );
     };
     row("dense", &dense, 0.0);
+    let calibration_images = data.train.inputs(&(0..CALIBRATION_IMAGES).collect::<Vec<_>>());
+    // An int8 row: its own accuracy and bytes (CSR column: the int8 model's bytes as stored).
+    let int8_row = |name: &str, source: &Column, sparse: bool| {
+        let started = Instant::now();
+        let calibration = Calibration::measure(&source.weights, &calibration_images);
+        let q = futures_lite::future::block_on(int8_column(source, &calibration, sparse, &data)).expect("int8");
+        let acc = q.report.test_accuracy.unwrap_or(f64::NAN);
+        println!(
+            "| {name} | {} | {} | {:.2} % | {:.2} % | {:+.2} pt (float {:+.2} pt; same class as float on {:.2} %, reference exact: {}) | {} int8 | {:.1} s |",
+            q.report.hidden_units,
+            q.report.weights_nonzero,
+            q.report.sparsity * 100.0,
+            acc * 100.0,
+            (acc - accuracy.unwrap_or(f64::NAN)) * 100.0,
+            (acc - source.report.test_accuracy.unwrap_or(f64::NAN)) * 100.0,
+            q.check.argmax_agreement * 100.0,
+            q.check.matches_reference,
+            q.report.bytes_int8.unwrap_or(0),
+            started.elapsed().as_secs_f64()
+        );
+    };
+    int8_row("dense, int8", &dense, false);
+    // L1 / L2 on the kernels (Keras' L1L2), trained the same way from the same seed.
+    for (name, regularized) in [("dense, L1 1e-4", config.clone().with_l1(1e-4)), ("dense, L2 1e-4", config.clone().with_l2(1e-4))] {
+        let started = Instant::now();
+        let trained = futures_lite::future::block_on(train(&regularized, &data.train, &data.test, &device, &mut Silent)).expect("regularized training");
+        let c = futures_lite::future::block_on(column(trained.model, trained.report.test_accuracy.final_)).expect("weights");
+        let share = c.report.near_zero_share * 100.0;
+        row(
+            &format!("{name} ({share:.1} % of kernel weights below 0.001; dense: {:.1} %)", dense.report.near_zero_share * 100.0),
+            &c,
+            started.elapsed().as_secs_f64(),
+        );
+    }
 
     let recipes: Vec<(&str, PruneConfig)> = vec![
         ("PolynomialDecay 0→50 %, steps 2000–10000, batch 32 (seed recipe)", PruneConfig { hidden_keep: 0, ..PruneConfig::default() }),
@@ -69,6 +104,9 @@ fn main() {
         let seconds = started.elapsed().as_secs_f64();
         if let Some(c) = pruned.unstructured.as_ref().or(pruned.structured.as_ref()) {
             row(name, c, seconds);
+        }
+        if let Some(c) = &pruned.unstructured {
+            int8_row("  ↳ + int8 (CSR)", c, true);
         }
         if let Some(summary) = pruned.report.schedule_summary {
             println!(

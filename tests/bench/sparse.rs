@@ -10,10 +10,11 @@ use std::time::Instant;
 use burn::tensor::Device;
 use prunelab::compare::cpu_agreement;
 use prunelab::data::Mnist;
-use prunelab::latency::{self, Clock, Protocol, Timing};
+use prunelab::latency::{self, Clock, HostPasses, Protocol, Timing};
 use prunelab::model::Mlp;
+use prunelab::quant::{CALIBRATION_IMAGES, Calibration, Int8Mlp, Int8Runner};
 use prunelab::sparse::layout::thresholded;
-use prunelab::sparse::timing::{CpuPasses, SWEEP_SPARSITIES};
+use prunelab::sparse::timing::SWEEP_SPARSITIES;
 use prunelab::sparse::{SparseMlp, SparseRunner};
 use prunelab::train::{Silent, TrainingConfig, train};
 
@@ -48,18 +49,34 @@ fn main() {
     let dense = block_on(trained.model.read_weights()).expect("weights");
     println!("trained in {:.1} s, test accuracy {:.2} %\n", started.elapsed().as_secs_f64(), trained.report.test_accuracy.final_.unwrap_or(f64::NAN) * 100.0);
 
-    println!("{:>9} {:>6} | {:>34} | {:>34} | {:>8}", "sparsity", "batch", "dense (burn flex, masked)", "sparse (prunelab::sparse)", "speed-up");
+    let calibration_images = data.train.inputs(&(0..CALIBRATION_IMAGES).collect::<Vec<_>>());
+    println!(
+        "{:>9} {:>6} | {:>34} | {:>34} | {:>8} | {:>34} | {:>8}",
+        "sparsity", "batch", "dense (burn flex, masked)", "sparse (prunelab::sparse)", "speed-up", "int8 (dense at 0 %, else CSR)", "speed-up"
+    );
     for sparsity in std::iter::once(0.0).chain(SWEEP_SPARSITIES) {
         let weights = thresholded(&dense, sparsity);
         let model = Mlp::from_weights(&weights, &device);
         let mut runner = SparseRunner::new(SparseMlp::new(&weights).expect("784 inputs fit u16 indices"));
         let agreement = block_on(cpu_agreement(&weights, &mut runner, &data.test)).expect("agreement");
         assert!(agreement.within_tolerance(), "the sparse engine disagrees with the dense one: {agreement:?}");
+        let mut int8 = Int8Runner::new(Int8Mlp::new(&weights, &Calibration::measure(&weights, &calibration_images), sparsity > 0.0).expect("int8"));
         for batch in [1, 1024] {
             let dense_t = block_on(latency::measure(&model, &data.test, batch, &device, protocol, &clock)).expect("dense timing");
-            let mut passes = CpuPasses { images: latency::batch_of(&data.test, batch), batch, runner: &mut runner };
+            let mut passes = HostPasses { images: latency::batch_of(&data.test, batch), batch, engine: &mut runner };
             let sparse_t = block_on(latency::time(&mut passes, protocol, &clock)).expect("sparse timing");
-            println!("{:>8.0} % {:>6} | {} | {} | {:>7.2}×", sparsity * 100.0, batch, show(&dense_t), show(&sparse_t), dense_t.median_ms / sparse_t.median_ms);
+            let mut passes = HostPasses { images: latency::batch_of(&data.test, batch), batch, engine: &mut int8 };
+            let int8_t = block_on(latency::time(&mut passes, protocol, &clock)).expect("int8 timing");
+            println!(
+                "{:>8.0} % {:>6} | {} | {} | {:>7.2}× | {} | {:>7.2}×",
+                sparsity * 100.0,
+                batch,
+                show(&dense_t),
+                show(&sparse_t),
+                dense_t.median_ms / sparse_t.median_ms,
+                show(&int8_t),
+                dense_t.median_ms / int8_t.median_ms
+            );
         }
     }
     println!("\nEach figure: median and p95 per forward pass over 15 windows of ≥ 50 ms (after 3 warm-up passes).");

@@ -1,5 +1,5 @@
 // Drawing a digit: a digit from the MNIST test set is traced onto the canvas with real pointer
-// input, and the dense, pruned and structured models each read it (the pruned one also on its sparse kernel).
+// input, and the dense, pruned and structured models each read it (the pruned one also on its sparse kernel, and both in int8).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { drawDigit, launch, open, panicMessage, serve, testDigit, waitForState } from './harness.mjs';
@@ -24,10 +24,12 @@ describe('Draw a digit', () => {
 
     const { pixels, label } = testDigit(0);
     await drawDigit(page, pixels);
-    await page.locator('.prediction').nth(3).waitFor({ timeout: 60_000 });
+    await page.locator('.prediction').nth(5).waitFor({ timeout: 60_000 });
     const predictions = await page.locator('.prediction').evaluateAll((els) => els.map((e) => [e.dataset.model, Number(e.dataset.top)]));
-    // The pruned model also reads it on the sparse kernel (CPU here: no WebGPU in this run).
-    assert.deepEqual(predictions, [['Dense', label], ['Pruned (masked)', label], ['Structured', label], ['Pruned, sparse kernel (CPU)', label]]);
+    // The pruned model also reads it on the sparse kernel (CPU here: no WebGPU in this run), and
+    // the int8 models (quantize=int8, the default) on theirs.
+    assert.deepEqual(predictions, [['Dense', label], ['Pruned (masked)', label], ['Structured', label], ['Pruned, sparse kernel (CPU)', label],
+      ['Dense, int8 (CPU)', label], ['Pruned + int8 (CPU)', label]]);
     assert.match(await page.locator('.prediction').first().textContent(), /This inference: \d/);
     assert.equal(await panicMessage(page), null);
 

@@ -103,13 +103,33 @@ describe('PruneLab in headless Chromium', () => {
 
     // Where the time went: every stage of the run, in order, each timed.
     assert.deepEqual(r.stages.map((s) => s.stage), ['starting the device', 'loading MNIST', 'training the dense model', 'training with gradual pruning',
-      'removing hidden units, then fine-tuning', 'measuring inference latency', 'running the pruned model on sparse kernels', 'sweeping sparsity']);
+      'removing hidden units, then fine-tuning', 'measuring inference latency', 'running the pruned model on sparse kernels', 'quantizing to int8',
+      'sweeping sparsity']);
     assert.ok(r.stages.every((s) => s.wall_ms >= 0), JSON.stringify(r.stages));
     assert.ok(Math.abs(r.stages[2].wall_ms - r.train.wall_ms) < 0.2 * r.train.wall_ms + 500, `dense stage ${r.stages[2].wall_ms} ms vs training ${r.train.wall_ms} ms`);
-    assert.equal(await page.locator('#stage-table tr').count(), 8);
+    assert.equal(await page.locator('#stage-table tr').count(), 9);
 
-    // The page shows the comparison: dense, masked, sparse kernel, structured.
-    assert.equal(await page.locator('#comparison thead th').count(), 5);
+    // int8 (quantize=int8, the default): the dense and the pruned model quantized after training,
+    // checked on the test set and timed on the CPU (WebAssembly SIMD).
+    assert.equal(r.quant.error, null);
+    for (const [name, m, check, layout] of [['int8', r.int8, r.quant.dense, 'dense int8'], ['pruned_int8', r.pruned_int8, r.quant.pruned, 'CSR int8']]) {
+      assert.equal(m.precision, 'int8');
+      assert.equal(check.layout, layout);
+      // The SIMD paths compute exactly what the plain integer reference computes.
+      assert.equal(check.reference_images, 1000);
+      assert.equal(check.matches_reference, true, `${name}: logits differ from the integer reference`);
+      assert.ok(check.argmax_agreement >= 0.99, `${name}: same class as float on ${check.argmax_agreement}`);
+      assert.equal(check.calibration.images, 500);
+      for (const batch of ['b1', 'b1024']) assertTiming(m.latency.cpu?.[batch], `${name}.latency.cpu.${batch}`);
+      assert.equal(m.latency.webgpu, null);
+    }
+    assert.ok(Math.abs(r.int8.test_accuracy - r.dense.test_accuracy) <= 0.01, `int8 ${r.int8.test_accuracy} vs float ${r.dense.test_accuracy}`);
+    assert.ok(r.int8.bytes_int8 * 3.9 < r.dense.bytes_f32, `${r.int8.bytes_int8} int8 bytes vs ${r.dense.bytes_f32}`);
+    assert.ok(r.pruned_int8.bytes_int8 * 1.8 < r.pruned.bytes_sparse, `${r.pruned_int8.bytes_int8} int8 CSR bytes vs ${r.pruned.bytes_sparse}`);
+    assert.match(await page.locator('#quant-note').textContent(), /bit-identical/);
+
+    // The page shows the comparison: dense, masked, sparse kernel, structured, int8, pruned + int8.
+    assert.equal(await page.locator('#comparison thead th').count(), 7);
     assert.equal(await page.locator('#test-accuracy').textContent(), `${(r.train.test_accuracy.final * 100).toFixed(2)} %`);
     assert.match(await page.locator('#schedule-summary').textContent(), /6 mask updates/);
     assert.equal(await page.locator('#sparsity-chart polyline').count(), 2);
@@ -119,17 +139,23 @@ describe('PruneLab in headless Chromium', () => {
     const fmt = (t) => `${t.median_ms.toFixed(3)}/${t.p95_ms.toFixed(3)} ms`;
     console.log(`webgpu: adapter "${r.adapter}", ${r.train.steps} steps, median ${r.train.ms_per_step_median.toFixed(1)} ms/step, ` +
       `wall ${(r.train.wall_ms / 1000).toFixed(1)} s, test accuracy ${r.train.test_accuracy.per_epoch.join(' → ')}`);
-    for (const [name, m] of [['dense', r.dense], ['pruned', r.pruned], ['pruned_sparse', r.pruned_sparse], ['structured', r.structured]]) {
-      console.log(`${name}: accuracy ${m.test_accuracy}, webgpu b1 ${fmt(m.latency.webgpu.b1)}, b1024 ${fmt(m.latency.webgpu.b1024)}, ` +
-        `cpu b1 ${fmt(m.latency.cpu.b1)}, b1024 ${fmt(m.latency.cpu.b1024)}`);
+    for (const [name, m] of [['dense', r.dense], ['pruned', r.pruned], ['pruned_sparse', r.pruned_sparse], ['structured', r.structured], ['int8', r.int8], ['pruned_int8', r.pruned_int8]]) {
+      const webgpu = m.latency.webgpu ? `webgpu b1 ${fmt(m.latency.webgpu.b1)}, b1024 ${fmt(m.latency.webgpu.b1024)}, ` : '';
+      console.log(`${name}: accuracy ${m.test_accuracy}, ${webgpu}cpu b1 ${fmt(m.latency.cpu.b1)}, b1024 ${fmt(m.latency.cpu.b1024)}`);
     }
     console.log(`sparse agreement: cpu ${JSON.stringify(r.sparse.agreement_cpu)}, webgpu ${JSON.stringify(r.sparse.agreement_webgpu)}`);
   });
 
   test('one-shot global pruning on the CPU prunes exactly round(s × N) weights', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&${SMALL_RUN}&prune=oneshot&ranking=global&final_sparsity=0.95&finetune_epochs=1&hidden_keep=16`);
+    // With L1 and L2 on the kernels (Keras' L1L2) and int8: every lever at once.
+    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&${SMALL_RUN}&prune=oneshot&ranking=global&final_sparsity=0.95&finetune_epochs=1&hidden_keep=16` +
+      '&l1=0.0001&l2=0.0001');
     const r = await waitForState(page);
     assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.deepEqual([r.config.l1, r.config.l2], [0.0001, 0.0001]);
+    assert.ok(r.dense.near_zero_share > 0 && r.dense.near_zero_share < 1, `near-zero share ${r.dense.near_zero_share}`);
+    assert.ok(r.train.test_accuracy.final > 0.85, `accuracy with L1/L2 ${r.train.test_accuracy.final}`);
+    assert.ok(r.pruned_int8.test_accuracy > 0.8 && r.quant.pruned.matches_reference, JSON.stringify(r.quant.pruned));
     const kept = r.prune.layers.reduce((sum, l) => sum + l.kept, 0);
     assert.equal(kept, 101_632 - Math.round(0.95 * 101_632));
     assert.notEqual(r.prune.layers[0].sparsity, r.prune.layers[1].sparsity, 'global ranking prunes layers unevenly');
@@ -161,9 +187,12 @@ describe('PruneLab in headless Chromium', () => {
     assert.match(await page.locator('.sparse').textContent(), /cancelled before the end/);
     assert.ok(await page.locator('#train').isEnabled());
 
-    // The energy readout: an estimate, six ways to run the models, assumptions adjustable.
+    // The energy readout: an estimate, seven ways to run the models, assumptions adjustable;
+    // the int8 rows show the latency measured for them.
     assert.match(await page.locator('.energy h2').textContent(), /estimate, not a measurement/);
-    assert.equal(await page.locator('#energy-table tbody tr').count(), 6);
+    assert.equal(await page.locator('#energy-table tbody tr').count(), 7);
+    const int8Row = page.locator('#energy-table tbody tr', { hasText: 'Pruned + int8' });
+    assert.match(await int8Row.locator('td').first().textContent(), /^\d[\d.,]* (ms|µs) · –$/);
     const share = () => page.locator('#energy-table tbody tr').first().locator('td').last().textContent();
     assert.ok(parseFloat(await share()) > 99, 'DRAM reads dominate at batch 1');
     await page.locator('.energy input').last().fill('0');

@@ -1,0 +1,255 @@
+//! The int8 model on the CPU, on host slices, every sum in i32:
+//!
+//! - **dense kernels**: image by image, one int8 dot product per unit over its contiguous codes
+//!   (on wasm SIMD128: `i32x4.dot_i16x8_s`, eight multiply-adds per instruction);
+//! - **sparse kernels**, batch 1: input-major (CSC), skipping zero input codes;
+//! - **sparse kernels**, batched: the f32 engine's tile design (`sparse::cpu`) with int8
+//!   inputs and i32 accumulators, [`TILE`] images per row.
+//!
+//! Between the layers, bias, ReLU and the requantization of the hidden activation are fused.
+
+use super::model::{Codes, Int8Layer, Int8Mlp};
+use crate::latency::HostEngine;
+use crate::model::CLASSES;
+use crate::sparse::cpu::TILE;
+use crate::sparse::layout::SparseLayer;
+
+/// Σ a[i] · b[i] over the common length, exactly (no overflow below 133,000 terms of ±127²).
+pub fn dot(a: &[i8], b: &[i8]) -> i32 {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        simd128::dot(a, b)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        dot_portable(a, b)
+    }
+}
+
+/// The plain loop (natively, LLVM vectorises it with the target's widening multiply-adds).
+pub fn dot_portable(a: &[i8], b: &[i8]) -> i32 {
+    a.iter().zip(b).map(|(&x, &y)| i32::from(x) * i32::from(y)).sum()
+}
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd128 {
+    use core::arch::wasm32::{i16x8_extend_high_i8x16, i16x8_extend_low_i8x16, i32x4_add, i32x4_dot_i16x8, i32x4_extract_lane, i32x4_splat, v128, v128_load};
+
+    /// 16 codes per step: widened to i16, then `i32x4.dot_i16x8_s` (pairwise products summed into
+    /// i32 lanes). LLVM does not find this instruction on its own from the plain loop.
+    pub fn dot(a: &[i8], b: &[i8]) -> i32 {
+        let n = a.len().min(b.len());
+        let (head, tail) = (n / 16 * 16, n % 16);
+        let mut acc = i32x4_splat(0);
+        for (x, y) in a[..head].chunks_exact(16).zip(b[..head].chunks_exact(16)) {
+            // SAFETY: `x` and `y` are chunks of exactly 16 bytes, so each load reads only their
+            // own memory; `v128.load` has no alignment requirement.
+            let (x, y) = unsafe { (v128_load(x.as_ptr().cast::<v128>()), v128_load(y.as_ptr().cast::<v128>())) };
+            acc = i32x4_add(acc, i32x4_dot_i16x8(i16x8_extend_low_i8x16(x), i16x8_extend_low_i8x16(y)));
+            acc = i32x4_add(acc, i32x4_dot_i16x8(i16x8_extend_high_i8x16(x), i16x8_extend_high_i8x16(y)));
+        }
+        let lanes = i32x4_extract_lane::<0>(acc) + i32x4_extract_lane::<1>(acc) + i32x4_extract_lane::<2>(acc) + i32x4_extract_lane::<3>(acc);
+        lanes + super::dot_portable(&a[head..head + tail], &b[head..head + tail])
+    }
+}
+
+/// Reusable buffers, so timed passes allocate nothing.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    x: Vec<i8>,
+    h: Vec<i8>,
+    acc: Vec<i32>,
+    x_tile: Vec<[i8; TILE]>,
+    h_tile: Vec<[i8; TILE]>,
+    acc_tile: Vec<[i32; TILE]>,
+}
+
+/// Every unit's accumulator for one input `x` (codes).
+fn accumulate_one(layer: &Int8Layer, x: &[i8], acc: &mut Vec<i32>) {
+    acc.clear();
+    match &layer.codes {
+        Codes::Dense(codes) => acc.extend(codes.chunks_exact(layer.inputs.max(1)).take(layer.outputs).map(|row| dot(row, x))),
+        Codes::Sparse(sparse) => {
+            acc.resize(layer.outputs, 0);
+            for (i, &xi) in x.iter().enumerate() {
+                if xi != 0 {
+                    let (units, codes) = sparse.column(i);
+                    let xi = i32::from(xi);
+                    units.iter().zip(codes).for_each(|(&o, &w)| acc[usize::from(o)] += i32::from(w) * xi);
+                }
+            }
+        }
+    }
+    // A dense layer with no inputs has no rows to chunk.
+    acc.resize(layer.outputs, 0);
+}
+
+/// Every unit's accumulators for one tile of inputs (`x` is `[inputs][TILE]`).
+fn accumulate_tile(layer: &SparseLayer<i8>, x: &[[i8; TILE]], acc: &mut [[i32; TILE]]) {
+    for (o, out) in acc.iter_mut().enumerate() {
+        let (inputs, codes) = layer.row(o);
+        let mut a = [0i32; TILE];
+        for (&i, &w) in inputs.iter().zip(codes) {
+            let (x, w) = (&x[usize::from(i)], i32::from(w));
+            for lane in 0..TILE {
+                a[lane] += w * i32::from(x[lane]);
+            }
+        }
+        *out = a;
+    }
+}
+
+impl Int8Mlp {
+    /// Logits of one image.
+    pub fn forward_one(&self, image: &[f32], s: &mut Scratch, logits: &mut [f32]) {
+        assert_eq!((image.len(), logits.len()), (self.inputs(), CLASSES), "one image in, ten logits out");
+        s.x.clear();
+        s.x.extend(image.iter().map(|&p| self.input.quantize(p)));
+        accumulate_one(&self.hidden, &s.x, &mut s.acc);
+        s.h.clear();
+        s.h.extend(s.acc.iter().enumerate().map(|(o, &acc)| self.hidden_code(o, acc)));
+        accumulate_one(&self.output, &s.h, &mut s.acc);
+        logits.iter_mut().zip(&s.acc).enumerate().for_each(|(c, (l, &acc))| *l = self.output.output(c, acc));
+    }
+
+    /// Logits `[batch, 10]` of `images` `[batch, inputs]` (row-major).
+    pub fn forward(&self, images: &[f32], batch: usize, s: &mut Scratch, logits: &mut [f32]) {
+        let n = self.inputs();
+        assert_eq!((images.len(), logits.len()), (batch * n, batch * CLASSES), "images and logits must hold {batch} rows");
+        match (&self.hidden.codes, &self.output.codes) {
+            (Codes::Sparse(hidden), Codes::Sparse(output)) if batch > 1 => self.forward_tiles(hidden, output, images, batch, s, logits),
+            _ => images.chunks_exact(n.max(1)).zip(logits.chunks_exact_mut(CLASSES)).for_each(|(image, l)| self.forward_one(image, s, l)),
+        }
+    }
+
+    fn forward_tiles(&self, hidden: &SparseLayer<i8>, output: &SparseLayer<i8>, images: &[f32], batch: usize, s: &mut Scratch, logits: &mut [f32]) {
+        let n = self.inputs();
+        s.x_tile.resize(n, [0; TILE]);
+        s.h_tile.resize(hidden.outputs, [0; TILE]);
+        s.acc_tile.resize(hidden.outputs.max(CLASSES), [0; TILE]);
+        for first in (0..batch).step_by(TILE) {
+            let count = TILE.min(batch - first);
+            if count < TILE {
+                s.x_tile.iter_mut().for_each(|row| *row = [0; TILE]);
+            }
+            for (lane, image) in images[first * n..(first + count) * n].chunks_exact(n.max(1)).enumerate() {
+                for (row, &pixel) in s.x_tile.iter_mut().zip(image) {
+                    row[lane] = self.input.quantize(pixel);
+                }
+            }
+            accumulate_tile(hidden, &s.x_tile, &mut s.acc_tile[..hidden.outputs]);
+            for (o, (h, acc)) in s.h_tile.iter_mut().zip(&s.acc_tile).enumerate() {
+                for lane in 0..TILE {
+                    h[lane] = self.hidden_code(o, acc[lane]);
+                }
+            }
+            accumulate_tile(output, &s.h_tile, &mut s.acc_tile[..CLASSES]);
+            for lane in 0..count {
+                let row = &mut logits[(first + lane) * CLASSES..(first + lane + 1) * CLASSES];
+                row.iter_mut().zip(&s.acc_tile).enumerate().for_each(|(c, (l, acc))| *l = self.output.output(c, acc[lane]));
+            }
+        }
+    }
+}
+
+/// An int8 model with its buffers: what the latency protocol, the checks and draw-a-digit run.
+#[derive(Debug)]
+pub struct Int8Runner {
+    pub model: Int8Mlp,
+    scratch: Scratch,
+    logits: Vec<f32>,
+}
+
+impl Int8Runner {
+    pub fn new(model: Int8Mlp) -> Self {
+        Int8Runner { model, scratch: Scratch::default(), logits: Vec::new() }
+    }
+}
+
+impl HostEngine for Int8Runner {
+    fn run(&mut self, images: &[f32], batch: usize) -> &[f32] {
+        self.logits.resize(batch * CLASSES, 0.0);
+        self.model.forward(images, batch, &mut self.scratch, &mut self.logits);
+        &self.logits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prune::weights::MlpWeights;
+    use crate::quant::model::Calibration;
+    use crate::sparse::layout::thresholded;
+
+    fn images(count: usize, inputs: usize) -> Vec<f32> {
+        // Mostly zeros, like MNIST, in [0, 1].
+        (0..count * inputs).map(|i| if i % 3 == 0 { (i % 11) as f32 / 10.0 } else { 0.0 }).collect()
+    }
+
+    fn realistic(seed: u32) -> MlpWeights {
+        let mut random = crate::prune::structured::tests::pseudo_random(seed);
+        MlpWeights {
+            inputs: 784,
+            hidden: 128,
+            hidden_kernel: (0..784 * 128).map(|_| random() * 0.1).collect(),
+            hidden_bias: (0..128).map(|_| random() * 0.1).collect(),
+            output_kernel: (0..128 * CLASSES).map(|_| random()).collect(),
+            output_bias: (0..CLASSES).map(|_| random()).collect(),
+        }
+    }
+
+    #[test]
+    fn the_dot_product_is_exact_at_the_extremes() {
+        for n in [0usize, 1, 15, 16, 17, 784] {
+            let a: Vec<i8> = (0..n).map(|i| if i % 2 == 0 { 127 } else { -127 }).collect();
+            let b: Vec<i8> = (0..n).map(|i| if i % 2 == 0 { 127 } else { -127 }).collect();
+            assert_eq!(dot(&a, &b), n as i32 * 127 * 127, "{n}");
+            let c: Vec<i8> = (0..n).map(|i| (i as i32 * 7 % 255 - 127) as i8).collect();
+            assert_eq!(dot(&a, &c), dot_portable(&a, &c));
+        }
+        assert_eq!(dot(&[1, 2, 3], &[4, 5]), 14, "the common length");
+    }
+
+    #[test]
+    fn every_path_matches_the_integer_reference_exactly() {
+        for (sparsity, sparse) in [(0.0, false), (0.9, false), (0.0, true), (0.5, true), (0.9, true), (0.99, true)] {
+            let w = thresholded(&realistic(3), sparsity);
+            let x = images(3 * TILE + 5, w.inputs);
+            let model = Int8Mlp::new(&w, &Calibration::measure(&w, &x), sparse).unwrap();
+            let expected = model.reference(&x);
+            let mut runner = Int8Runner::new(model);
+            // Sizes around the tile: one image, partial, exact, several tiles.
+            for batch in [1, 2, TILE - 1, TILE, 3 * TILE + 5] {
+                let got = runner.run(&x[..batch * w.inputs], batch);
+                assert_eq!(got, &expected[..batch * CLASSES], "sparsity {sparsity}, sparse {sparse}, batch {batch}");
+            }
+        }
+    }
+
+    #[test]
+    fn int8_agrees_with_the_float_model_on_the_predicted_class() {
+        let w = realistic(11);
+        let x = images(200, w.inputs);
+        let mut runner = Int8Runner::new(Int8Mlp::new(&w, &Calibration::measure(&w, &x[..50 * w.inputs]), false).unwrap());
+        let int8 = runner.run(&x, 200).to_vec();
+        let float: Vec<f32> = x.chunks_exact(w.inputs).flat_map(|image| w.forward(image)).collect();
+        let agreement = crate::sparse::agreement::compare(&int8, &float, CLASSES);
+        // Random weights give near-ties between classes, where a 1 % error may flip the winner;
+        // a trained model's margins are wider (tests/sparse_cpu.rs asks 99 % agreement on MNIST).
+        assert!(agreement.argmax_mismatches <= 10, "{agreement:?}");
+        assert!(agreement.max_error < 0.05, "{agreement:?}");
+    }
+
+    #[test]
+    fn activations_beyond_the_calibrated_range_saturate() {
+        // Calibrated on dark images, run on a bright one: codes clamp at 127 and the logits stay finite.
+        let w = realistic(5);
+        let dim: Vec<f32> = images(4, w.inputs).iter().map(|x| x * 0.1).collect();
+        let model = Int8Mlp::new(&w, &Calibration::measure(&w, &dim), true).unwrap();
+        let bright = vec![1.0; w.inputs];
+        assert_eq!(model.input.quantize(1.0), 127);
+        let logits = Int8Runner::new(model.clone()).run(&bright, 1).to_vec();
+        assert!(logits.iter().all(|l| l.is_finite()));
+        assert_eq!(logits, model.reference(&bright));
+    }
+}
