@@ -26,6 +26,21 @@ pub fn dot(a: &[i8], b: &[i8]) -> i32 {
     }
 }
 
+/// Images per block of the dense batched path.
+const IMAGES: usize = 4;
+
+/// One weight row against four inputs: `[dot(w, x[0]), …, dot(w, x[3])]`, loading `w` once.
+pub fn dot4(w: &[i8], x: [&[i8]; IMAGES]) -> [i32; IMAGES] {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    {
+        simd128::dot4(w, x)
+    }
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    {
+        x.map(|x| dot_portable(w, x))
+    }
+}
+
 /// The plain loop (natively, LLVM vectorises it with the target's widening multiply-adds).
 pub fn dot_portable(a: &[i8], b: &[i8]) -> i32 {
     a.iter().zip(b).map(|(&x, &y)| i32::from(x) * i32::from(y)).sum()
@@ -48,8 +63,32 @@ mod simd128 {
             acc = i32x4_add(acc, i32x4_dot_i16x8(i16x8_extend_low_i8x16(x), i16x8_extend_low_i8x16(y)));
             acc = i32x4_add(acc, i32x4_dot_i16x8(i16x8_extend_high_i8x16(x), i16x8_extend_high_i8x16(y)));
         }
-        let lanes = i32x4_extract_lane::<0>(acc) + i32x4_extract_lane::<1>(acc) + i32x4_extract_lane::<2>(acc) + i32x4_extract_lane::<3>(acc);
-        lanes + super::dot_portable(&a[head..head + tail], &b[head..head + tail])
+        sum(acc) + super::dot_portable(&a[head..head + tail], &b[head..head + tail])
+    }
+
+    fn sum(v: v128) -> i32 {
+        i32x4_extract_lane::<0>(v) + i32x4_extract_lane::<1>(v) + i32x4_extract_lane::<2>(v) + i32x4_extract_lane::<3>(v)
+    }
+
+    /// `dot` for four inputs at once: each 16 weights are loaded and widened once, then
+    /// multiplied into four accumulators.
+    pub fn dot4(w: &[i8], x: [&[i8]; super::IMAGES]) -> [i32; super::IMAGES] {
+        let n = x.iter().fold(w.len(), |n, x| n.min(x.len()));
+        let head = n / 16 * 16;
+        let mut acc = [i32x4_splat(0); super::IMAGES];
+        for at in (0..head).step_by(16) {
+            // SAFETY: `at + 16 <= head <= n`, and `n` is at most every slice's length, so each
+            // 16-byte load reads only its slice's memory; `v128.load` has no alignment requirement.
+            let wv = unsafe { v128_load(w[at..].as_ptr().cast::<v128>()) };
+            let (wl, wh) = (i16x8_extend_low_i8x16(wv), i16x8_extend_high_i8x16(wv));
+            for (acc, x) in acc.iter_mut().zip(x) {
+                // SAFETY: as above.
+                let xv = unsafe { v128_load(x[at..].as_ptr().cast::<v128>()) };
+                *acc = i32x4_add(*acc, i32x4_dot_i16x8(wl, i16x8_extend_low_i8x16(xv)));
+                *acc = i32x4_add(*acc, i32x4_dot_i16x8(wh, i16x8_extend_high_i8x16(xv)));
+            }
+        }
+        std::array::from_fn(|k| sum(acc[k]) + super::dot_portable(&w[head..n], &x[k][head..n]))
     }
 }
 
@@ -59,8 +98,11 @@ pub struct Scratch {
     x: Vec<i8>,
     h: Vec<i8>,
     acc: Vec<i32>,
-    x_tile: Vec<[i8; TILE]>,
-    h_tile: Vec<[i8; TILE]>,
+    // Codes widened to i16 once per tile: each is then multiplied by many weights, and an
+    // i16 × i16 product is one widening multiply (`i32x4.extmul_*_i16x8_s`) into i32 lanes.
+    x_tile: Vec<[i16; TILE]>,
+    row: Vec<i16>,
+    h_tile: Vec<[i16; TILE]>,
     acc_tile: Vec<[i32; TILE]>,
 }
 
@@ -85,12 +127,12 @@ fn accumulate_one(layer: &Int8Layer, x: &[i8], acc: &mut Vec<i32>) {
 }
 
 /// Every unit's accumulators for one tile of inputs (`x` is `[inputs][TILE]`).
-fn accumulate_tile(layer: &SparseLayer<i8>, x: &[[i8; TILE]], acc: &mut [[i32; TILE]]) {
+fn accumulate_tile(layer: &SparseLayer<i8>, x: &[[i16; TILE]], acc: &mut [[i32; TILE]]) {
     for (o, out) in acc.iter_mut().enumerate() {
         let (inputs, codes) = layer.row(o);
         let mut a = [0i32; TILE];
         for (&i, &w) in inputs.iter().zip(codes) {
-            let (x, w) = (&x[usize::from(i)], i32::from(w));
+            let (x, w) = (&x[usize::from(i)], i32::from(i16::from(w)));
             for lane in 0..TILE {
                 a[lane] += w * i32::from(x[lane]);
             }
@@ -103,8 +145,8 @@ impl Int8Mlp {
     /// Logits of one image.
     pub fn forward_one(&self, image: &[f32], s: &mut Scratch, logits: &mut [f32]) {
         assert_eq!((image.len(), logits.len()), (self.inputs(), CLASSES), "one image in, ten logits out");
-        s.x.clear();
-        s.x.extend(image.iter().map(|&p| self.input.quantize(p)));
+        s.x.resize(image.len(), 0);
+        self.input.quantize_slice(image, &mut s.x);
         accumulate_one(&self.hidden, &s.x, &mut s.acc);
         s.h.clear();
         s.h.extend(s.acc.iter().enumerate().map(|(o, &acc)| self.hidden_code(o, acc)));
@@ -118,7 +160,42 @@ impl Int8Mlp {
         assert_eq!((images.len(), logits.len()), (batch * n, batch * CLASSES), "images and logits must hold {batch} rows");
         match (&self.hidden.codes, &self.output.codes) {
             (Codes::Sparse(hidden), Codes::Sparse(output)) if batch > 1 => self.forward_tiles(hidden, output, images, batch, s, logits),
+            (Codes::Dense(hidden), Codes::Dense(output)) => {
+                let whole = batch / IMAGES * IMAGES;
+                let (head, tail) = images.split_at(whole * n);
+                let (head_logits, tail_logits) = logits.split_at_mut(whole * CLASSES);
+                for (four, l) in head.chunks_exact(IMAGES * n.max(1)).zip(head_logits.chunks_exact_mut(IMAGES * CLASSES)) {
+                    self.forward_four(hidden, output, four, s, l);
+                }
+                tail.chunks_exact(n.max(1)).zip(tail_logits.chunks_exact_mut(CLASSES)).for_each(|(image, l)| self.forward_one(image, s, l));
+            }
             _ => images.chunks_exact(n.max(1)).zip(logits.chunks_exact_mut(CLASSES)).for_each(|(image, l)| self.forward_one(image, s, l)),
+        }
+    }
+
+    /// Four images through dense int8 kernels, each weight row loaded once for all four.
+    fn forward_four(&self, hidden: &[i8], output: &[i8], images: &[f32], s: &mut Scratch, logits: &mut [f32]) {
+        let n = self.inputs();
+        s.x.resize(images.len(), 0);
+        self.input.quantize_slice(images, &mut s.x);
+        let h = self.hidden.outputs;
+        s.h.clear();
+        s.h.resize(IMAGES * h, 0);
+        let x: [&[i8]; IMAGES] = std::array::from_fn(|k| &s.x[k * n..(k + 1) * n]);
+        for (o, row) in hidden.chunks_exact(n.max(1)).take(h).enumerate() {
+            for (k, acc) in dot4(row, x).into_iter().enumerate() {
+                s.h[k * h + o] = self.hidden_code(o, acc);
+            }
+        }
+        let hs: [&[i8]; IMAGES] = std::array::from_fn(|k| &s.h[k * h..(k + 1) * h]);
+        for (c, row) in output.chunks_exact(h.max(1)).take(CLASSES).enumerate() {
+            for (k, acc) in dot4(row, hs).into_iter().enumerate() {
+                logits[k * CLASSES + c] = self.output.output(c, acc);
+            }
+        }
+        if h == 0 {
+            // No hidden units: every logit is its bias.
+            (0..IMAGES * CLASSES).for_each(|at| logits[at] = self.output.output(at % CLASSES, 0));
         }
     }
 
@@ -132,15 +209,18 @@ impl Int8Mlp {
             if count < TILE {
                 s.x_tile.iter_mut().for_each(|row| *row = [0; TILE]);
             }
+            // Quantized image by image (contiguous, vectorised), then transposed into the tile.
+            s.row.resize(n, 0);
             for (lane, image) in images[first * n..(first + count) * n].chunks_exact(n.max(1)).enumerate() {
-                for (row, &pixel) in s.x_tile.iter_mut().zip(image) {
-                    row[lane] = self.input.quantize(pixel);
+                self.input.quantize_slice(image, &mut s.row);
+                for (row, &code) in s.x_tile.iter_mut().zip(&s.row) {
+                    row[lane] = code;
                 }
             }
             accumulate_tile(hidden, &s.x_tile, &mut s.acc_tile[..hidden.outputs]);
             for (o, (h, acc)) in s.h_tile.iter_mut().zip(&s.acc_tile).enumerate() {
                 for lane in 0..TILE {
-                    h[lane] = self.hidden_code(o, acc[lane]);
+                    h[lane] = i16::from(self.hidden_code(o, acc[lane]));
                 }
             }
             accumulate_tile(output, &s.h_tile, &mut s.acc_tile[..CLASSES]);
@@ -208,6 +288,9 @@ mod tests {
             assert_eq!(dot(&a, &c), dot_portable(&a, &c));
         }
         assert_eq!(dot(&[1, 2, 3], &[4, 5]), 14, "the common length");
+        let rows: Vec<Vec<i8>> = (0..4).map(|k| (0..40).map(|i| ((i * 13 + k * 7) % 255 - 127) as i8).collect()).collect();
+        let w: Vec<i8> = (0..40).map(|i| (127 - (i * 29) % 255) as i8).collect();
+        assert_eq!(dot4(&w, [&rows[0], &rows[1], &rows[2], &rows[3]]), std::array::from_fn(|k| dot_portable(&w, &rows[k])));
     }
 
     #[test]

@@ -33,11 +33,13 @@ try {
   console.log(`test accuracy  ${(t.test_accuracy?.per_epoch ?? []).map((a) => `${(a * 100).toFixed(2)} %`).join(' → ')}`);
   if (r.timer) console.log(`timer          ${r.timer.resolution_ms === null ? 'unknown' : `${r.timer.resolution_ms.toFixed(3)} ms`} resolution, cross-origin isolated: ${r.timer.cross_origin_isolated}`);
   const cell = (t) => (t ? `${fmt(t.median_ms, 3)} / ${fmt(t.p95_ms, 3)} (K=${t.k})` : '–');
-  for (const name of ['dense', 'pruned', 'pruned_sparse', 'structured']) {
+  for (const name of ['dense', 'pruned', 'pruned_sparse', 'structured', 'int8', 'pruned_int8']) {
     const m = r[name];
     if (!m) continue;
+    const bytes = m.precision === 'int8' ? `bytes int8 ${m.bytes_int8} / gzip ${m.bytes_int8_gzip}`
+      : `bytes f32 ${m.bytes_f32} / CSR ${m.bytes_sparse} / gzip ${m.bytes_gzip} / CSR gzip ${m.bytes_sparse_gzip}`;
     console.log(`${name.padEnd(14)} hidden ${m.hidden_units}, non-zero ${m.weights_nonzero}, sparsity ${(m.sparsity * 100).toFixed(2)} %, ` +
-      `accuracy ${(m.test_accuracy * 100).toFixed(2)} %, bytes f32 ${m.bytes_f32} / CSR ${m.bytes_sparse} / gzip ${m.bytes_gzip} / CSR gzip ${m.bytes_sparse_gzip}`);
+      `|w| < 0.001 ${(m.near_zero_share * 100).toFixed(2)} %, accuracy ${(m.test_accuracy * 100).toFixed(2)} %, ${bytes}`);
     for (const backend of ['webgpu', 'cpu']) {
       const l = m.latency?.[backend];
       if (l) console.log(`${''.padEnd(14)} ${backend.padEnd(6)} latency ms (median / p95): batch 1 ${cell(l.b1)}, batch 1024 ${cell(l.b1024)}`);
@@ -55,6 +57,11 @@ try {
       console.log(`sweep ${`${s.backend}/${s.batch}`.padEnd(12)} dense ${fmt(s.dense.median_ms, 3)} ms; sparse ${points}; crossover ${s.crossover ?? 'none'}`);
     }
   }
+  for (const [name, c] of [['int8 check', r.quant?.dense], ['pruned+int8', r.quant?.pruned]]) {
+    if (c) console.log(`${name.padEnd(14)} ${c.layout}: same class as float on ${(c.argmax_agreement * 100).toFixed(2)} % of test images; ` +
+      `bit-identical to the integer reference on ${c.reference_images}: ${c.matches_reference}; scales in ${c.input_scale.toExponential(3)}, hidden ${c.activation_scale.toExponential(3)}`);
+  }
+  if (r.quant?.error) console.log(`quant error    ${r.quant.error}`);
   console.log(`wasm           ${wasm}: ${(bytes.length / 1e6).toFixed(2)} MB raw, ${(gzip / 1e6).toFixed(2)} MB gzip -9`);
 } finally {
   await browser.close();
