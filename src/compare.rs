@@ -83,6 +83,9 @@ pub async fn prune(
     observer: &mut impl Observer,
 ) -> Result<Pruned, TrainError> {
     let device_ad = device.clone().autodiff();
+    // Validation split and early stopping belong to the dense training: a pruning schedule must
+    // run its steps, and fine-tuning uses every training image.
+    let config = &config.clone().with_validation_split(0.0).with_early_stopping(false);
     let mut report = PruneReport {
         config: settings.clone(),
         schedule: settings.schedule(),

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::early_stopping::EarlyStopReport;
 use crate::latency::Timing;
 use crate::prune::on_device::SparsityPoint;
 use crate::prune::schedule::{Schedule, ScheduleSummary};
@@ -81,6 +82,10 @@ pub struct TrainReport {
     pub epoch_wall_ms: Vec<f64>,
     pub loss_curve: Vec<LossPoint>,
     pub test_accuracy: AccuracyReport,
+    /// Loss on the held-out `validation_split` after each epoch (empty without one).
+    pub val_loss: Vec<f64>,
+    /// What early stopping did, when it was on.
+    pub early_stopping: Option<EarlyStopReport>,
 }
 
 /// Latency at batch 1 and batch 1024 on one backend.

@@ -182,6 +182,10 @@ pub const LR: RangeInclusive<f64> = 1e-5..=1.0;
 pub const LOSS_EVERY: RangeInclusive<usize> = 1..=1000;
 /// Regularization factors (Keras' `L1L2`); beyond 0.1 the penalty swamps the loss of this net.
 pub const REGULARIZATION: RangeInclusive<f64> = 0.0..=0.1;
+/// Keras accepts (0, 1); half the data is the most that leaves a model worth training.
+pub const VALIDATION_SPLIT: RangeInclusive<f64> = 0.0..=0.5;
+pub const PATIENCE: RangeInclusive<usize> = 0..=50;
+pub const MIN_DELTA: RangeInclusive<f64> = 0.0..=10.0;
 /// Sparsities stop short of 1: TFMOT requires [0, 1), and the slider goes to 99 %.
 pub const SPARSITY: RangeInclusive<f32> = 0.0..=0.99;
 pub const STEP: RangeInclusive<i64> = 0..=10_000_000;
@@ -243,6 +247,7 @@ impl Settings {
             settings.apply(key.as_ref(), raw.as_ref(), &mut notices);
         }
         settings.check_schedule(&mut notices);
+        settings.check_early_stopping(&mut notices);
         (settings, notices)
     }
 
@@ -260,6 +265,11 @@ impl Settings {
             "loss_every" => t.loss_every = number(key, raw, &LOSS_EVERY, n).unwrap_or(t.loss_every),
             "l1" => t.l1 = number(key, raw, &REGULARIZATION, n).unwrap_or(t.l1),
             "l2" => t.l2 = number(key, raw, &REGULARIZATION, n).unwrap_or(t.l2),
+            "validation_split" => t.validation_split = number(key, raw, &VALIDATION_SPLIT, n).unwrap_or(t.validation_split),
+            "early_stopping" => t.early_stopping = flag(key, raw, n).unwrap_or(t.early_stopping),
+            "patience" => t.patience = number(key, raw, &PATIENCE, n).unwrap_or(t.patience),
+            "min_delta" => t.min_delta = number(key, raw, &MIN_DELTA, n).unwrap_or(t.min_delta),
+            "restore_best_weights" => t.restore_best_weights = flag(key, raw, n).unwrap_or(t.restore_best_weights),
             "autorun" => self.autorun = flag(key, raw, n).unwrap_or(self.autorun),
             "embed" => self.embed = flag(key, raw, n).unwrap_or(self.embed),
             "sweep" => self.sweep = flag(key, raw, n).unwrap_or(self.sweep),
@@ -313,6 +323,16 @@ impl Settings {
         }
     }
 
+    /// Early stopping watches the validation loss, so it needs a validation split: without one,
+    /// Keras' default recipe's 10 % is held out, with a notice.
+    pub fn check_early_stopping(&mut self, notices: &mut Vec<String>) {
+        let t = &mut self.training;
+        if t.early_stopping && t.validation_split == 0.0 {
+            t.validation_split = 0.1;
+            notices.push("early_stopping needs a validation split; using validation_split=0.1".into());
+        }
+    }
+
     /// The query string that reproduces these settings (only what differs from the defaults;
     /// never `autorun`, so a shared or reloaded link does not start training by itself).
     pub fn to_query(&self) -> String {
@@ -333,6 +353,11 @@ impl Settings {
         push("loss_every", t.loss_every.to_string(), dt.loss_every.to_string());
         push("l1", t.l1.to_string(), dt.l1.to_string());
         push("l2", t.l2.to_string(), dt.l2.to_string());
+        push("validation_split", t.validation_split.to_string(), dt.validation_split.to_string());
+        push("early_stopping", u8::from(t.early_stopping).to_string(), u8::from(dt.early_stopping).to_string());
+        push("patience", t.patience.to_string(), dt.patience.to_string());
+        push("min_delta", t.min_delta.to_string(), dt.min_delta.to_string());
+        push("restore_best_weights", u8::from(t.restore_best_weights).to_string(), u8::from(dt.restore_best_weights).to_string());
         let (p, dp) = (&self.pruning, &d.pruning);
         push("prune", format!("{:?}", p.prune).to_lowercase(), format!("{:?}", dp.prune).to_lowercase());
         push("initial_sparsity", p.initial_sparsity.to_string(), dp.initial_sparsity.to_string());
@@ -493,6 +518,23 @@ mod tests {
         let (settings, notices) = parse(&[("l1", "-1"), ("l2", "5"), ("l1", "lots")]);
         assert_eq!((settings.training.l1, settings.training.l2), (0.0, 0.1));
         assert_eq!(notices.len(), 3);
+    }
+
+    #[test]
+    fn early_stopping_knobs_are_read_validated_and_shared() {
+        let (settings, notices) =
+            parse(&[("validation_split", "0.2"), ("early_stopping", "1"), ("patience", "3"), ("min_delta", "0.01"), ("restore_best_weights", "1")]);
+        assert!(notices.is_empty(), "{notices:?}");
+        let t = &settings.training;
+        assert_eq!((t.validation_split, t.early_stopping, t.patience, t.min_delta, t.restore_best_weights), (0.2, true, 3, 0.01, true));
+        assert_eq!(settings.to_query(), "validation_split=0.2&early_stopping=1&patience=3&min_delta=0.01&restore_best_weights=1");
+        // Without a split, early stopping gets Keras' usual 10 %, and says so.
+        let (settings, notices) = parse(&[("early_stopping", "1")]);
+        assert_eq!(settings.training.validation_split, 0.1);
+        assert!(notices[0].contains("validation_split=0.1"), "{notices:?}");
+        let (settings, notices) = parse(&[("validation_split", "0.9"), ("patience", "-1")]);
+        assert_eq!((settings.training.validation_split, settings.training.patience), (0.5, 0));
+        assert_eq!(notices.len(), 2);
     }
 
     #[test]

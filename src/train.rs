@@ -13,6 +13,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::data::{IMAGE_PIXELS, Split, batches};
+use crate::early_stopping::{EarlyStopReport, EarlyStopping, Verdict};
 use crate::model::Mlp;
 use crate::report::{LossPoint, TrainReport};
 use crate::stats;
@@ -47,6 +48,19 @@ pub struct TrainingConfig {
     pub l1: f64,
     #[config(default = 0.0)]
     pub l2: f64,
+    /// Keras' `validation_split`: this share of the (first `train_samples`) training images, the
+    /// last ones, before any shuffling, is held out; its loss is measured after every epoch.
+    #[config(default = 0.0)]
+    pub validation_split: f64,
+    /// Keras' `EarlyStopping(monitor="val_loss")` with these three knobs (`early_stopping`).
+    #[config(default = false)]
+    pub early_stopping: bool,
+    #[config(default = 0)]
+    pub patience: usize,
+    #[config(default = 0.0)]
+    pub min_delta: f64,
+    #[config(default = false)]
+    pub restore_best_weights: bool,
 }
 
 /// Where training stands, for the progress bar.
@@ -71,6 +85,8 @@ pub trait Observer {
     fn progress(&mut self, progress: Progress);
     fn loss(&mut self, point: LossPoint);
     fn epoch_done(&mut self, epoch: usize, test_accuracy: f64);
+    /// The validation loss after an epoch, at the step it ended (with `validation_split`).
+    fn validation_loss(&mut self, _point: LossPoint) {}
     /// Gives the browser a chance to paint and handle clicks (a no-op natively).
     fn yield_now(&mut self) -> impl Future<Output = ()>;
     /// A new stage starts (dense training, pruning, fine-tuning…).
@@ -219,9 +235,14 @@ pub async fn fit(
     hook: &mut impl StepHook,
 ) -> Result<Trained, TrainError> {
     let train = train.truncated(config.train_samples);
+    // Keras: the last `validation_split` of the samples, taken before shuffling.
+    let held_out = (train.len() as f64 * config.validation_split.clamp(0.0, 1.0)) as usize;
+    let (train, validation) = train.split_at(train.len() - held_out);
     if train.is_empty() {
         return Err(TrainError::NoData);
     }
+    let mut early_stopping = (config.early_stopping && !validation.is_empty()).then(|| EarlyStopping::new(config.patience, config.min_delta));
+    let mut best_model: Option<Mlp> = None;
     let device_ad = device.clone().autodiff();
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device_ad);
@@ -286,18 +307,80 @@ pub async fn fit(
         model = hook.finish(model);
         let accuracy = test_accuracy(&model.valid(), test, device).await?;
         report.epochs_completed = epoch + 1;
-        report.epoch_wall_ms.push(observer.now_ms() - epoch_started);
         report.test_accuracy.per_epoch.push(accuracy);
         observer.epoch_done(epoch + 1, accuracy);
+        let mut stop = false;
+        if !validation.is_empty() {
+            let val_loss = validation_loss(&model.valid(), &validation, config, device).await?;
+            report.val_loss.push(val_loss);
+            observer.validation_loss(LossPoint { step: report.steps, loss: val_loss as f32 });
+            if let Some(es) = early_stopping.as_mut() {
+                match es.update(epoch + 1, val_loss) {
+                    Verdict::Improved if config.restore_best_weights => best_model = Some(model.clone()),
+                    Verdict::Stop => stop = true,
+                    _ => {}
+                }
+            }
+        }
+        report.epoch_wall_ms.push(observer.now_ms() - epoch_started);
         observer.yield_now().await;
         last_yield = observer.now_ms();
+        if stop {
+            let es = early_stopping.as_ref().expect("only early stopping stops");
+            let restored = config.restore_best_weights && best_model.is_some();
+            if let Some(best) = best_model.take().filter(|_| restored) {
+                // The final accuracy is then the best epoch's (set below).
+                model = best;
+            }
+            report.early_stopping = Some(EarlyStopReport {
+                stopped_epoch: Some(epoch + 1),
+                best_epoch: es.best_epoch(),
+                best_val_loss: es.best(),
+                restored,
+                steps_planned: total_steps,
+                steps_saved: total_steps - report.steps,
+            });
+            break 'epochs;
+        }
+    }
+    if let (Some(es), None) = (early_stopping.as_ref(), report.early_stopping) {
+        report.early_stopping = Some(EarlyStopReport {
+            stopped_epoch: None,
+            best_epoch: es.best_epoch(),
+            best_val_loss: es.best(),
+            restored: false,
+            steps_planned: total_steps,
+            steps_saved: 0,
+        });
     }
 
     report.wall_ms = observer.now_ms() - started;
     report.ms_per_step_median = stats::median(&step_ms);
     report.ms_per_step_p95 = stats::percentile(&step_ms, 95.0);
-    report.test_accuracy.final_ = report.test_accuracy.per_epoch.last().copied();
+    report.test_accuracy.final_ = match report.early_stopping {
+        Some(EarlyStopReport { restored: true, best_epoch, .. }) => report.test_accuracy.per_epoch.get(best_epoch - 1).copied(),
+        _ => report.test_accuracy.per_epoch.last().copied(),
+    };
     Ok(Trained { model: hook.finish(model).valid(), report, finish })
+}
+
+/// Mean cross-entropy of `model` on `split` (plus the kernel penalty, as Keras' `val_loss`
+/// includes regularization), in chunks; one readback per chunk.
+pub async fn validation_loss(model: &Mlp, split: &Split, config: &TrainingConfig, device: &Device) -> Result<f64, TrainError> {
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let mut total = 0.0;
+    for start in (0..split.len()).step_by(EVAL_BATCH) {
+        let batch: Vec<usize> = (start..(start + EVAL_BATCH).min(split.len())).collect();
+        let images = Tensor::<2>::from_data(TensorData::new(split.inputs(&batch), [batch.len(), IMAGE_PIXELS]), device);
+        let targets = Tensor::<1, Int>::from_data(TensorData::new(split.targets(&batch), [batch.len()]), device);
+        let mean: f32 = loss_fn.forward(model.forward(images), targets).into_scalar_async().await.map_err(TrainError::device)?;
+        total += f64::from(mean) * batch.len() as f64;
+    }
+    let penalty = match model.kernel_penalty(config.l1, config.l2) {
+        Some(p) => f64::from(p.into_scalar_async::<f32>().await.map_err(TrainError::device)?),
+        None => 0.0,
+    };
+    Ok(total / split.len().max(1) as f64 + penalty)
 }
 
 /// Fraction of `split` that `model` classifies correctly. The correct counts are summed on the

@@ -107,3 +107,31 @@ fn l1_regularization_drives_kernel_weights_towards_zero_before_any_pruning() {
     assert!(l1 > 2.0 * plain, "L1 1e-3: {l1} of the kernel weights near zero, without: {plain}");
     assert!(l1_accuracy > 0.7 && plain_accuracy > 0.7, "{l1_accuracy} / {plain_accuracy}");
 }
+
+#[test]
+fn early_stopping_stops_restores_the_best_epoch_and_counts_the_steps_saved() {
+    let data = mnist();
+    // No epoch can beat the first by min_delta = 10, so with patience 1 training stops after epoch 2.
+    let config = TrainingConfig::new()
+        .with_train_samples(2000)
+        .with_epochs(5)
+        .with_batch(100)
+        .with_validation_split(0.2)
+        .with_early_stopping(true)
+        .with_patience(1)
+        .with_min_delta(10.0)
+        .with_restore_best_weights(true);
+    let trained = futures_lite::future::block_on(train(&config, &data.train, &data.test, &Device::flex(), &mut prunelab::train::Silent)).unwrap();
+    let r = &trained.report;
+    assert_eq!((r.epochs_completed, r.val_loss.len()), (2, 2));
+    let es = r.early_stopping.unwrap();
+    assert_eq!((es.stopped_epoch, es.best_epoch, es.restored), (Some(2), 1, true));
+    // 1,600 training images (Keras holds out the last 400) at batch 100: 16 steps per epoch.
+    assert_eq!((r.steps, es.steps_planned, es.steps_saved), (32, 80, 48));
+    assert_eq!(es.best_val_loss, r.val_loss[0]);
+    assert!(r.val_loss[0] > 0.0 && r.val_loss[0].is_finite());
+    // The model handed back is epoch 1's: its test accuracy is epoch 1's.
+    assert_eq!(r.test_accuracy.final_, Some(r.test_accuracy.per_epoch[0]));
+    let accuracy = futures_lite::future::block_on(prunelab::train::test_accuracy(&trained.model, &data.test, &Device::flex())).unwrap();
+    assert_eq!(accuracy, r.test_accuracy.per_epoch[0]);
+}

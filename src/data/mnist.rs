@@ -115,6 +115,13 @@ impl Split {
         Split { pixels: self.pixels[..n * IMAGE_PIXELS].to_vec(), labels: self.labels[..n].to_vec() }
     }
 
+    /// The first `n` samples and the rest (Keras' `validation_split` holds out the rest).
+    pub fn split_at(&self, n: usize) -> (Split, Split) {
+        let n = n.min(self.len());
+        let (pixels, labels) = (self.pixels.split_at(n * IMAGE_PIXELS), self.labels.split_at(n));
+        (Split { pixels: pixels.0.to_vec(), labels: labels.0.to_vec() }, Split { pixels: pixels.1.to_vec(), labels: labels.1.to_vec() })
+    }
+
     /// The images at `indices`, as the network's input: pixels scaled to [0, 1] by dividing by
     /// 255 — the normalisation of the Keras MNIST and pruning tutorials (no mean/std centring).
     pub fn inputs(&self, indices: &[usize]) -> Vec<f32> {

@@ -63,8 +63,13 @@ pub fn LineChart(
 #[component]
 pub fn LossChart() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let points = Signal::derive(move || state.losses.with(|l| l.iter().map(|p| (p.step as f64, f64::from(p.loss))).collect()));
-    view! { <LineChart title="Training loss (cross-entropy) by step" id="loss-chart" points=points format_y=|y| format!("{y:.2}")/> }
+    let series = |losses: RwSignal<Vec<crate::report::LossPoint>>| {
+        Signal::derive(move || losses.with(|l| l.iter().map(|p| (p.step as f64, f64::from(p.loss))).collect::<Vec<_>>()))
+    };
+    view! {
+        <LineChart title="Training loss (cross-entropy) by step; validation loss dashed, with a validation split" id="loss-chart"
+            points=series(state.losses) second=series(state.val_losses) format_y=|y| format!("{y:.2}")/>
+    }
 }
 
 /// Test accuracy after each epoch.

@@ -9,6 +9,7 @@ fn apply(state: AppState, key: &str, raw: &str) {
     state.settings.update(|s| {
         s.apply(key, raw, &mut notices);
         s.check_schedule(&mut notices);
+        s.check_early_stopping(&mut notices);
     });
     if !notices.is_empty() {
         state.report.update(|r| r.notices.extend(notices));
@@ -76,6 +77,11 @@ pub fn Controls() -> impl IntoView {
             <Knob key="seed" label="Seed" value=t(|c| c.seed.to_string())/>
             <Knob key="l1" label="L1 on kernels" step="0.00001" value=t(|c| c.l1.to_string())/>
             <Knob key="l2" label="L2 on kernels" step="0.00001" value=t(|c| c.l2.to_string())/>
+            <Knob key="validation_split" label="Validation split" step="0.05" value=t(|c| c.validation_split.to_string())/>
+            <Choice key="early_stopping" label="Early stopping (val_loss)" value=t(|c| u8::from(c.early_stopping).to_string()) options=&[("0", "Off"), ("1", "On")]/>
+            <Knob key="patience" label="patience" value=t(|c| c.patience.to_string())/>
+            <Knob key="min_delta" label="min_delta" step="0.001" value=t(|c| c.min_delta.to_string())/>
+            <Choice key="restore_best_weights" label="restore_best_weights" value=t(|c| u8::from(c.restore_best_weights).to_string()) options=&[("0", "No"), ("1", "Yes")]/>
             <Choice key="backend" label="Device" value=Signal::derive(move || state.settings.with(|s| s.backend.word().to_string())) options=&BACKENDS/>
             <PruneControls/>
             <Choice key="quantize" label="Quantization" value=Signal::derive(move || state.settings.with(|s| s.quantize.word().to_string())) options=&QUANTIZE/>

@@ -41,6 +41,8 @@ pub struct AppState {
     pub downloaded: RwSignal<Option<usize>>,
     pub progress: RwSignal<Option<Progress>>,
     pub losses: RwSignal<Vec<LossPoint>>,
+    /// Validation loss after each epoch (with a validation split), at the step the epoch ended.
+    pub val_losses: RwSignal<Vec<LossPoint>>,
     pub accuracies: RwSignal<Vec<f64>>,
     /// What the run is doing now ("training the dense model", …).
     pub phase: RwSignal<&'static str>,
@@ -68,6 +70,7 @@ impl AppState {
             downloaded: RwSignal::new(None),
             progress: RwSignal::new(None),
             losses: RwSignal::new(Vec::new()),
+            val_losses: RwSignal::new(Vec::new()),
             accuracies: RwSignal::new(Vec::new()),
             phase: RwSignal::new(""),
             chart_phase: RwSignal::new(""),
@@ -205,6 +208,9 @@ impl Observer for PageObserver {
     fn loss(&mut self, point: LossPoint) {
         self.state.losses.update(|l| l.push(point));
     }
+    fn validation_loss(&mut self, point: LossPoint) {
+        self.state.val_losses.update(|l| l.push(point));
+    }
     fn epoch_done(&mut self, _epoch: usize, test_accuracy: f64) {
         self.state.accuracies.update(|a| a.push(test_accuracy));
     }
@@ -215,6 +221,7 @@ impl Observer for PageObserver {
         set_phase(self.state, name);
         self.state.chart_phase.set(name);
         self.state.losses.set(Vec::new());
+        self.state.val_losses.set(Vec::new());
         self.state.accuracies.set(Vec::new());
         self.state.progress.set(None);
     }
@@ -273,6 +280,7 @@ async fn run(state: AppState) {
     state.cancel.set(false);
     state.progress.set(None);
     state.losses.set(Vec::new());
+    state.val_losses.set(Vec::new());
     state.accuracies.set(Vec::new());
     state.pictures.set(Vec::new());
     state.exportable.set(false);

@@ -1,7 +1,28 @@
 use leptos::prelude::*;
 
 use super::pipeline::AppState;
+use crate::early_stopping::EarlyStopReport;
+use crate::energy::{Costs, training_epoch};
 use crate::format::{count, ms, percent};
+use crate::report::ModelReport;
+
+/// What early stopping did, and what it saved (steps, and the energy section's estimate of them).
+fn early_stopping_text(es: &EarlyStopReport, dense: &ModelReport, batch: usize) -> String {
+    let best = format!("the lowest validation loss, {:.4}, came after epoch {}", es.best_val_loss, es.best_epoch);
+    match es.stopped_epoch {
+        None => format!("Early stopping was on but never stopped the run: {best}."),
+        Some(epoch) => {
+            let saved = training_epoch(dense.macs_dense_kernel, dense.bytes.bytes_f32, es.steps_saved * batch, es.steps_saved, &Costs::default());
+            format!(
+                "Early stopping ended training after epoch {epoch}: {best}{}. {} of {} steps saved, about {:.1} µJ of estimated training energy (the energy section's default assumptions).",
+                if es.restored { ", and its weights were restored" } else { "" },
+                count(es.steps_saved),
+                count(es.steps_planned),
+                saved.total_nj() / 1000.0
+            )
+        }
+    }
+}
 
 /// The trained model's figures and how training went, from the report.
 #[component]
@@ -28,8 +49,12 @@ pub fn Results() -> impl IntoView {
                             <td>{format!("{} · {}", ms(train.ms_per_step_median), ms(train.ms_per_step_p95))}</td></tr>
                         <tr><th scope="row">"Wall time"</th><td>{format!("{:.1} s", train.wall_ms / 1000.0)}</td></tr>
                         <tr><th scope="row">"Test accuracy by epoch"</th><td>{train.test_accuracy.per_epoch.iter().map(|&a| percent(Some(a))).collect::<Vec<_>>().join(" → ")}</td></tr>
+                        {(!train.val_loss.is_empty()).then(|| view! {
+                            <tr><th scope="row">"Validation loss by epoch"</th><td>{train.val_loss.iter().map(|l| format!("{l:.4}")).collect::<Vec<_>>().join(" → ")}</td></tr>
+                        })}
                     </tbody>
                 </table>
+                {train.early_stopping.map(|es| view! { <p id="early-stopping">{early_stopping_text(&es, &dense, state.report.with_untracked(|r| r.config.batch))}</p> })}
                 <p class="note">"Step times are wall-clock over windows that end in an awaited loss readback, so they include the GPU's work, not only its queueing."</p>
             </section>
         })}

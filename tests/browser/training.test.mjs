@@ -241,6 +241,24 @@ describe('PruneLab in headless Chromium', () => {
     console.log(`cpu fallback: ${r.train.steps} steps, median ${r.train.ms_per_step_median.toFixed(1)} ms/step, accuracy ${r.train.test_accuracy.final}`);
   });
 
+  test('early stopping on a validation split stops, restores the best epoch and says what it saved', { timeout: 5 * 60_000 }, async () => {
+    // No epoch can beat the first by min_delta = 10: with patience 1 the run stops after epoch 2 of 5.
+    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&prune=none&quantize=none&train_samples=2000&epochs=5&batch=100` +
+      '&validation_split=0.2&early_stopping=1&patience=1&min_delta=10&restore_best_weights=1');
+    const r = await waitForState(page);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.deepEqual(r.notices, []);
+    const es = r.train.early_stopping;
+    assert.deepEqual([es.stopped_epoch, es.best_epoch, es.restored], [2, 1, true]);
+    // Keras holds out the last 400 of 2,000 images: 16 steps per epoch, 2 run, 3 × 16 saved.
+    assert.deepEqual([r.train.steps, es.steps_planned, es.steps_saved], [32, 80, 48]);
+    assert.equal(r.train.val_loss.length, 2);
+    assert.equal(r.dense.test_accuracy, r.train.test_accuracy.per_epoch[0], 'the restored epoch-1 model is the one reported');
+    assert.match(await page.locator('#early-stopping').textContent(), /after epoch 2: .* restored\. 48 of 80 steps saved, about [\d.]+ µJ/);
+    assert.equal(await page.locator('#loss-chart polyline').count(), 2, 'training and validation loss');
+    assert.equal(r.int8, null, 'quantize=none');
+  });
+
   test('a corrupt MNIST file ends in a clear error, and Retry recovers', { timeout: 10 * 60_000 }, async () => {
     const page = await open(browser, `${server.base}?autorun=1&backend=cpu&prune=none&train_samples=500&epochs=1`);
     // Not set before goto: set it now and reload, so the first run sees the corrupt file.
