@@ -20,6 +20,7 @@ pub mod report;
 pub mod settings;
 pub mod sparse;
 pub mod stats;
+pub mod summary;
 pub mod tiles;
 pub mod train;
 

@@ -11,6 +11,7 @@ use super::results::Results;
 use super::share::{EmbedCaption, Share};
 use super::sparse::SparsePanel;
 use super::status::{Banners, Header, ProgressPanel};
+use super::summary::Summary;
 use super::weights::WeightPictures;
 use crate::settings::Settings;
 use crate::web::page;
@@ -48,6 +49,7 @@ pub fn App() -> impl IntoView {
             <SparsePanel/>
             <DrawDigit/>
             <EnergyPanel/>
+            <Summary/>
             <Results/>
             {(!embed).then(|| view! { <Export/> })}
             {(!embed).then(|| view! { <Share/> })}

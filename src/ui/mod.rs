@@ -13,6 +13,7 @@ mod results;
 mod share;
 mod sparse;
 mod status;
+mod summary;
 mod weights;
 
 pub use app::App;

@@ -187,6 +187,16 @@ describe('PruneLab in headless Chromium', () => {
     assert.match(await page.locator('.sparse').textContent(), /cancelled before the end/);
     assert.ok(await page.locator('#train').isEnabled());
 
+    // What saves energy: every model on one scale (six here), sortable, with the accuracy/bytes chart.
+    const names = () => page.locator('#summary-table tbody th').allTextContents();
+    assert.equal((await names()).length, 6);
+    await page.locator('#summary-table button.sort', { hasText: 'Weight bytes' }).click();
+    assert.match((await names())[0], /Pruned \+ int8/, 'the int8 CSR model is the smallest');
+    await page.locator('#summary-table button.sort', { hasText: 'Test accuracy' }).click();
+    assert.equal(await page.locator('#summary-table th[aria-sort=descending]').count(), 1);
+    assert.match(await page.locator('#training-levers').textContent(), /L1 0\.0001 \/ L2 0\.0001/);
+    assert.equal(await page.locator('#tradeoff-chart circle').count(), 6);
+
     // The energy readout: an estimate, seven ways to run the models, assumptions adjustable;
     // the int8 rows show the latency measured for them.
     assert.match(await page.locator('.energy h2').textContent(), /estimate, not a measurement/);
