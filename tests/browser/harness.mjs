@@ -58,7 +58,16 @@ export async function open(browser, url, { initScript, viewport, colorScheme } =
 
 /** Waits until the page reaches one of `states` (on `<body data-state>`) and returns its report. */
 export async function waitForState(page, states = ['done', 'error', 'cancelled'], timeout = 10 * 60_000) {
-  await page.waitForFunction((s) => s.includes(document.body.dataset.state), states, { timeout, polling: 500 });
+  try {
+    await page.waitForFunction((s) => s.includes(document.body.dataset.state), states, { timeout, polling: 500 });
+  } catch (e) {
+    // Say where the page stood, so a hang names its stage.
+    const seen = await page.evaluate(() => {
+      const r = JSON.parse(document.getElementById('prunelab-report')?.textContent || '{}');
+      return { state: document.body.dataset.state, panic: document.body.dataset.panic ?? null, stages: (r.stages ?? []).map((st) => st.stage), error: r.error ?? null };
+    }).catch((err) => ({ unreadable: String(err) }));
+    throw new Error(`waiting for ${states.join('/')}: ${e.message}; the page stood at ${JSON.stringify(seen)}`);
+  }
   return report(page);
 }
 

@@ -279,7 +279,8 @@ describe('PruneLab in headless Chromium', () => {
       await route.fulfill({ response, body });
     });
     await page.reload();
-    const r = await waitForState(page, ['error', 'done']);
+    // Short waits, so a hang fails here with the page's state rather than at the test's timeout.
+    const r = await waitForState(page, ['error', 'done'], 3 * 60_000);
     assert.equal(await panicMessage(page), null);
     assert.equal(r.state, 'error');
     assert.equal(r.error.kind, 'data');
@@ -288,7 +289,7 @@ describe('PruneLab in headless Chromium', () => {
 
     await page.unroute('**/mnist/t10k-labels-idx1-ubyte.gz');
     await page.locator('#error button', { hasText: 'Retry' }).click();
-    const retried = await waitForState(page, ['done', 'error']);
+    const retried = await waitForState(page, ['done', 'error'], 3 * 60_000);
     assert.equal(retried.state, 'done', JSON.stringify(retried.error));
     assert.equal(retried.error, null);
   });
