@@ -7,6 +7,7 @@
 //! - [`scale`]: codes, scales, rounding and saturation.
 //! - [`model`]: the quantized model, its calibration, its reference and its bytes.
 //! - [`cpu`]: the fast CPU paths (int8 dot products; sparse CSC and tiles).
+//! - [`export`]: the int8 model as a documented JSON file.
 
 /// What the report and the page say the scheme is.
 pub const SCHEME: &str = "post-training int8: symmetric codes in [-127, 127], one scale per output unit for the kernels, one per layer \
@@ -17,6 +18,7 @@ pub const SCHEME: &str = "post-training int8: symmetric codes in [-127, 127], on
 pub const CALIBRATION_IMAGES: usize = 500;
 
 pub mod cpu;
+pub mod export;
 pub mod model;
 pub mod scale;
 

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::pipeline::{self, AppState, Trained};
 use crate::export::{About, ExportedModel, burnpack};
+use crate::quant::export::ExportedInt8;
 use crate::web::save::save_file;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -38,6 +39,19 @@ pub fn Export() -> impl IntoView {
             Err(e) => format!("Could not save the {key} model: {e}"),
         }));
     };
+    // An int8 model: its codes, scales and biases as the engine runs them.
+    let save_int8 = move |key: &'static str| {
+        let settings = state.settings.with_untracked(|s| s.to_query());
+        let models = pipeline::int8_models();
+        let result = models.iter().find(|e| e.key == key).ok_or_else(|| "the model is gone; train again".to_string()).and_then(|e| {
+            let json = ExportedInt8::new(&e.runner.borrow().model, key, e.test_accuracy, &settings).to_json();
+            save_file(&format!("prunelab-{key}.json"), json.as_bytes(), "application/json")
+        });
+        message.set(Some(match result {
+            Ok(()) => format!("Saved prunelab-{key}.json."),
+            Err(e) => format!("Could not save the {key} model: {e}"),
+        }));
+    };
     view! {
         {move || state.exportable.get().then(|| view! {
             <section class="export" aria-label="Download the models">
@@ -53,6 +67,15 @@ pub fn Export() -> impl IntoView {
                                 <strong>{pipeline::label(key)}</strong>
                                 <button id=format!("export-{key}-bpk") on:click=move |_| save(key, Kind::Burnpack)>"burn record"</button>
                                 <button id=format!("export-{key}-json") on:click=move |_| save(key, Kind::Json)>"JSON"</button>
+                            </span>
+                        }
+                    }).collect_view()}
+                    {pipeline::int8_models().iter().map(|engine| {
+                        let key = engine.key;
+                        view! {
+                            <span class="export-model">
+                                <strong>{engine.label.trim_end_matches(" (CPU)")}</strong>
+                                <button id=format!("export-{key}-json") on:click=move |_| save_int8(key)>"JSON"</button>
                             </span>
                         }
                     }).collect_view()}

@@ -101,8 +101,17 @@ thread_local! {
     static LAST_RUN: RefCell<Option<Measured>> = const { RefCell::new(None) };
 }
 
-/// The int8 models' engines, each with what draw-a-digit calls it.
-type Int8Engines = Vec<(&'static str, RefCell<Int8Runner>)>;
+/// One int8 model of the last run: its engine, for drawing and export.
+pub struct Int8Engine {
+    /// "int8" or "pruned-int8": file names and button ids.
+    pub key: &'static str,
+    /// What draw-a-digit calls it.
+    pub label: &'static str,
+    pub test_accuracy: Option<f64>,
+    pub runner: RefCell<Int8Runner>,
+}
+
+type Int8Engines = Vec<Int8Engine>;
 
 /// The pruned model's sparse engines.
 struct SparseEngines {
@@ -482,9 +491,11 @@ async fn int8_columns(state: AppState, dense: &Column, pruned: Option<&Column>, 
         };
         match measured.await {
             Ok(column) => {
+                let (key, label) = if sparse { ("pruned-int8", "Pruned + int8 (CPU)") } else { ("int8", "Dense, int8 (CPU)") };
+                let test_accuracy = column.report.test_accuracy;
                 state.report.update(|r| *(if sparse { &mut r.pruned_int8 } else { &mut r.int8 }) = Some(column.report));
                 *(if sparse { &mut report.pruned } else { &mut report.dense }) = Some(column.check);
-                engines.push((if sparse { "Pruned + int8 (CPU)" } else { "Dense, int8 (CPU)" }, RefCell::new(column.runner)));
+                engines.push(Int8Engine { key, label, test_accuracy, runner: RefCell::new(column.runner) });
             }
             Err(e) => {
                 report.error = Some(format!("{}: {e}", if sparse { "pruned + int8" } else { "int8" }));
@@ -626,10 +637,10 @@ pub async fn predict(input: Vec<f32>) -> Result<Vec<Prediction>, String> {
             out.push(prediction("Pruned, sparse kernel (WebGPU)", &logits, page::now_ms() - started));
         }
     }
-    for (name, engine) in INT8.with_borrow(Clone::clone).iter() {
+    for engine in INT8.with_borrow(Clone::clone).iter() {
         let started = page::now_ms();
-        let logits = engine.borrow_mut().run(&input, 1).to_vec();
-        out.push(prediction(name, &logits, page::now_ms() - started));
+        let logits = engine.runner.borrow_mut().run(&input, 1).to_vec();
+        out.push(prediction(engine.label, &logits, page::now_ms() - started));
     }
     Ok(out)
 }
@@ -641,6 +652,11 @@ pub fn has_trained_models() -> bool {
 /// The keys of the last run's finished models, in order.
 pub fn trained_keys() -> Vec<&'static str> {
     TRAINED.with_borrow(|m| m.iter().map(|t| t.key).collect())
+}
+
+/// The last run's int8 models (for export).
+pub fn int8_models() -> Rc<Int8Engines> {
+    INT8.with_borrow(Clone::clone)
 }
 
 /// The last run's finished model `key` (for export).

@@ -114,7 +114,7 @@ describe('See the pruning, download the models', () => {
     await page.locator('.weights [role=status]', { hasText: 'Unit 0:' }).waitFor();
   });
 
-  test('the dense, pruned and structured models download as burn records and JSON', async () => {
+  test('the dense, pruned, structured and int8 models download as burn records and JSON', async () => {
     const pruned = await download(page, '#export-pruned-json');
     assert.equal(pruned.name, 'prunelab-pruned.json');
     const json = JSON.parse(pruned.bytes.toString('utf8'));
@@ -132,6 +132,17 @@ describe('See the pruning, download the models', () => {
     const structured = JSON.parse((await download(page, '#export-structured-json')).bytes);
     assert.equal(structured.kept_units.length, report.prune.structured_units_kept);
     assert.deepEqual(structured.layers[0].kernel.shape, [784, report.prune.structured_units_kept]);
+
+    // The int8 models (quantize=int8, the default), as the engine runs them.
+    const int8 = JSON.parse((await download(page, '#export-pruned-int8-json')).bytes);
+    assert.equal(int8.format, 'prunelab-int8-mlp');
+    assert.deepEqual(int8.layers.map((l) => [l.name, l.layout, l.scales.length, l.bias.length]), [['hidden', 'csr', 128, 128], ['output', 'csr', 10, 10]]);
+    assert.equal(int8.layers[0].codes.length, int8.layers[0].indices.length);
+    assert.equal(int8.layers[0].row_ptr.at(-1), int8.layers[0].codes.length);
+    assert.ok(int8.layers[0].codes.every((c) => c >= -127 && c <= 127 && c !== 0), 'CSR keeps non-zero codes in [-127, 127]');
+    assert.equal(int8.test_accuracy, report.pruned_int8.test_accuracy);
+    const dense8 = JSON.parse((await download(page, '#export-int8-json')).bytes);
+    assert.deepEqual([dense8.layers[0].layout, dense8.layers[0].codes.length], ['dense', 784 * 128]);
 
     // burnpack: "BURN" magic (u32 little-endian), then the tensors; at least 4 bytes a weight.
     for (const model of ['dense', 'pruned', 'structured']) {
