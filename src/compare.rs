@@ -7,6 +7,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{IMAGE_PIXELS, Mnist, Split};
+use crate::energy::Precision;
 use crate::latency::{self, Clock, HostEngine, HostPasses, Protocol};
 use crate::model::{CLASSES, Mlp};
 use crate::prune::mask::{Mask, global_masks, layer_mask};
@@ -15,7 +16,7 @@ use crate::prune::storage::gzip_len;
 use crate::prune::structured::{compact, unit_norms, units_to_keep};
 use crate::prune::weights::MlpWeights;
 use crate::quant::{Calibration, Int8Mlp, Int8Runner};
-use crate::report::{BatchTimings, Int8Check, LatencyReport, LayerSparsity, ModelReport, Precision, PruneReport};
+use crate::report::{BatchTimings, Int8Check, LatencyReport, LayerSparsity, ModelReport, PruneReport};
 use crate::settings::{PruneConfig, PruneMethod, Ranking};
 use crate::sparse::agreement::{self, Agreement};
 use crate::tiles::{FirstLayer, Snapshot};

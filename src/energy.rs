@@ -25,9 +25,14 @@ impl Default for Costs {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How a model stores and multiplies its weights (the report's `precision` of each column too).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Precision {
+    #[default]
+    #[serde(rename = "float32")]
     Fp32,
+    /// int8 codes, i32 sums (`quant`).
     Int8,
 }
 

@@ -81,6 +81,36 @@ pub trait HostEngine {
     fn run(&mut self, images: &[f32], batch: usize) -> &[f32];
 }
 
+/// A model that runs on host slices with reusable buffers (the sparse and the int8 models).
+pub trait HostModel {
+    type Scratch: Default + std::fmt::Debug;
+    /// Logits `[batch, 10]` of `images` `[batch, inputs]` (row-major) into `logits`.
+    fn forward(&self, images: &[f32], batch: usize, scratch: &mut Self::Scratch, logits: &mut [f32]);
+}
+
+/// A host model with its buffers, so timed passes allocate nothing: what the latency protocol,
+/// the checks and draw-a-digit run.
+#[derive(Debug)]
+pub struct HostRunner<M: HostModel> {
+    pub model: M,
+    scratch: M::Scratch,
+    logits: Vec<f32>,
+}
+
+impl<M: HostModel> HostRunner<M> {
+    pub fn new(model: M) -> Self {
+        HostRunner { model, scratch: M::Scratch::default(), logits: Vec::new() }
+    }
+}
+
+impl<M: HostModel> HostEngine for HostRunner<M> {
+    fn run(&mut self, images: &[f32], batch: usize) -> &[f32] {
+        self.logits.resize(batch * crate::model::CLASSES, 0.0);
+        self.model.forward(images, batch, &mut self.scratch, &mut self.logits);
+        &self.logits
+    }
+}
+
 /// A host engine on one batch of row-major images.
 pub struct HostPasses<'a, E> {
     pub engine: &'a mut E,

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::early_stopping::EarlyStopReport;
+use crate::energy::Precision;
 use crate::latency::Timing;
 use crate::prune::on_device::SparsityPoint;
 use crate::prune::schedule::{Schedule, ScheduleSummary};
@@ -104,16 +105,6 @@ pub struct LatencyReport {
 /// What counts as a near-zero weight: far below the trained MLP's typical |w| (~0.03).
 pub const NEAR_ZERO: f32 = 1e-3;
 
-/// How a column stores and multiplies its weights.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    #[default]
-    Float32,
-    /// Post-training int8 (`quant`): int8 codes, i32 sums.
-    Int8,
-}
-
 /// One column of the comparison: the same fields for the dense, pruned and structured models.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelReport {
@@ -148,7 +139,7 @@ impl ModelReport {
     pub fn of(weights: &MlpWeights, test_accuracy: Option<f64>) -> Self {
         let nonzero_kernel = weights.nonzero_kernel_weights();
         ModelReport {
-            precision: Precision::Float32,
+            precision: Precision::Fp32,
             hidden_units: weights.hidden,
             weights_total: weights.total_weights(),
             weights_nonzero: weights.nonzero_weights(),

@@ -3,7 +3,7 @@
 //! on one scale. Built from the report alone; the page sorts it.
 
 use crate::data::batches::steps_per_epoch;
-use crate::energy::{Costs, Estimate, Precision, Work, estimate};
+use crate::energy::{Costs, Estimate, Work, estimate};
 use crate::report::{LatencyReport, ModelReport, Report};
 use crate::settings::PruneMethod;
 
@@ -63,32 +63,32 @@ pub fn levers(report: &Report) -> Vec<Lever> {
         Some(p) if matches!(p.config.prune, PruneMethod::Poly | PruneMethod::Constant) => p.schedule_summary.map_or(0, |s| s.total_steps),
         _ => dense_steps + finetune,
     };
-    let row = |name, m: &ModelReport, bytes, macs, precision, training_steps| Lever {
+    let row = |name, m: &ModelReport, bytes, macs, training_steps| Lever {
         name,
         accuracy: m.test_accuracy,
         bytes,
         latency: m.latency,
         training_steps,
-        energy: estimate(&Work { macs, bytes, precision }, &costs),
+        energy: estimate(&Work { macs, bytes, precision: m.precision }, &costs),
     };
     let mut out = Vec::new();
     if let Some(m) = &report.dense {
-        out.push(row("Dense, float32", m, m.bytes.bytes_f32, m.macs_dense_kernel, Precision::Fp32, dense_steps));
+        out.push(row("Dense, float32", m, m.bytes.bytes_f32, m.macs_dense_kernel, dense_steps));
     }
     if let Some(m) = &report.pruned {
-        out.push(row("Pruned, masked (dense kernel)", m, m.bytes.bytes_f32, m.macs_dense_kernel, Precision::Fp32, pruned_steps));
+        out.push(row("Pruned, masked (dense kernel)", m, m.bytes.bytes_f32, m.macs_dense_kernel, pruned_steps));
     }
     if let Some(m) = &report.pruned_sparse {
-        out.push(row("Pruned, sparse kernel", m, m.bytes.bytes_sparse, m.macs, Precision::Fp32, pruned_steps));
+        out.push(row("Pruned, sparse kernel", m, m.bytes.bytes_sparse, m.macs, pruned_steps));
     }
     if let Some(m) = &report.structured {
-        out.push(row("Structured (smaller dense)", m, m.bytes.bytes_f32, m.macs, Precision::Fp32, dense_steps + finetune));
+        out.push(row("Structured (smaller dense)", m, m.bytes.bytes_f32, m.macs, dense_steps + finetune));
     }
     if let Some(m) = &report.int8 {
-        out.push(row("Dense, int8", m, m.bytes_int8.unwrap_or(m.bytes.bytes_f32 / 4), m.macs_dense_kernel, Precision::Int8, dense_steps));
+        out.push(row("Dense, int8", m, m.bytes_int8.unwrap_or(m.bytes.bytes_f32 / 4), m.macs_dense_kernel, dense_steps));
     }
     if let Some(m) = &report.pruned_int8 {
-        out.push(row("Pruned + int8, sparse kernel", m, m.bytes_int8.unwrap_or(m.bytes.bytes_sparse / 2), m.macs, Precision::Int8, pruned_steps));
+        out.push(row("Pruned + int8, sparse kernel", m, m.bytes_int8.unwrap_or(m.bytes.bytes_sparse / 2), m.macs, pruned_steps));
     }
     out
 }
@@ -115,9 +115,10 @@ pub fn sorted(mut levers: Vec<Lever>, key: SortKey) -> Vec<Lever> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::energy::Precision;
     use crate::latency::Timing;
     use crate::prune::structured::tests::tiny;
-    use crate::report::{BatchTimings, Precision as Stored, TrainReport};
+    use crate::report::{BatchTimings, TrainReport};
     use crate::sparse::layout::thresholded;
     use crate::train::TrainingConfig;
 
@@ -133,7 +134,7 @@ mod tests {
         dense.latency.cpu = Some(timing(2.0));
         let mut sparse = ModelReport::of(&thresholded(&tiny(), 0.9), Some(0.95));
         sparse.latency.cpu = Some(timing(0.5));
-        let mut int8 = ModelReport { precision: Stored::Int8, bytes_int8: Some(60), test_accuracy: Some(0.969), ..dense.clone() };
+        let mut int8 = ModelReport { precision: Precision::Int8, bytes_int8: Some(60), test_accuracy: Some(0.969), ..dense.clone() };
         int8.latency.cpu = None;
         r.dense = Some(dense);
         r.pruned_sparse = Some(sparse);

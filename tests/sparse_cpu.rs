@@ -2,6 +2,7 @@
 //! match burn's dense forward pass (the masked model run by flex) and it predicts the same digits.
 
 use std::future::Future;
+use std::sync::OnceLock;
 
 use burn::tensor::Device;
 use prunelab::compare::{cpu_agreement, dense_logits};
@@ -9,6 +10,7 @@ use prunelab::data::Mnist;
 use prunelab::latency::HostEngine;
 use prunelab::model::{CLASSES, Mlp};
 use prunelab::prune::structured::{Norm, compact, unit_norms, units_to_keep};
+use prunelab::prune::weights::MlpWeights;
 use prunelab::quant::{Calibration, Int8Mlp, Int8Runner};
 use prunelab::sparse::agreement::{TOLERANCE, compare};
 use prunelab::sparse::layout::thresholded;
@@ -19,17 +21,26 @@ fn block_on<T>(f: impl Future<Output = T>) -> T {
     futures_lite::future::block_on(f)
 }
 
+/// MNIST and a model trained briefly on it, once for every test in this file.
+fn trained() -> &'static (Mnist, MlpWeights) {
+    static TRAINED: OnceLock<(Mnist, MlpWeights)> = OnceLock::new();
+    TRAINED.get_or_init(|| {
+        let data = Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap();
+        let config = TrainingConfig::new().with_train_samples(3000).with_epochs(1).with_batch(50).with_lr(2e-3);
+        let trained = block_on(train(&config, &data.train, &data.test, &Device::flex(), &mut Silent)).unwrap();
+        let dense = block_on(trained.model.read_weights()).unwrap();
+        (data, dense)
+    })
+}
+
 #[test]
 fn sparse_logits_match_the_masked_dense_model_on_every_test_image() {
-    let data = Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap();
+    let (data, dense) = trained();
     let device = Device::flex();
-    let config = TrainingConfig::new().with_train_samples(3000).with_epochs(1).with_batch(50).with_lr(2e-3);
-    let trained = block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).unwrap();
-    let dense = block_on(trained.model.read_weights()).unwrap();
     assert_eq!(dense.hidden, 128);
 
     for sparsity in [0.0, 0.9, 0.99] {
-        let pruned = thresholded(&dense, sparsity);
+        let pruned = thresholded(dense, sparsity);
         let mut runner = SparseRunner::new(SparseMlp::new(&pruned).unwrap());
         let agreement = block_on(cpu_agreement(&pruned, &mut runner, &data.test)).unwrap();
         assert_eq!(agreement.images, 10_000);
@@ -42,29 +53,26 @@ fn sparse_logits_match_the_masked_dense_model_on_every_test_image() {
     }
 
     // The structured model (hidden 32) through the same engine.
-    let kept = units_to_keep(&unit_norms(&dense, Norm::L1), 32);
-    let small = compact(&dense, &kept);
+    let kept = units_to_keep(&unit_norms(dense, Norm::L1), 32);
+    let small = compact(dense, &kept);
     let mut runner = SparseRunner::new(SparseMlp::new(&small).unwrap());
     let agreement = block_on(cpu_agreement(&small, &mut runner, &data.test)).unwrap();
     assert!(agreement.within_tolerance(), "structured: {agreement:?}");
     // And a model with one hidden unit does not panic.
-    let one = compact(&dense, &kept[..1]);
+    let one = compact(dense, &kept[..1]);
     assert_eq!(SparseRunner::new(SparseMlp::new(&one).unwrap()).run(&data.test.inputs(&[0, 1, 2]), 3).len(), 3 * CLASSES);
     let _ = Mlp::from_weights(&one, &device);
 }
 
 #[test]
 fn int8_matches_its_integer_reference_and_the_float_model_on_mnist() {
-    let data = Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap();
+    let (data, dense) = trained();
     let device = Device::flex();
-    let config = TrainingConfig::new().with_train_samples(3000).with_epochs(1).with_batch(50).with_lr(2e-3);
-    let trained = block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).unwrap();
-    let dense = block_on(trained.model.read_weights()).unwrap();
     let calibration_images: Vec<usize> = (0..500).collect();
-    let calibration = Calibration::measure(&dense, &data.train.inputs(&calibration_images));
+    let calibration = Calibration::measure(dense, &data.train.inputs(&calibration_images));
     assert_eq!((calibration.images, calibration.input_max), (500, 1.0));
 
-    for (weights, sparse) in [(dense.clone(), false), (thresholded(&dense, 0.9), true)] {
+    for (weights, sparse) in [(dense.clone(), false), (thresholded(dense, 0.9), true)] {
         let model = Int8Mlp::new(&weights, &calibration, sparse).unwrap();
         let mut runner = Int8Runner::new(model.clone());
         let int8 = prunelab::compare::host_logits(&mut runner, &data.test);

@@ -73,6 +73,24 @@ pub(crate) mod tests {
         }
     }
 
+    /// The page's 784-128-10 shape with pseudo-random weights (kernels ±0.05 and ±0.5).
+    pub(crate) fn realistic(seed: u32) -> MlpWeights {
+        let mut random = pseudo_random(seed);
+        MlpWeights {
+            inputs: 784,
+            hidden: 128,
+            hidden_kernel: (0..784 * 128).map(|_| random() * 0.1).collect(),
+            hidden_bias: (0..128).map(|_| random() * 0.1).collect(),
+            output_kernel: (0..128 * CLASSES).map(|_| random()).collect(),
+            output_bias: (0..CLASSES).map(|_| random()).collect(),
+        }
+    }
+
+    /// `count` images of `inputs` pixels in [0, 1], mostly zeros like MNIST's.
+    pub(crate) fn mostly_zero_images(count: usize, inputs: usize) -> Vec<f32> {
+        (0..count * inputs).map(|i| if i % 3 == 0 { (i % 11) as f32 / 10.0 } else { 0.0 }).collect()
+    }
+
     /// A small random-looking network: 6 inputs, 5 hidden units.
     pub(crate) fn tiny() -> MlpWeights {
         let value = |i: usize| ((i * 37 % 23) as f32 - 11.0) / 10.0;

@@ -9,7 +9,7 @@
 //! Between the layers, bias, ReLU and the requantization of the hidden activation are fused.
 
 use super::model::{Codes, Int8Layer, Int8Mlp};
-use crate::latency::HostEngine;
+use crate::latency::{HostModel, HostRunner};
 use crate::model::CLASSES;
 use crate::sparse::cpu::TILE;
 use crate::sparse::layout::SparseLayer;
@@ -107,10 +107,15 @@ pub struct Scratch {
 }
 
 /// Every unit's accumulator for one input `x` (codes).
+/// Unit `o`'s codes in a dense `[outputs][inputs]` layout (empty when there are no inputs).
+fn row(codes: &[i8], o: usize, inputs: usize) -> &[i8] {
+    &codes[o * inputs..(o + 1) * inputs]
+}
+
 fn accumulate_one(layer: &Int8Layer, x: &[i8], acc: &mut Vec<i32>) {
     acc.clear();
     match &layer.codes {
-        Codes::Dense(codes) => acc.extend(codes.chunks_exact(layer.inputs.max(1)).take(layer.outputs).map(|row| dot(row, x))),
+        Codes::Dense(codes) => acc.extend((0..layer.outputs).map(|o| dot(row(codes, o, layer.inputs), x))),
         Codes::Sparse(sparse) => {
             acc.resize(layer.outputs, 0);
             for (i, &xi) in x.iter().enumerate() {
@@ -122,8 +127,6 @@ fn accumulate_one(layer: &Int8Layer, x: &[i8], acc: &mut Vec<i32>) {
             }
         }
     }
-    // A dense layer with no inputs has no rows to chunk.
-    acc.resize(layer.outputs, 0);
 }
 
 /// Every unit's accumulators for one tile of inputs (`x` is `[inputs][TILE]`).
@@ -154,25 +157,6 @@ impl Int8Mlp {
         logits.iter_mut().zip(&s.acc).enumerate().for_each(|(c, (l, &acc))| *l = self.output.output(c, acc));
     }
 
-    /// Logits `[batch, 10]` of `images` `[batch, inputs]` (row-major).
-    pub fn forward(&self, images: &[f32], batch: usize, s: &mut Scratch, logits: &mut [f32]) {
-        let n = self.inputs();
-        assert_eq!((images.len(), logits.len()), (batch * n, batch * CLASSES), "images and logits must hold {batch} rows");
-        match (&self.hidden.codes, &self.output.codes) {
-            (Codes::Sparse(hidden), Codes::Sparse(output)) if batch > 1 => self.forward_tiles(hidden, output, images, batch, s, logits),
-            (Codes::Dense(hidden), Codes::Dense(output)) => {
-                let whole = batch / IMAGES * IMAGES;
-                let (head, tail) = images.split_at(whole * n);
-                let (head_logits, tail_logits) = logits.split_at_mut(whole * CLASSES);
-                for (four, l) in head.chunks_exact(IMAGES * n.max(1)).zip(head_logits.chunks_exact_mut(IMAGES * CLASSES)) {
-                    self.forward_four(hidden, output, four, s, l);
-                }
-                tail.chunks_exact(n.max(1)).zip(tail_logits.chunks_exact_mut(CLASSES)).for_each(|(image, l)| self.forward_one(image, s, l));
-            }
-            _ => images.chunks_exact(n.max(1)).zip(logits.chunks_exact_mut(CLASSES)).for_each(|(image, l)| self.forward_one(image, s, l)),
-        }
-    }
-
     /// Four images through dense int8 kernels, each weight row loaded once for all four.
     fn forward_four(&self, hidden: &[i8], output: &[i8], images: &[f32], s: &mut Scratch, logits: &mut [f32]) {
         let n = self.inputs();
@@ -182,20 +166,16 @@ impl Int8Mlp {
         s.h.clear();
         s.h.resize(IMAGES * h, 0);
         let x: [&[i8]; IMAGES] = std::array::from_fn(|k| &s.x[k * n..(k + 1) * n]);
-        for (o, row) in hidden.chunks_exact(n.max(1)).take(h).enumerate() {
-            for (k, acc) in dot4(row, x).into_iter().enumerate() {
+        for o in 0..h {
+            for (k, acc) in dot4(row(hidden, o, n), x).into_iter().enumerate() {
                 s.h[k * h + o] = self.hidden_code(o, acc);
             }
         }
         let hs: [&[i8]; IMAGES] = std::array::from_fn(|k| &s.h[k * h..(k + 1) * h]);
-        for (c, row) in output.chunks_exact(h.max(1)).take(CLASSES).enumerate() {
-            for (k, acc) in dot4(row, hs).into_iter().enumerate() {
+        for c in 0..CLASSES {
+            for (k, acc) in dot4(row(output, c, h), hs).into_iter().enumerate() {
                 logits[k * CLASSES + c] = self.output.output(c, acc);
             }
-        }
-        if h == 0 {
-            // No hidden units: every logit is its bias.
-            (0..IMAGES * CLASSES).for_each(|at| logits[at] = self.output.output(at % CLASSES, 0));
         }
     }
 
@@ -232,51 +212,38 @@ impl Int8Mlp {
     }
 }
 
-/// An int8 model with its buffers: what the latency protocol, the checks and draw-a-digit run.
-#[derive(Debug)]
-pub struct Int8Runner {
-    pub model: Int8Mlp,
-    scratch: Scratch,
-    logits: Vec<f32>,
-}
+impl HostModel for Int8Mlp {
+    type Scratch = Scratch;
 
-impl Int8Runner {
-    pub fn new(model: Int8Mlp) -> Self {
-        Int8Runner { model, scratch: Scratch::default(), logits: Vec::new() }
+    fn forward(&self, images: &[f32], batch: usize, s: &mut Scratch, logits: &mut [f32]) {
+        let n = self.inputs();
+        assert_eq!((images.len(), logits.len()), (batch * n, batch * CLASSES), "images and logits must hold {batch} rows");
+        match (&self.hidden.codes, &self.output.codes) {
+            (Codes::Sparse(hidden), Codes::Sparse(output)) if batch > 1 => self.forward_tiles(hidden, output, images, batch, s, logits),
+            (Codes::Dense(hidden), Codes::Dense(output)) => {
+                let whole = batch / IMAGES * IMAGES;
+                let (head, tail) = images.split_at(whole * n);
+                let (head_logits, tail_logits) = logits.split_at_mut(whole * CLASSES);
+                for (four, l) in head.chunks_exact(IMAGES * n.max(1)).zip(head_logits.chunks_exact_mut(IMAGES * CLASSES)) {
+                    self.forward_four(hidden, output, four, s, l);
+                }
+                tail.chunks_exact(n.max(1)).zip(tail_logits.chunks_exact_mut(CLASSES)).for_each(|(image, l)| self.forward_one(image, s, l));
+            }
+            _ => images.chunks_exact(n.max(1)).zip(logits.chunks_exact_mut(CLASSES)).for_each(|(image, l)| self.forward_one(image, s, l)),
+        }
     }
 }
 
-impl HostEngine for Int8Runner {
-    fn run(&mut self, images: &[f32], batch: usize) -> &[f32] {
-        self.logits.resize(batch * CLASSES, 0.0);
-        self.model.forward(images, batch, &mut self.scratch, &mut self.logits);
-        &self.logits
-    }
-}
+/// The int8 model with its buffers.
+pub type Int8Runner = HostRunner<Int8Mlp>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prune::weights::MlpWeights;
+    use crate::latency::HostEngine;
+    use crate::prune::structured::tests::{mostly_zero_images as images, realistic};
     use crate::quant::model::Calibration;
     use crate::sparse::layout::thresholded;
-
-    fn images(count: usize, inputs: usize) -> Vec<f32> {
-        // Mostly zeros, like MNIST, in [0, 1].
-        (0..count * inputs).map(|i| if i % 3 == 0 { (i % 11) as f32 / 10.0 } else { 0.0 }).collect()
-    }
-
-    fn realistic(seed: u32) -> MlpWeights {
-        let mut random = crate::prune::structured::tests::pseudo_random(seed);
-        MlpWeights {
-            inputs: 784,
-            hidden: 128,
-            hidden_kernel: (0..784 * 128).map(|_| random() * 0.1).collect(),
-            hidden_bias: (0..128).map(|_| random() * 0.1).collect(),
-            output_kernel: (0..128 * CLASSES).map(|_| random()).collect(),
-            output_bias: (0..CLASSES).map(|_| random()).collect(),
-        }
-    }
 
     #[test]
     fn the_dot_product_is_exact_at_the_extremes() {

@@ -12,7 +12,7 @@
 //! Both add the bias first and then the products in ascending input order, so they agree bit for bit.
 
 use super::layout::{SparseLayer, SparseMlp};
-use crate::latency::HostEngine;
+use crate::latency::{HostModel, HostRunner};
 use crate::model::CLASSES;
 
 /// Images per tile of the batched path: 16 f32 accumulators per unit = four 128-bit vectors.
@@ -100,9 +100,13 @@ impl SparseMlp {
             }
         }
     }
+}
 
-    /// Logits `[batch, 10]`: the batch-1 path for one image, the batched path otherwise.
-    pub fn forward(&self, images: &[f32], batch: usize, scratch: &mut Scratch, logits: &mut [f32]) {
+impl HostModel for SparseMlp {
+    type Scratch = Scratch;
+
+    /// The batch-1 path for one image, the batched path otherwise.
+    fn forward(&self, images: &[f32], batch: usize, scratch: &mut Scratch, logits: &mut [f32]) {
         if batch == 1 {
             self.forward_one(images, scratch, logits);
         } else {
@@ -111,39 +115,16 @@ impl SparseMlp {
     }
 }
 
-/// A sparse model with its buffers: what the latency protocol and draw-a-digit run.
-#[derive(Debug)]
-pub struct SparseRunner {
-    pub model: SparseMlp,
-    scratch: Scratch,
-    logits: Vec<f32>,
-}
-
-impl SparseRunner {
-    pub fn new(model: SparseMlp) -> Self {
-        SparseRunner { model, scratch: Scratch::default(), logits: Vec::new() }
-    }
-}
-
-impl HostEngine for SparseRunner {
-    fn run(&mut self, images: &[f32], batch: usize) -> &[f32] {
-        self.logits.resize(batch * CLASSES, 0.0);
-        self.model.forward(images, batch, &mut self.scratch, &mut self.logits);
-        &self.logits
-    }
-}
+/// The sparse model with its buffers.
+pub type SparseRunner = HostRunner<SparseMlp>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prune::structured::tests::tiny;
+    use crate::latency::HostEngine;
+    use crate::prune::structured::tests::{mostly_zero_images as images, realistic, tiny};
     use crate::prune::weights::MlpWeights;
     use crate::sparse::layout::thresholded;
-
-    fn images(count: usize, inputs: usize) -> Vec<f32> {
-        // Mostly zeros, like MNIST.
-        (0..count * inputs).map(|i| if i % 3 == 0 { (i % 11) as f32 / 10.0 } else { 0.0 }).collect()
-    }
 
     fn reference(w: &MlpWeights, images: &[f32]) -> Vec<f32> {
         images.chunks_exact(w.inputs).flat_map(|image| w.forward(image)).collect()
@@ -209,15 +190,7 @@ mod tests {
     #[test]
     fn a_realistic_layer_agrees_within_the_tolerance() {
         // 784-128-10 with pseudo-random weights, 90 % pruned, on 100 mostly-zero images.
-        let mut random = crate::prune::structured::tests::pseudo_random(7);
-        let dense = MlpWeights {
-            inputs: 784,
-            hidden: 128,
-            hidden_kernel: (0..784 * 128).map(|_| random() * 0.1).collect(),
-            hidden_bias: (0..128).map(|_| random() * 0.1).collect(),
-            output_kernel: (0..128 * CLASSES).map(|_| random()).collect(),
-            output_bias: (0..CLASSES).map(|_| random()).collect(),
-        };
+        let dense = realistic(7);
         let w = thresholded(&dense, 0.9);
         let model = SparseMlp::new(&w).unwrap();
         assert!((model.nonzeros() as f64 / w.kernel_weights() as f64 - 0.1).abs() < 0.01);

@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use super::charts::LineChart;
 use super::pipeline::AppState;
 use crate::chart::bar_fractions;
+use crate::energy::Precision;
 use crate::format::{count, ms, percent};
 use crate::latency::{Timing, within_noise};
-use crate::report::{BatchTimings, Int8Check, ModelReport, Precision, Report};
+use crate::report::{BatchTimings, Int8Check, ModelReport, Report};
 use crate::settings::PruneMethod;
 
 fn kb(bytes: usize) -> String {
@@ -22,7 +23,7 @@ type Row = (&'static str, fn(&ModelReport) -> String);
 
 /// A float32 format's size; an int8 column is not stored that way.
 fn float_kb(m: &ModelReport, bytes: usize) -> String {
-    if m.precision == Precision::Float32 { kb(bytes) } else { "–".into() }
+    if m.precision == Precision::Fp32 { kb(bytes) } else { "–".into() }
 }
 
 const ROWS: &[Row] = &[
