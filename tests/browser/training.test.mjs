@@ -270,15 +270,18 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('a corrupt MNIST file ends in a clear error, and Retry recovers', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&prune=none&train_samples=500&epochs=1`);
-    // Not set before goto: set it now and reload, so the first run sees the corrupt file.
+    const url = `${server.base}?autorun=1&backend=cpu&prune=none&train_samples=500&epochs=1`;
+    const page = await open(browser, `${server.base}?backend=cpu`);
     await page.route('**/mnist/t10k-labels-idx1-ubyte.gz', async (route) => {
       const response = await route.fetch();
       const body = Buffer.from(await response.body());
       body[Math.floor(body.length / 2)] ^= 0xff;
       await route.fulfill({ response, body });
     });
-    await page.reload();
+    // Navigate to the autorun URL itself, never reload: the page rewrites its address without
+    // `autorun` once it has started (a shared link must not train by itself), so a reload that
+    // came after that rewrite opened an idle page (the CI failure of stop 12).
+    await page.goto(url);
     // Short waits, so a hang fails here with the page's state rather than at the test's timeout.
     const r = await waitForState(page, ['error', 'done'], 3 * 60_000);
     assert.equal(await panicMessage(page), null);
