@@ -7,6 +7,7 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
 use crate::data::{IMAGE_PIXELS, Mnist, Split};
+use crate::distill::Teacher;
 use crate::energy::Precision;
 use crate::latency::{self, Clock, HostEngine, HostPasses, Protocol};
 use crate::model::{CLASSES, Mlp};
@@ -16,7 +17,7 @@ use crate::prune::storage::gzip_len;
 use crate::prune::structured::{compact, unit_norms, units_to_keep};
 use crate::prune::weights::MlpWeights;
 use crate::quant::{Calibration, Int8Mlp, Int8Runner};
-use crate::report::{BatchTimings, Int8Check, LatencyReport, LayerSparsity, ModelReport, PruneReport};
+use crate::report::{BatchTimings, DistillReport, Int8Check, LatencyReport, LayerSparsity, ModelReport, PruneReport};
 use crate::settings::{PruneConfig, PruneMethod, Ranking};
 use crate::sparse::agreement::{self, Agreement};
 use crate::tiles::{FirstLayer, Snapshot};
@@ -70,7 +71,7 @@ async fn tune(
         let accuracy = train::test_accuracy(&model, &data.test, device).await?;
         return Ok((model, Some(accuracy), Finish::Completed));
     }
-    let trained = fit(model, &config.clone().with_epochs(epochs), &data.train, &data.test, device, observer, hook).await?;
+    let trained = fit(model, &config.clone().with_epochs(epochs), &data.train, &data.test, device, observer, hook, None).await?;
     Ok((trained.model, trained.report.test_accuracy.final_, trained.finish))
 }
 
@@ -106,7 +107,7 @@ pub async fn prune(
             let cfg = config.clone().with_batch(settings.prune_batch);
             device_ad.seed(config.seed);
             let mut hook = GradualPruning::new(schedule, &device_ad);
-            let trained = fit(Mlp::new(config.hidden, &device_ad), &cfg, &data.train, &data.test, device, observer, &mut hook).await?;
+            let trained = fit(Mlp::new(config.hidden, &device_ad), &cfg, &data.train, &data.test, device, observer, &mut hook, None).await?;
             let steps = crate::data::batches::steps_per_epoch(cfg.train_samples.min(data.train.len()), cfg.batch) * cfg.epochs;
             report.schedule_summary = Some(schedule.summary(steps));
             report.sparsity_curve = hook.curve;
@@ -164,6 +165,57 @@ pub async fn prune(
         kept_units = Some(kept);
     }
     Ok(Pruned { unstructured, structured, kept_units, report, finish })
+}
+
+/// The structured model's rivals: the same small student distilled from the dense teacher, and
+/// one of its shape trained from scratch.
+pub struct Students {
+    pub distilled: Column,
+    pub scratch: Option<Column>,
+    pub report: DistillReport,
+    pub finish: Finish,
+}
+
+/// Distils `dense` into the student that keeps its `kept` units (the structured model's start),
+/// then trains a student of that shape from a random start; each for `finetune_epochs` on every
+/// training image, as the structured model is fine-tuned, so the three differ only in their start
+/// and their teacher (so it is only worth calling with `finetune_epochs` ≥ 1).
+#[allow(clippy::too_many_arguments)]
+pub async fn students(
+    dense: &Column,
+    kept: &[usize],
+    config: &TrainingConfig,
+    settings: &PruneConfig,
+    data: &Mnist,
+    device: &Device,
+    observer: &mut impl Observer,
+) -> Result<Students, TrainError> {
+    let epochs = settings.finetune_epochs;
+    let config = config.clone().with_validation_split(0.0).with_early_stopping(false).with_epochs(epochs);
+    let device_ad = device.clone().autodiff();
+    observer.phase("distilling the dense model into the small student");
+    let images = data.train.truncated(config.train_samples);
+    let logits = dense_logits(&dense.weights, &images, device).await.map_err(TrainError::Device)?;
+    let teacher = Teacher::new(&logits, settings.distill_t, settings.distill_alpha);
+    let start = Mlp::from_weights(&compact(&dense.weights, kept), &device_ad);
+    let trained = fit(start, &config, &data.train, &data.test, device, observer, &mut train::NoHook, Some(&teacher)).await?;
+    let report = DistillReport {
+        temperature: teacher.temperature,
+        alpha: teacher.alpha,
+        epochs,
+        steps: trained.report.steps,
+        student_hidden: kept.len(),
+        teacher_accuracy: dense.report.test_accuracy,
+    };
+    let distilled = column(trained.model, trained.report.test_accuracy.final_).await?;
+    if trained.finish == Finish::Cancelled {
+        return Ok(Students { distilled, scratch: None, report, finish: Finish::Cancelled });
+    }
+    observer.phase("training the small model from scratch");
+    device_ad.seed(config.seed);
+    let trained = fit(Mlp::new(kept.len(), &device_ad), &config, &data.train, &data.test, device, observer, &mut train::NoHook, None).await?;
+    let scratch = column(trained.model, trained.report.test_accuracy.final_).await?;
+    Ok(Students { distilled, scratch: Some(scratch), report, finish: trained.finish })
 }
 
 /// Logits `[images, 10]` of `weights` run densely by burn on `device` (zeros multiplied like

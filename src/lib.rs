@@ -7,6 +7,7 @@ pub mod chart;
 pub mod compare;
 pub mod data;
 pub mod digit;
+pub mod distill;
 pub mod early_stopping;
 pub mod energy;
 pub mod export;

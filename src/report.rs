@@ -232,6 +232,19 @@ pub struct PruneReport {
     pub structured_accuracy_before_finetune: Option<f64>,
 }
 
+/// How the structured student was distilled, and what it was compared with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistillReport {
+    pub temperature: f32,
+    pub alpha: f32,
+    /// Each student's training: `finetune_epochs` over the training images.
+    pub epochs: usize,
+    pub steps: usize,
+    pub student_hidden: usize,
+    /// The dense teacher's test accuracy.
+    pub teacher_accuracy: Option<f64>,
+}
+
 /// How long one stage of a run took (loading, each training, latency, …), wall clock.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StageTime {
@@ -291,6 +304,11 @@ pub struct Report {
     pub pruned_sparse: Option<ModelReport>,
     /// Whole hidden units removed: a genuinely smaller dense model.
     pub structured: Option<ModelReport>,
+    /// The structured model's shape distilled from the dense teacher (same start, same steps).
+    pub distilled: Option<ModelReport>,
+    /// The structured model's shape trained from a random start, for as many steps.
+    pub scratch: Option<ModelReport>,
+    pub distill: Option<DistillReport>,
     /// The dense model after post-training int8 quantization.
     pub int8: Option<ModelReport>,
     /// The unstructured pruned model in int8, on the sparse layout.
@@ -319,6 +337,9 @@ impl Report {
             pruned: None,
             pruned_sparse: None,
             structured: None,
+            distilled: None,
+            scratch: None,
+            distill: None,
             int8: None,
             pruned_int8: None,
             quant: None,

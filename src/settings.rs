@@ -101,6 +101,12 @@ pub struct PruneConfig {
     /// Hidden units the structured model keeps (0: no structured column).
     pub hidden_keep: usize,
     pub norm: Norm,
+    /// Beside the structured model, the same small student distilled from the dense teacher and
+    /// one trained from scratch, each for `finetune_epochs` (`?distill=1`).
+    pub distill: bool,
+    /// Distillation temperature `T` and the weight `α` of the hard-label loss (Keras' example).
+    pub distill_t: f32,
+    pub distill_alpha: f32,
 }
 
 impl Default for PruneConfig {
@@ -118,6 +124,9 @@ impl Default for PruneConfig {
             finetune_epochs: 2,
             hidden_keep: 32,
             norm: Norm::L1,
+            distill: true,
+            distill_t: crate::distill::DEFAULT_TEMPERATURE,
+            distill_alpha: crate::distill::DEFAULT_ALPHA,
         }
     }
 }
@@ -193,6 +202,9 @@ pub const END_STEP: RangeInclusive<i64> = -1..=10_000_000;
 pub const FREQUENCY: RangeInclusive<i64> = 1..=100_000;
 pub const FINETUNE_EPOCHS: RangeInclusive<usize> = 0..=50;
 pub const HIDDEN_KEEP: RangeInclusive<usize> = 0..=1024;
+/// Hinton et al. report temperatures from 1 to 20; beyond 100 every soft target is uniform.
+pub const DISTILL_T: RangeInclusive<f32> = 1.0..=100.0;
+pub const DISTILL_ALPHA: RangeInclusive<f32> = 0.0..=1.0;
 
 /// Reads `raw` as a number, clamped into `range`; a note for anything that was not used as given.
 fn number<T>(key: &str, raw: &str, range: &RangeInclusive<T>, notices: &mut Vec<String>) -> Option<T>
@@ -308,6 +320,9 @@ impl Settings {
             "hidden_keep" => p.hidden_keep = number(key, raw, &HIDDEN_KEEP, n).unwrap_or(p.hidden_keep),
             "ranking" => p.ranking = choice(key, raw, &[("layer", Ranking::Layer), ("global", Ranking::Global)], n).unwrap_or(p.ranking),
             "norm" => p.norm = choice(key, raw, &[("l1", Norm::L1), ("l2", Norm::L2)], n).unwrap_or(p.norm),
+            "distill" => p.distill = flag(key, raw, n).unwrap_or(p.distill),
+            "distill_t" => p.distill_t = number(key, raw, &DISTILL_T, n).unwrap_or(p.distill_t),
+            "distill_alpha" => p.distill_alpha = number(key, raw, &DISTILL_ALPHA, n).unwrap_or(p.distill_alpha),
             _ => n.push(format!("unknown parameter {key:?} was ignored")),
         }
     }
@@ -370,6 +385,9 @@ impl Settings {
         push("finetune_epochs", p.finetune_epochs.to_string(), dp.finetune_epochs.to_string());
         push("hidden_keep", p.hidden_keep.to_string(), dp.hidden_keep.to_string());
         push("norm", format!("{:?}", p.norm).to_lowercase(), format!("{:?}", dp.norm).to_lowercase());
+        push("distill", u8::from(p.distill).to_string(), u8::from(dp.distill).to_string());
+        push("distill_t", p.distill_t.to_string(), dp.distill_t.to_string());
+        push("distill_alpha", p.distill_alpha.to_string(), dp.distill_alpha.to_string());
         push("backend", self.backend.word().into(), d.backend.word().into());
         push("quantize", self.quantize.word().into(), d.quantize.word().into());
         if self.embed {
@@ -546,6 +564,20 @@ mod tests {
         let (settings, notices) = parse(&[("quantize", "int4")]);
         assert_eq!(settings.quantize, Quantize::Int8);
         assert!(notices[0].contains("int8, none"), "{notices:?}");
+    }
+
+    #[test]
+    fn distillation_knobs_are_read_clamped_and_shared() {
+        let d = parse(&[]).0.pruning;
+        assert_eq!((d.distill, d.distill_t, d.distill_alpha), (true, 10.0, 0.1), "on by default, with Keras' example knobs");
+        let (settings, notices) = parse(&[("distill", "0"), ("distill_t", "4"), ("distill_alpha", "0.5")]);
+        assert!(notices.is_empty(), "{notices:?}");
+        let p = &settings.pruning;
+        assert_eq!((p.distill, p.distill_t, p.distill_alpha), (false, 4.0, 0.5));
+        assert_eq!(settings.to_query(), "distill=0&distill_t=4&distill_alpha=0.5");
+        let (settings, notices) = parse(&[("distill_t", "0"), ("distill_alpha", "2"), ("distill", "maybe"), ("distill_t", "hot")]);
+        assert_eq!((settings.pruning.distill, settings.pruning.distill_t, settings.pruning.distill_alpha), (true, 1.0, 1.0));
+        assert_eq!(notices.len(), 4, "{notices:?}");
     }
 
     #[test]

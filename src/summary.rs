@@ -84,6 +84,14 @@ pub fn levers(report: &Report) -> Vec<Lever> {
     if let Some(m) = &report.structured {
         out.push(row("Structured (smaller dense)", m, m.bytes.bytes_f32, m.macs, dense_steps + finetune));
     }
+    // Both students train for the same steps; the distilled one also needs its teacher trained.
+    let student_steps = report.distill.as_ref().map_or(0, |d| d.steps);
+    if let Some(m) = &report.distilled {
+        out.push(row("Distilled student (structured + teacher)", m, m.bytes.bytes_f32, m.macs, dense_steps + student_steps));
+    }
+    if let Some(m) = &report.scratch {
+        out.push(row("Small dense, from scratch", m, m.bytes.bytes_f32, m.macs, student_steps));
+    }
     if let Some(m) = &report.int8 {
         out.push(row("Dense, int8", m, m.bytes_int8.unwrap_or(m.bytes.bytes_f32 / 4), m.macs_dense_kernel, dense_steps));
     }

@@ -13,6 +13,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::data::{IMAGE_PIXELS, Split, batches};
+use crate::distill::Teacher;
 use crate::early_stopping::{EarlyStopReport, EarlyStopping, Verdict};
 use crate::model::Mlp;
 use crate::report::{LossPoint, TrainReport};
@@ -119,6 +120,8 @@ pub enum TrainError {
     Device(String),
     #[error("there is nothing to train on (train_samples = 0)")]
     NoData,
+    #[error("the teacher has soft targets for {have} training images, training uses {need}")]
+    Teacher { have: usize, need: usize },
 }
 
 impl TrainError {
@@ -163,7 +166,7 @@ pub async fn train_with(
     let device_ad = device.clone().autodiff();
     device_ad.seed(config.seed);
     let model = Mlp::new(config.hidden, &device_ad);
-    fit(model, config, train, test, device, observer, hook).await
+    fit(model, config, train, test, device, observer, hook, None).await
 }
 
 /// Runs before every training step; pruning uses it to recompute and apply masks.
@@ -224,7 +227,9 @@ impl StepHook for WatchWeights {
 }
 
 /// Trains `model` (on the autodiff version of `device`) with a fresh Adam, calling `hook`
-/// before every step, and measures test accuracy after each epoch.
+/// before every step, and measures test accuracy after each epoch. With a `teacher`, the loss is
+/// the distillation loss (labels and the teacher's soft targets) instead of plain cross-entropy.
+#[allow(clippy::too_many_arguments)]
 pub async fn fit(
     mut model: Mlp,
     config: &TrainingConfig,
@@ -233,6 +238,7 @@ pub async fn fit(
     device: &Device,
     observer: &mut impl Observer,
     hook: &mut impl StepHook,
+    teacher: Option<&Teacher>,
 ) -> Result<Trained, TrainError> {
     let train = train.truncated(config.train_samples);
     // Keras: the last `validation_split` of the samples, taken before shuffling.
@@ -240,6 +246,9 @@ pub async fn fit(
     let (train, validation) = train.split_at(train.len() - held_out);
     if train.is_empty() {
         return Err(TrainError::NoData);
+    }
+    if let Some(teacher) = teacher.filter(|t| t.len() < train.len()) {
+        return Err(TrainError::Teacher { have: teacher.len(), need: train.len() });
     }
     let mut early_stopping = (config.early_stopping && !validation.is_empty()).then(|| EarlyStopping::new(config.patience, config.min_delta));
     let mut best_model: Option<Mlp> = None;
@@ -268,7 +277,11 @@ pub async fn fit(
             model = hook.before_step(report.steps, model, observer).await?;
             let images = Tensor::<2>::from_data(TensorData::new(train.inputs(batch), [batch.len(), IMAGE_PIXELS]), &device_ad);
             let targets = Tensor::<1, Int>::from_data(TensorData::new(train.targets(batch), [batch.len()]), &device_ad);
-            let mut loss = loss_fn.forward(model.forward(images), targets);
+            let logits = model.forward(images);
+            let mut loss = match teacher {
+                Some(teacher) => teacher.loss(logits, targets, batch, &device_ad),
+                None => loss_fn.forward(logits, targets),
+            };
             if let Some(penalty) = model.kernel_penalty(config.l1, config.l2) {
                 loss = loss + penalty;
             }

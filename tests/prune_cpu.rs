@@ -38,7 +38,8 @@ fn gradual_pruning_reaches_exactly_the_scheduled_sparsity_per_layer() {
     }
     let mut pruning = GradualPruning::new(schedule, &device_ad);
     let mut pictures = common::Recorder::new();
-    let trained = block_on(fit(Mlp::new(64, &device_ad), &small().with_epochs(2), &data.train, &data.test, &device, &mut pictures, &mut pruning)).unwrap();
+    let trained =
+        block_on(fit(Mlp::new(64, &device_ad), &small().with_epochs(2), &data.train, &data.test, &device, &mut pictures, &mut pruning, None)).unwrap();
 
     assert_eq!(pruning.curve.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 10, 20, 30, 40]);
     // The live picture: one per mask update, each showing exactly what that mask cut.
@@ -77,7 +78,7 @@ fn fixed_masks_survive_optimizer_steps() {
     let mut hook = FixedMasks(DeviceMasks::upload(&masks, &model, &device_ad));
     // 60 Adam steps of fine-tuning: a pruned weight still gets a gradient (input × error), so
     // Adam would move it; applying the masks before every step keeps it at zero.
-    let tuned = block_on(fit(model, &small(), &data.train, &data.test, &device, &mut Silent, &mut hook)).unwrap();
+    let tuned = block_on(fit(model, &small(), &data.train, &data.test, &device, &mut Silent, &mut hook, None)).unwrap();
     let after = block_on(tuned.model.read_weights()).unwrap();
     assert_eq!(after.nonzero_kernel_weights(), expected);
     for (kernel, mask) in after.kernels().iter().zip(&masks) {
@@ -220,4 +221,56 @@ fn without_fine_tuning_the_pruned_models_are_only_evaluated() {
     // Without fine-tuning, the compact model is exactly the one measured before fine-tuning.
     let structured = pruned.structured.unwrap().report;
     assert_eq!(structured.test_accuracy, pruned.report.structured_accuracy_before_finetune);
+}
+
+#[test]
+fn distillation_trains_the_structured_student_beside_a_rival_from_scratch() {
+    use prunelab::compare::{column, prune, students};
+    use prunelab::settings::{PruneConfig, PruneMethod};
+    let data = mnist();
+    let device = Device::flex();
+    let config = small().with_hidden(64);
+    let dense = block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).unwrap();
+    let accuracy = dense.report.test_accuracy.final_;
+    let dense = block_on(column(dense.model, accuracy)).unwrap();
+    let settings = PruneConfig { prune: PruneMethod::Structured, finetune_epochs: 1, hidden_keep: 16, ..PruneConfig::default() };
+    let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut Silent)).unwrap();
+    let kept = pruned.kept_units.unwrap();
+    let structured = pruned.structured.unwrap();
+
+    let s = block_on(students(&dense, &kept, &config, &settings, &data, &device, &mut Silent)).unwrap();
+    assert_eq!((s.report.temperature, s.report.alpha, s.report.student_hidden), (10.0, 0.1, 16));
+    assert_eq!((s.report.epochs, s.report.steps), (1, 3000 / 50), "one fine-tuning epoch, as the structured model had");
+    let scratch = s.scratch.unwrap();
+    assert_eq!((s.distilled.weights.hidden, scratch.weights.hidden), (16, 16));
+    let distilled_accuracy = s.distilled.report.test_accuracy.unwrap();
+    assert!(distilled_accuracy > 0.8, "{distilled_accuracy}");
+    assert!(scratch.report.test_accuracy.unwrap() > 0.5);
+    assert_ne!(s.distilled.weights, structured.weights, "the teacher changed what the student learnt");
+
+    // With α = 1 the loss is the hard labels' alone: the distilled student is the fine-tuned one.
+    let hard_only = PruneConfig { distill_alpha: 1.0, ..settings.clone() };
+    let s = block_on(students(&dense, &kept, &config, &hard_only, &data, &device, &mut Silent)).unwrap();
+    let max_diff = s
+        .distilled
+        .weights
+        .kernels()
+        .iter()
+        .zip(structured.weights.kernels())
+        .flat_map(|(a, b)| a.iter().zip(b.iter()).map(|(x, y)| (x - y).abs()))
+        .fold(0.0f32, f32::max);
+    assert!(max_diff < 1e-5, "{max_diff}");
+    assert_eq!(s.distilled.report.test_accuracy, structured.report.test_accuracy);
+}
+
+#[test]
+fn a_teacher_without_targets_for_every_training_image_is_refused() {
+    use prunelab::distill::Teacher;
+    use prunelab::train::TrainError;
+    let data = mnist();
+    let device = Device::flex();
+    let teacher = Teacher::new(&vec![0.0; 10 * 100], 4.0, 0.5);
+    let model = Mlp::new(8, &device.clone().autodiff());
+    let result = block_on(fit(model, &small(), &data.train, &data.test, &device, &mut Silent, &mut prunelab::train::NoHook, Some(&teacher)));
+    assert_eq!(result.err(), Some(TrainError::Teacher { have: 100, need: 3000 }));
 }

@@ -53,6 +53,8 @@ fn columns(r: &Report) -> Vec<(&'static str, ModelReport)> {
         ("Pruned (masked, unstructured)", &r.pruned),
         ("Pruned, sparse kernel", &r.pruned_sparse),
         ("Pruned (structured, compact)", &r.structured),
+        ("Structured, distilled", &r.distilled),
+        ("Small, from scratch", &r.scratch),
         ("Dense, int8", &r.int8),
         ("Pruned + int8 (sparse)", &r.pruned_int8),
     ]
@@ -66,8 +68,15 @@ fn latency_verdicts(r: &Report) -> Vec<String> {
     let mut out = Vec::new();
     let Some(dense) = &r.dense else { return out };
     let pick = |t: &BatchTimings, b1: bool| if b1 { t.b1 } else { t.b1024 };
-    let models =
-        [(&r.pruned, "masked"), (&r.pruned_sparse, "sparse-kernel"), (&r.structured, "structured"), (&r.int8, "int8"), (&r.pruned_int8, "pruned + int8")];
+    let models = [
+        (&r.pruned, "masked"),
+        (&r.pruned_sparse, "sparse-kernel"),
+        (&r.structured, "structured"),
+        (&r.distilled, "distilled"),
+        (&r.scratch, "from-scratch"),
+        (&r.int8, "int8"),
+        (&r.pruned_int8, "pruned + int8"),
+    ];
     for (model, name) in models {
         let Some(model) = model else { continue };
         for (backend, d, m) in [("WebGPU", dense.latency.webgpu, model.latency.webgpu), ("CPU", dense.latency.cpu, model.latency.cpu)] {
@@ -106,6 +115,34 @@ fn quant_note(r: &Report) -> Option<String> {
         [("Dense, int8", &q.dense), ("Pruned + int8", &q.pruned)].into_iter().filter_map(|(n, c)| c.as_ref().map(|c| check(n, c))).collect();
     let error = q.error.as_ref().map(|e| format!(" Quantization stopped: {e}.")).unwrap_or_default();
     Some(format!("int8 columns: {}. {} They run on the CPU (WebAssembly SIMD); an int8 WebGPU kernel is not built yet.{error}", q.scheme, parts.join(" ")))
+}
+
+/// What distillation bought, in words: the three students of one shape, side by side.
+fn distill_note(r: &Report) -> Option<String> {
+    let d = r.distill.as_ref()?;
+    let acc = |m: &Option<ModelReport>| m.as_ref().and_then(|m| m.test_accuracy);
+    let distilled = acc(&r.distilled)?;
+    let versus = |other: Option<f64>, what: &str| {
+        other.map(|o| {
+            let pt = (distilled - o) * 100.0;
+            let word = if pt.abs() < 0.05 { "the same as".to_string() } else { format!("{:+.2} pt against", pt) };
+            format!("{word} {what} ({})", percent(Some(o)))
+        })
+    };
+    let parts: Vec<String> = [versus(acc(&r.structured), "the same student fine-tuned without a teacher"), versus(acc(&r.scratch), "one trained from scratch")]
+        .into_iter()
+        .flatten()
+        .collect();
+    Some(format!(
+        "Distillation (T = {}, α = {}): the {}-unit student, {} steps with the dense teacher ({}) reaches {} on the 10,000 test images: {}. All three students train for the same steps; only their start and teacher differ.",
+        d.temperature,
+        d.alpha,
+        d.student_hidden,
+        count(d.steps),
+        percent(d.teacher_accuracy),
+        percent(Some(distilled)),
+        parts.join("; ")
+    ))
 }
 
 /// Horizontal bars, one per (label, value, text).
@@ -157,6 +194,7 @@ pub fn Comparison() -> impl IntoView {
                     formats.into_iter().map(move |(what, b)| (format!("{name}, {what}"), b as f64, kb(b)))
                 }).collect();
                 let quant = quant_note(r);
+                let distill = distill_note(r);
                 let verdicts = latency_verdicts(r);
                 let timer = r.timer.map(|t| format!("Timer resolution {} ({}cross-origin isolated). Each figure: warm-up, then windows of K back-to-back passes ending in one awaited readback, K grown until a window lasts ≥ 100× the resolution; median and p95 per pass over the windows.", t.resolution_ms.map_or("unknown".to_string(), |r| ms(Some(r))), if t.cross_origin_isolated { "" } else { "not " }));
                 view! {
@@ -167,6 +205,7 @@ pub fn Comparison() -> impl IntoView {
                         </div>
                         <p class="note">{timer}</p>
                         {quant.map(|q| view! { <p class="note" id="quant-note">{q}</p> })}
+                        {distill.map(|d| view! { <p class="note" id="distill-note">{d}</p> })}
                         <ul class="verdicts">{verdicts.into_iter().map(|v| view! { <li>{v}</li> }).collect_view()}</ul>
                         <p class="note">"Why is the masked model no faster? Its zeros are still multiplied: a dense matrix kernel runs every MAC whatever the value. Only a smaller dense model (structured pruning) or a sparse kernel (the \"sparse kernel\" column: the same pruned weights, only the non-zeros stored and multiplied) skips work."</p>
                         <div class="charts">

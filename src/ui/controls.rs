@@ -124,6 +124,9 @@ fn PruneControls() -> impl IntoView {
             <Knob key="prune_batch" label="Batch (gradual run)" value=p(|c| c.prune_batch.to_string())/>
             <Knob key="finetune_epochs" label="Fine-tune epochs" value=p(|c| c.finetune_epochs.to_string())/>
             <Knob key="hidden_keep" label="Units kept (structured)" value=p(|c| c.hidden_keep.to_string())/>
+            <Choice key="distill" label="Distil the structured student" value=p(|c| u8::from(c.distill).to_string()) options=&[("1", "Yes, and train one from scratch"), ("0", "No")]/>
+            <Knob key="distill_t" label="Temperature T" step="0.5" value=p(|c| c.distill_t.to_string())/>
+            <Knob key="distill_alpha" label="α (hard-label weight)" step="0.05" value=p(|c| c.distill_alpha.to_string())/>
         </fieldset>
     }
 }

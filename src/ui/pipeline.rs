@@ -139,7 +139,8 @@ pub struct Trained {
 }
 
 /// The models a run makes, by key, in the order the page lists them.
-const MODELS: [(&str, &str); 3] = [("dense", "Dense"), ("pruned", "Pruned (masked)"), ("structured", "Structured")];
+const MODELS: [(&str, &str); 5] =
+    [("dense", "Dense"), ("pruned", "Pruned (masked)"), ("structured", "Structured"), ("distilled", "Distilled student"), ("scratch", "Small, from scratch")];
 
 /// What the page calls the model `key`.
 pub fn label(key: &str) -> &'static str {
@@ -309,6 +310,9 @@ async fn run(state: AppState) {
         r.pruned_int8 = None;
         r.quant = None;
         r.structured = None;
+        r.distilled = None;
+        r.scratch = None;
+        r.distill = None;
         r.sparse = None;
         r.prune = None;
         r.timer = None;
@@ -380,6 +384,23 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
         }
         pruned = Some(result);
     }
+    let mut students = None;
+    let kept = pruned.as_ref().and_then(|p| p.kept_units.clone());
+    if let (Some(kept), true) = (kept, settings.pruning.distill && settings.pruning.finetune_epochs > 0) {
+        let result = compare::students(&dense, &kept, config, &settings.pruning, data, &picked.device, observer).await.map_err(|e| e.to_string())?;
+        if let Some(message) = lost() {
+            return Err(message);
+        }
+        state.report.update(|r| {
+            r.distilled = Some(result.distilled.report.clone());
+            r.scratch = result.scratch.as_ref().map(|c| c.report.clone());
+            r.distill = Some(result.report.clone());
+        });
+        if result.finish == Finish::Cancelled {
+            return Ok(Finish::Cancelled);
+        }
+        students = Some(result);
+    }
 
     // Not a training phase: the charts keep showing the last training.
     set_phase(state, "measuring inference latency");
@@ -388,12 +409,16 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
     state.report.update(|r| r.timer = Some(timer));
     // An unknown resolution is planned for as the coarsest browsers give (1 ms), never shown as measured.
     let protocol = Protocol::for_resolution(timer.resolution_ms.unwrap_or(1.0));
-    let mut columns: Vec<&mut Column> = std::iter::once(&mut dense).chain(unstructured.as_mut()).chain(structured.as_mut()).collect();
+    let (mut distilled, mut scratch) = students.map(|s| (Some(s.distilled), s.scratch)).unwrap_or((None, None));
+    let mut columns: Vec<&mut Column> =
+        std::iter::once(&mut dense).chain(unstructured.as_mut()).chain(structured.as_mut()).chain(distilled.as_mut()).chain(scratch.as_mut()).collect();
     measure_latency(state, &mut columns, data, picked.backend, &picked.device, protocol).await?;
     state.report.update(|r| {
         r.dense = Some(dense.report.clone());
         r.pruned = unstructured.as_ref().map(|c| c.report.clone());
         r.structured = structured.as_ref().map(|c| c.report.clone());
+        r.distilled = distilled.as_ref().map(|c| c.report.clone());
+        r.scratch = scratch.as_ref().map(|c| c.report.clone());
     });
     if let Some(pruned) = unstructured.as_ref().filter(|_| !state.cancel.get_untracked()) {
         set_phase(state, "running the pruned model on sparse kernels");
@@ -416,7 +441,9 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
     TRAINED.with_borrow_mut(|models| {
         *models = std::iter::once(finished("dense", dense, None))
             .chain(unstructured.map(|c| finished("pruned", c, None)))
-            .chain(structured.map(|c| finished("structured", c, kept_units)))
+            .chain(structured.map(|c| finished("structured", c, kept_units.clone())))
+            .chain(distilled.map(|c| finished("distilled", c, kept_units)))
+            .chain(scratch.map(|c| finished("scratch", c, None)))
             .collect()
     });
     state.exportable.set(true);

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
-use prunelab::compare::{Column, column, int8_column, prune};
+use prunelab::compare::{Column, column, int8_column, prune, students};
 use prunelab::data::Mnist;
 use prunelab::quant::{CALIBRATION_IMAGES, Calibration};
 use prunelab::settings::{PruneConfig, PruneMethod, Ranking};
@@ -78,6 +78,23 @@ fn main() {
             started.elapsed().as_secs_f64(),
         );
     }
+    // Keras' EarlyStopping on a 10 % validation split, given up to 20 epochs.
+    {
+        let started = Instant::now();
+        let stopping = config.clone().with_epochs(20).with_validation_split(0.1).with_early_stopping(true).with_patience(2).with_restore_best_weights(true);
+        let trained = futures_lite::future::block_on(train(&stopping, &data.train, &data.test, &device, &mut Silent)).expect("early-stopping training");
+        let es = trained.report.early_stopping.expect("early stopping reports");
+        let c = futures_lite::future::block_on(column(trained.model, trained.report.test_accuracy.final_)).expect("weights");
+        let stopped = es.stopped_epoch.map_or("never stopped".to_string(), |e| format!("stopped after epoch {e}"));
+        row(
+            &format!(
+                "dense, up to 20 epochs, early stopping (val 10 %, patience 2, best restored): {stopped}, best epoch {}, {} of {} steps saved",
+                es.best_epoch, es.steps_saved, es.steps_planned
+            ),
+            &c,
+            started.elapsed().as_secs_f64(),
+        );
+    }
 
     let recipes: Vec<(&str, PruneConfig)> = vec![
         ("PolynomialDecay 0→50 %, steps 2000–10000, batch 32 (seed recipe)", PruneConfig { hidden_keep: 0, ..PruneConfig::default() }),
@@ -120,6 +137,19 @@ fn main() {
         }
         if let Some(before) = pruned.report.structured_accuracy_before_finetune {
             println!("|  ↳ before fine-tuning: {:.2} % | | | | | | | |", before * 100.0);
+        }
+        // The same student distilled from the dense teacher, and one of its shape from scratch.
+        // Keras' example knobs (the page's defaults), then a cooler, more even mix.
+        let Some(kept) = &pruned.kept_units else { continue };
+        for (i, (t, alpha)) in [(10.0, 0.1), (4.0, 0.5)].into_iter().enumerate() {
+            let started = Instant::now();
+            let knobs = PruneConfig { distill_t: t, distill_alpha: alpha, ..settings.clone() };
+            let s = futures_lite::future::block_on(students(&dense, kept, &config, &knobs, &data, &device, &mut Silent)).expect("distillation");
+            let seconds = started.elapsed().as_secs_f64();
+            row(&format!("  ↳ distilled instead (T = {t}, α = {alpha}, {} steps)", s.report.steps), &s.distilled, seconds);
+            if let Some(scratch) = s.scratch.as_ref().filter(|_| i == 0) {
+                row("  ↳ same shape from scratch, same steps", scratch, 0.0);
+            }
         }
     }
 }

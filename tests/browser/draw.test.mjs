@@ -24,11 +24,13 @@ describe('Draw a digit', () => {
 
     const { pixels, label } = testDigit(0);
     await drawDigit(page, pixels);
-    await page.locator('.prediction').nth(5).waitFor({ timeout: 60_000 });
+    await page.locator('.prediction').nth(7).waitFor({ timeout: 60_000 });
     const predictions = await page.locator('.prediction').evaluateAll((els) => els.map((e) => [e.dataset.model, Number(e.dataset.top)]));
+    // The distilled student and its from-scratch rival (distill=1, the default) read it too.
     // The pruned model also reads it on the sparse kernel (CPU here: no WebGPU in this run), and
     // the int8 models (quantize=int8, the default) on theirs.
-    assert.deepEqual(predictions, [['Dense', label], ['Pruned (masked)', label], ['Structured', label], ['Pruned, sparse kernel (CPU)', label],
+    assert.deepEqual(predictions, [['Dense', label], ['Pruned (masked)', label], ['Structured', label], ['Distilled student', label],
+      ['Small, from scratch', label], ['Pruned, sparse kernel (CPU)', label],
       ['Dense, int8 (CPU)', label], ['Pruned + int8 (CPU)', label]]);
     assert.match(await page.locator('.prediction').first().textContent(), /This inference: \d/);
     assert.equal(await panicMessage(page), null);

@@ -58,15 +58,18 @@ describe('PruneLab in headless Chromium', () => {
     assert.ok(r.pruned.bytes_sparse < r.pruned.bytes_f32 / 3);
     assert.equal(r.pruned.bytes_f32, r.dense.bytes_f32);
 
-    // Structured: a real 784 → 32 → 10 model.
+    // Structured: a real 784 → 32 → 10 model; beside it the same student distilled from the dense
+    // teacher on WebGPU (distill=1, the default), and one of its shape from scratch, same steps.
     assert.equal(r.structured.hidden_units, 32);
+    assert.deepEqual([r.distilled.hidden_units, r.scratch.hidden_units, r.distill.student_hidden, r.distill.steps], [32, 32, 32, 100]);
+    assert.ok(r.distilled.test_accuracy > 0.8 && r.scratch.test_accuracy > 0.5, `distilled ${r.distilled.test_accuracy}, scratch ${r.scratch.test_accuracy}`);
     assert.equal(r.structured.weights_total, 784 * 32 + 32 + 32 * 10 + 10);
     for (const [name, m] of [['pruned', r.pruned], ['structured', r.structured]]) {
       assert.ok(m.test_accuracy > 0.8, `${name} accuracy ${m.test_accuracy}`);
     }
 
     // Every latency figure, on both backends, at both batch sizes.
-    for (const [name, m] of [['dense', r.dense], ['pruned', r.pruned], ['structured', r.structured]]) {
+    for (const [name, m] of [['dense', r.dense], ['pruned', r.pruned], ['structured', r.structured], ['distilled', r.distilled], ['scratch', r.scratch]]) {
       for (const backend of ['webgpu', 'cpu']) {
         for (const batch of ['b1', 'b1024']) assertTiming(m.latency[backend]?.[batch], `${name}.latency.${backend}.${batch}`);
       }
@@ -103,11 +106,12 @@ describe('PruneLab in headless Chromium', () => {
 
     // Where the time went: every stage of the run, in order, each timed.
     assert.deepEqual(r.stages.map((s) => s.stage), ['starting the device', 'loading MNIST', 'training the dense model', 'training with gradual pruning',
-      'removing hidden units, then fine-tuning', 'measuring inference latency', 'running the pruned model on sparse kernels', 'quantizing to int8',
+      'removing hidden units, then fine-tuning', 'distilling the dense model into the small student', 'training the small model from scratch',
+      'measuring inference latency', 'running the pruned model on sparse kernels', 'quantizing to int8',
       'sweeping sparsity']);
     assert.ok(r.stages.every((s) => s.wall_ms >= 0), JSON.stringify(r.stages));
     assert.ok(Math.abs(r.stages[2].wall_ms - r.train.wall_ms) < 0.2 * r.train.wall_ms + 500, `dense stage ${r.stages[2].wall_ms} ms vs training ${r.train.wall_ms} ms`);
-    assert.equal(await page.locator('#stage-table tr').count(), 9);
+    assert.equal(await page.locator('#stage-table tr').count(), 11);
 
     // int8 (quantize=int8, the default): the dense and the pruned model quantized after training,
     // checked on the test set and timed on the CPU (WebAssembly SIMD).
@@ -128,8 +132,10 @@ describe('PruneLab in headless Chromium', () => {
     assert.ok(r.pruned_int8.bytes_int8 * 1.8 < r.pruned.bytes_sparse, `${r.pruned_int8.bytes_int8} int8 CSR bytes vs ${r.pruned.bytes_sparse}`);
     assert.match(await page.locator('#quant-note').textContent(), /bit-identical/);
 
-    // The page shows the comparison: dense, masked, sparse kernel, structured, int8, pruned + int8.
-    assert.equal(await page.locator('#comparison thead th').count(), 7);
+    // The page shows the comparison: dense, masked, sparse kernel, structured, distilled, from
+    // scratch, int8, pruned + int8.
+    assert.equal(await page.locator('#comparison thead th').count(), 9);
+    assert.match(await page.locator('#distill-note').textContent(), /T = 10, α = 0\.1\): the 32-unit student, 100 steps/);
     assert.equal(await page.locator('#test-accuracy').textContent(), `${(r.train.test_accuracy.final * 100).toFixed(2)} %`);
     assert.match(await page.locator('#schedule-summary').textContent(), /6 mask updates/);
     assert.equal(await page.locator('#sparsity-chart polyline').count(), 2);
@@ -139,7 +145,8 @@ describe('PruneLab in headless Chromium', () => {
     const fmt = (t) => `${t.median_ms.toFixed(3)}/${t.p95_ms.toFixed(3)} ms`;
     console.log(`webgpu: adapter "${r.adapter}", ${r.train.steps} steps, median ${r.train.ms_per_step_median.toFixed(1)} ms/step, ` +
       `wall ${(r.train.wall_ms / 1000).toFixed(1)} s, test accuracy ${r.train.test_accuracy.per_epoch.join(' → ')}`);
-    for (const [name, m] of [['dense', r.dense], ['pruned', r.pruned], ['pruned_sparse', r.pruned_sparse], ['structured', r.structured], ['int8', r.int8], ['pruned_int8', r.pruned_int8]]) {
+    for (const [name, m] of [['dense', r.dense], ['pruned', r.pruned], ['pruned_sparse', r.pruned_sparse], ['structured', r.structured], ['distilled', r.distilled],
+      ['scratch', r.scratch], ['int8', r.int8], ['pruned_int8', r.pruned_int8]]) {
       const webgpu = m.latency.webgpu ? `webgpu b1 ${fmt(m.latency.webgpu.b1)}, b1024 ${fmt(m.latency.webgpu.b1024)}, ` : '';
       console.log(`${name}: accuracy ${m.test_accuracy}, ${webgpu}cpu b1 ${fmt(m.latency.cpu.b1)}, b1024 ${fmt(m.latency.cpu.b1024)}`);
     }
@@ -147,11 +154,21 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('one-shot global pruning on the CPU prunes exactly round(s × N) weights', { timeout: 10 * 60_000 }, async () => {
-    // With L1 and L2 on the kernels (Keras' L1L2) and int8: every lever at once.
+    // With L1 and L2 on the kernels (Keras' L1L2), early stopping on a validation split, int8 and
+    // distillation (T = 4, α = 0.3): every lever at once.
     const page = await open(browser, `${server.base}?autorun=1&backend=cpu&${SMALL_RUN}&prune=oneshot&ranking=global&final_sparsity=0.95&finetune_epochs=1&hidden_keep=16` +
-      '&l1=0.0001&l2=0.0001');
+      '&l1=0.0001&l2=0.0001&validation_split=0.1&early_stopping=1&patience=3&distill_t=4&distill_alpha=0.3');
     const r = await waitForState(page);
     assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.deepEqual(r.notices, []);
+    // 9,000 training images after the 10 % split: 90 steps an epoch, both epochs run (patience 3).
+    assert.deepEqual([r.train.steps, r.train.val_loss.length, r.train.early_stopping.stopped_epoch], [180, 2, null]);
+    // The students train on every training image, one fine-tuning epoch of batch 100.
+    assert.deepEqual([r.distill.temperature, r.distill.alpha, r.distill.steps, r.distilled.hidden_units, r.scratch.hidden_units], [4, 0.3, 100, 16, 16]);
+    assert.ok(r.distilled.test_accuracy > 0.8, `distilled ${r.distilled.test_accuracy}`);
+    assertTiming(r.distilled.latency.cpu.b1, 'distilled cpu b1');
+    assertTiming(r.scratch.latency.cpu.b1024, 'scratch cpu b1024');
+    assert.match(await page.locator('#distill-note').textContent(), /T = 4, α = 0\.3\): the 16-unit student, 100 steps .* pt against the same student fine-tuned without a teacher .*; .* one trained from scratch/);
     assert.deepEqual([r.config.l1, r.config.l2], [0.0001, 0.0001]);
     assert.ok(r.dense.near_zero_share > 0 && r.dense.near_zero_share < 1, `near-zero share ${r.dense.near_zero_share}`);
     assert.ok(r.train.test_accuracy.final > 0.85, `accuracy with L1/L2 ${r.train.test_accuracy.final}`);
@@ -187,15 +204,16 @@ describe('PruneLab in headless Chromium', () => {
     assert.match(await page.locator('.sparse').textContent(), /cancelled before the end/);
     assert.ok(await page.locator('#train').isEnabled());
 
-    // What saves energy: every model on one scale (six here), sortable, with the accuracy/bytes chart.
+    // What saves energy: every model on one scale (eight here), sortable, with the accuracy/bytes chart.
     const names = () => page.locator('#summary-table tbody th').allTextContents();
-    assert.equal((await names()).length, 6);
+    assert.equal((await names()).length, 8);
+    assert.ok((await names()).includes('Distilled student (structured + teacher)'));
     await page.locator('#summary-table button.sort', { hasText: 'Weight bytes' }).click();
     assert.match((await names())[0], /Pruned \+ int8/, 'the int8 CSR model is the smallest');
     await page.locator('#summary-table button.sort', { hasText: 'Test accuracy' }).click();
     assert.equal(await page.locator('#summary-table th[aria-sort=descending]').count(), 1);
     assert.match(await page.locator('#training-levers').textContent(), /L1 0\.0001 \/ L2 0\.0001/);
-    assert.equal(await page.locator('#tradeoff-chart circle').count(), 6);
+    assert.equal(await page.locator('#tradeoff-chart circle').count(), 8);
 
     // The energy readout: an estimate, seven ways to run the models, assumptions adjustable;
     // the int8 rows show the latency measured for them.

@@ -133,6 +133,13 @@ describe('See the pruning, download the models', () => {
     assert.equal(structured.kept_units.length, report.prune.structured_units_kept);
     assert.deepEqual(structured.layers[0].kernel.shape, [784, report.prune.structured_units_kept]);
 
+    // The distilled student keeps the structured model's units; the from-scratch one has none.
+    const distilled = JSON.parse((await download(page, '#export-distilled-json')).bytes);
+    assert.equal(distilled.test_accuracy, report.distilled.test_accuracy);
+    assert.deepEqual(distilled.kept_units, structured.kept_units);
+    const scratch = JSON.parse((await download(page, '#export-scratch-json')).bytes);
+    assert.deepEqual([scratch.kept_units ?? null, scratch.layers[0].kernel.shape], [null, [784, 32]]);
+
     // The int8 models (quantize=int8, the default), as the engine runs them.
     const int8 = JSON.parse((await download(page, '#export-pruned-int8-json')).bytes);
     assert.equal(int8.format, 'prunelab-int8-mlp');
