@@ -12,7 +12,7 @@ use crate::energy::Precision;
 use crate::latency::{self, Clock, HostEngine, HostPasses, Protocol};
 use crate::model::{CLASSES, Mlp};
 use crate::prune::mask::{Mask, global_masks, layer_mask};
-use crate::prune::on_device::{DeviceMasks, FixedMasks, GradualPruning};
+use crate::prune::on_device::{FixedMasks, GradualPruning};
 use crate::prune::storage::gzip_len;
 use crate::prune::structured::{compact, unit_norms, units_to_keep};
 use crate::prune::weights::MlpWeights;
@@ -124,7 +124,7 @@ pub async fn prune(
             let note = format!("one-shot mask, {:.1} % sparsity", settings.final_sparsity * 100.0);
             observer.snapshot(Snapshot { model: "pruned", note, layer: at_mask });
             let model = Mlp::from_weights(&dense.weights, &device_ad);
-            let mut hook = FixedMasks(DeviceMasks::upload(&masks, &model, &device_ad));
+            let mut hook = FixedMasks::new(masks, &model, &device_ad);
             let (model, accuracy, f) = tune(model, config, settings.finetune_epochs, data, device, observer, &mut hook).await?;
             finish = f;
             let pruned = column(model, accuracy).await?;
@@ -275,6 +275,8 @@ pub struct Int8Column {
     pub report: ModelReport,
     pub check: Int8Check,
     pub runner: Int8Runner,
+    /// Its logits on every test image (`[images, 10]`): what another engine for it must compute.
+    pub logits: Vec<f32>,
 }
 
 /// Share of `logits` (`[images, 10]`) whose largest value is at the image's label.
@@ -303,6 +305,7 @@ pub async fn int8_column(source: &Column, calibration: &Calibration, sparse: boo
         reference_images,
         matches_reference: reference[..] == logits[..reference_images * CLASSES],
         layout: if sparse { "CSR int8" } else { "dense int8" },
+        webgpu: None,
     };
     let bytes = model.bytes();
     let codes = model.hidden.nonzero_codes() + model.output.nonzero_codes();
@@ -318,5 +321,5 @@ pub async fn int8_column(source: &Column, calibration: &Calibration, sparse: boo
         latency: LatencyReport::default(),
         ..source.report.clone()
     };
-    Ok(Int8Column { report, check, runner })
+    Ok(Int8Column { report, check, runner, logits })
 }

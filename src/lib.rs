@@ -12,6 +12,7 @@ pub mod early_stopping;
 pub mod energy;
 pub mod export;
 pub mod format;
+pub mod fused;
 pub mod histogram;
 pub mod latency;
 pub mod model;

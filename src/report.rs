@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::early_stopping::EarlyStopReport;
 use crate::energy::Precision;
+use crate::fused::check::EngineCheck;
 use crate::latency::Timing;
 use crate::prune::on_device::SparsityPoint;
 use crate::prune::schedule::{Schedule, ScheduleSummary};
@@ -87,6 +88,10 @@ pub struct TrainReport {
     pub val_loss: Vec<f64>,
     /// What early stopping did, when it was on.
     pub early_stopping: Option<EarlyStopReport>,
+    /// The code that trained: "fused (CPU)", "fused (WebGPU)" or "autodiff".
+    pub engine: &'static str,
+    /// Why autodiff ran where the fused step was asked for.
+    pub engine_note: Option<String>,
 }
 
 /// Latency at batch 1 and batch 1024 on one backend.
@@ -201,6 +206,17 @@ pub struct QuantReport {
     pub error: Option<String>,
 }
 
+/// An int8 model on WebGPU against the CPU int8 engine (itself bit-exact with the integer
+/// reference), on every test image.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Int8GpuCheck {
+    /// Which dot product the kernel used.
+    pub dot_product: &'static str,
+    pub agreement: Agreement,
+    /// Every logit bit-identical to the CPU engine's.
+    pub identical: bool,
+}
+
 /// One int8 model checked on the test set.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Int8Check {
@@ -215,6 +231,8 @@ pub struct Int8Check {
     pub matches_reference: bool,
     /// The kernels as stored: "dense int8" or "CSR int8".
     pub layout: &'static str,
+    /// The same model on WebGPU, when the run used it.
+    pub webgpu: Option<Int8GpuCheck>,
 }
 
 /// How the pruned models were made.
@@ -230,6 +248,24 @@ pub struct PruneReport {
     pub structured_units_kept: Option<usize>,
     /// The compact model's accuracy straight after removing units, before fine-tuning.
     pub structured_accuracy_before_finetune: Option<f64>,
+}
+
+/// One fused training step on WebGPU measured with GPU timestamps, one compute pass per kernel.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepProfile {
+    pub batch: usize,
+    /// Dispatches and submits of one ordinary step (the profiled one splits its passes).
+    pub dispatches: usize,
+    pub submits: usize,
+    pub kernels: Vec<KernelTime>,
+    /// Why there is no profile, when there is none.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KernelTime {
+    pub kernel: &'static str,
+    pub ms: f64,
 }
 
 /// How the structured student was distilled, and what it was compared with.
@@ -295,6 +331,10 @@ pub struct Report {
     /// What was wrong with the URL parameters and what was used instead.
     pub notices: Vec<String>,
     pub data: Option<DataReport>,
+    /// The fused step against autodiff on this device (`?check_engine=1`).
+    pub engine_check: Option<EngineCheck>,
+    /// One fused WebGPU step, kernel by kernel (`?check_engine=1` on WebGPU).
+    pub engine_profile: Option<StepProfile>,
     pub train: Option<TrainReport>,
     pub dense: Option<ModelReport>,
     /// Unstructured magnitude pruning, masks applied to a dense kernel.
@@ -332,6 +372,8 @@ impl Report {
             config,
             notices,
             data: None,
+            engine_check: None,
+            engine_profile: None,
             train: None,
             dense: None,
             pruned: None,

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::data::mnist::TRAIN_COUNT;
+use crate::fused::Engine;
 use crate::prune::schedule::Schedule;
 use crate::prune::structured::Norm;
 use crate::train::TrainingConfig;
@@ -165,6 +166,8 @@ pub struct Settings {
     pub backend: BackendChoice,
     /// Time dense vs sparse kernels across sparsities at the end of the run (`?sweep=1`).
     pub sweep: bool,
+    /// Check the fused step against autodiff on the run's device before training (`?check_engine=1`).
+    pub check_engine: bool,
     pub quantize: Quantize,
 }
 
@@ -177,6 +180,7 @@ impl Default for Settings {
             embed: false,
             backend: BackendChoice::Auto,
             sweep: false,
+            check_engine: false,
             quantize: Quantize::Int8,
         }
     }
@@ -282,9 +286,11 @@ impl Settings {
             "patience" => t.patience = number(key, raw, &PATIENCE, n).unwrap_or(t.patience),
             "min_delta" => t.min_delta = number(key, raw, &MIN_DELTA, n).unwrap_or(t.min_delta),
             "restore_best_weights" => t.restore_best_weights = flag(key, raw, n).unwrap_or(t.restore_best_weights),
+            "engine" => t.engine = choice(key, raw, &[("fused", Engine::Fused), ("autodiff", Engine::Autodiff)], n).unwrap_or(t.engine),
             "autorun" => self.autorun = flag(key, raw, n).unwrap_or(self.autorun),
             "embed" => self.embed = flag(key, raw, n).unwrap_or(self.embed),
             "sweep" => self.sweep = flag(key, raw, n).unwrap_or(self.sweep),
+            "check_engine" => self.check_engine = flag(key, raw, n).unwrap_or(self.check_engine),
             "backend" => {
                 let options = BackendChoice::OPTIONS.map(|(word, c, _)| (word, c));
                 self.backend = choice(key, raw, &options, n).unwrap_or(self.backend);
@@ -373,6 +379,7 @@ impl Settings {
         push("patience", t.patience.to_string(), dt.patience.to_string());
         push("min_delta", t.min_delta.to_string(), dt.min_delta.to_string());
         push("restore_best_weights", u8::from(t.restore_best_weights).to_string(), u8::from(dt.restore_best_weights).to_string());
+        push("engine", format!("{:?}", t.engine).to_lowercase(), format!("{:?}", dt.engine).to_lowercase());
         let (p, dp) = (&self.pruning, &d.pruning);
         push("prune", format!("{:?}", p.prune).to_lowercase(), format!("{:?}", dp.prune).to_lowercase());
         push("initial_sparsity", p.initial_sparsity.to_string(), dp.initial_sparsity.to_string());
@@ -395,6 +402,9 @@ impl Settings {
         }
         if self.sweep {
             parts.push("sweep=1".into());
+        }
+        if self.check_engine {
+            parts.push("check_engine=1".into());
         }
         parts.join("&")
     }
@@ -578,6 +588,17 @@ mod tests {
         let (settings, notices) = parse(&[("distill_t", "0"), ("distill_alpha", "2"), ("distill", "maybe"), ("distill_t", "hot")]);
         assert_eq!((settings.pruning.distill, settings.pruning.distill_t, settings.pruning.distill_alpha), (true, 1.0, 1.0));
         assert_eq!(notices.len(), 4, "{notices:?}");
+    }
+
+    #[test]
+    fn the_engine_choice_is_read_and_shared() {
+        assert_eq!(parse(&[]).0.training.engine, Engine::Fused, "fused by default");
+        let (settings, notices) = parse(&[("engine", "autodiff")]);
+        assert_eq!((settings.training.engine, notices.len()), (Engine::Autodiff, 0));
+        assert_eq!(settings.to_query(), "engine=autodiff");
+        let (settings, notices) = parse(&[("engine", "jit")]);
+        assert_eq!(settings.training.engine, Engine::Fused);
+        assert!(notices[0].contains("fused, autodiff"), "{notices:?}");
     }
 
     #[test]

@@ -9,13 +9,17 @@ use std::future::Future;
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::data::{IMAGE_PIXELS, Split, batches};
 use crate::distill::Teacher;
 use crate::early_stopping::{EarlyStopReport, EarlyStopping, Verdict};
+use crate::fused::cpu::FusedCpu;
+use crate::fused::{Engine, Layout, Trainer};
 use crate::model::Mlp;
+use crate::prune::mask::Mask;
+use crate::prune::weights::MlpWeights;
 use crate::report::{LossPoint, TrainReport};
 use crate::stats;
 use crate::tiles::{FirstLayer, Snapshot};
@@ -62,6 +66,11 @@ pub struct TrainingConfig {
     pub min_delta: f64,
     #[config(default = false)]
     pub restore_best_weights: bool,
+    /// Which code trains (`?engine=`): the fused step, or burn's autodiff. The fused step covers
+    /// plain cross-entropy with pruning masks; with L1/L2 or a teacher, autodiff runs (and the
+    /// report says so).
+    #[config(default = "Engine::Fused")]
+    pub engine: Engine,
 }
 
 /// Where training stands, for the progress bar.
@@ -94,6 +103,11 @@ pub trait Observer {
     fn phase(&mut self, _name: &'static str) {}
     /// A new picture of a model's first layer (live while training and pruning).
     fn snapshot(&mut self, _snapshot: Snapshot) {}
+    /// A fused trainer on the run's device, starting from `params` (the CPU one unless the page
+    /// trains on WebGPU).
+    fn fused_trainer(&mut self, layout: Layout, params: Vec<f32>) -> impl Future<Output = Result<Trainer, String>> {
+        std::future::ready(Ok(Trainer::Cpu(FusedCpu::new(layout, params))))
+    }
 }
 
 /// Runs without reporting anything (benchmarks, tests, tools).
@@ -175,6 +189,19 @@ pub trait StepHook {
     fn before_step(&mut self, step: usize, model: Mlp, observer: &mut impl Observer) -> impl Future<Output = Result<Mlp, TrainError>>;
     /// The model as it leaves training (masks applied one last time).
     fn finish(&mut self, model: Mlp) -> Mlp;
+    /// Whether [`StepHook::before_fused_step`] does this hook's work (else the loop uses autodiff).
+    fn runs_fused(&self) -> bool {
+        false
+    }
+    /// Before a fused step: may read the weights, and returns masks to prune with from now on.
+    fn before_fused_step(
+        &mut self,
+        _step: usize,
+        _trainer: &mut Trainer,
+        _observer: &mut impl Observer,
+    ) -> impl Future<Output = Result<Option<[Mask; 2]>, TrainError>> {
+        std::future::ready(Ok(None))
+    }
 }
 
 /// Plain training.
@@ -186,6 +213,9 @@ impl StepHook for NoHook {
     }
     fn finish(&mut self, model: Mlp) -> Mlp {
         model
+    }
+    fn runs_fused(&self) -> bool {
+        true
     }
 }
 
@@ -209,29 +239,85 @@ impl WatchWeights {
     }
 }
 
+impl WatchWeights {
+    fn due(&self, now: f64) -> bool {
+        self.last_ms.is_none_or(|last| now - last >= self.gap_ms)
+    }
+
+    fn show(&mut self, step: usize, weights: &MlpWeights, started: f64, observer: &mut impl Observer) {
+        observer.snapshot(Snapshot { model: "dense", note: format!("step {step}"), layer: FirstLayer::dense(weights) });
+        let now = observer.now_ms();
+        self.gap_ms = self.every_ms.max((now - started) / WATCH_BUDGET);
+        self.last_ms = Some(now);
+    }
+}
+
 impl StepHook for WatchWeights {
     async fn before_step(&mut self, step: usize, model: Mlp, observer: &mut impl Observer) -> Result<Mlp, TrainError> {
         let started = observer.now_ms();
-        if self.last_ms.is_none_or(|last| started - last >= self.gap_ms) {
+        if self.due(started) {
             let weights = model.read_weights().await.map_err(TrainError::Device)?;
-            observer.snapshot(Snapshot { model: "dense", note: format!("step {step}"), layer: FirstLayer::dense(&weights) });
-            let now = observer.now_ms();
-            self.gap_ms = self.every_ms.max((now - started) / WATCH_BUDGET);
-            self.last_ms = Some(now);
+            self.show(step, &weights, started, observer);
         }
         Ok(model)
     }
     fn finish(&mut self, model: Mlp) -> Mlp {
         model
     }
+    fn runs_fused(&self) -> bool {
+        true
+    }
+    async fn before_fused_step(&mut self, step: usize, trainer: &mut Trainer, observer: &mut impl Observer) -> Result<Option<[Mask; 2]>, TrainError> {
+        let started = observer.now_ms();
+        if self.due(started) {
+            let weights = trainer.layout().weights(&trainer.params().await.map_err(TrainError::Device)?);
+            self.show(step, &weights, started, observer);
+        }
+        Ok(None)
+    }
+}
+
+/// What takes the steps: burn's autodiff graph and Adam, or a fused trainer.
+enum Stepper {
+    Autodiff { model: Mlp, optim: ModuleOptimizer },
+    Fused(Trainer),
+}
+
+/// Why the fused step cannot train this run (then autodiff does), if it cannot.
+fn fused_refusal(config: &TrainingConfig, teacher: Option<&Teacher>, hook: &impl StepHook) -> Option<&'static str> {
+    if config.engine == Engine::Autodiff {
+        None
+    } else if teacher.is_some() {
+        Some("the distillation loss runs on autodiff")
+    } else if config.l1 != 0.0 || config.l2 != 0.0 {
+        Some("L1/L2 penalties run on autodiff")
+    } else if !hook.runs_fused() {
+        Some("this training's hook runs on autodiff")
+    } else {
+        None
+    }
+}
+
+impl Stepper {
+    /// The model as it stands, on the plain `device` (a fused trainer's weights read back).
+    async fn model(&mut self, hook: &mut impl StepHook, device: &Device) -> Result<Mlp, TrainError> {
+        match self {
+            Stepper::Autodiff { model, .. } => Ok(hook.finish(model.clone()).valid()),
+            Stepper::Fused(trainer) => {
+                let params = trainer.params().await.map_err(TrainError::Device)?;
+                Ok(Mlp::from_weights(&trainer.layout().weights(&params), device))
+            }
+        }
+    }
 }
 
 /// Trains `model` (on the autodiff version of `device`) with a fresh Adam, calling `hook`
 /// before every step, and measures test accuracy after each epoch. With a `teacher`, the loss is
 /// the distillation loss (labels and the teacher's soft targets) instead of plain cross-entropy.
+/// `config.engine` picks the fused step where it covers the run, autodiff otherwise.
 #[allow(clippy::too_many_arguments)]
 pub async fn fit(
-    mut model: Mlp,
+    model: Mlp,
     config: &TrainingConfig,
     train: &Split,
     test: &Split,
@@ -253,12 +339,31 @@ pub async fn fit(
     let mut early_stopping = (config.early_stopping && !validation.is_empty()).then(|| EarlyStopping::new(config.patience, config.min_delta));
     let mut best_model: Option<Mlp> = None;
     let device_ad = device.clone().autodiff();
-    let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device_ad);
+    let mut report = TrainReport::default();
+
+    let refusal = fused_refusal(config, teacher, hook);
+    let mut stepper = if config.engine == Engine::Fused && refusal.is_none() {
+        let weights = model.read_weights().await.map_err(TrainError::Device)?;
+        let layout = Layout { inputs: weights.inputs, hidden: weights.hidden };
+        match observer.fused_trainer(layout, layout.flatten(&weights)).await {
+            Ok(trainer) => Stepper::Fused(trainer),
+            Err(e) => {
+                report.engine_note = Some(format!("the fused step could not start ({e})"));
+                Stepper::Autodiff { model, optim: AdamConfig::new().init() }
+            }
+        }
+    } else {
+        report.engine_note = refusal.map(String::from);
+        Stepper::Autodiff { model, optim: AdamConfig::new().init() }
+    };
+    report.engine = match &stepper {
+        Stepper::Fused(trainer) => trainer.label(),
+        Stepper::Autodiff { .. } => "autodiff",
+    };
 
     let steps_per_epoch = batches::steps_per_epoch(train.len(), config.batch);
     let total_steps = steps_per_epoch * config.epochs;
-    let mut report = TrainReport::default();
     let mut step_ms = Vec::new();
     let started = observer.now_ms();
     let mut last_yield = started;
@@ -274,27 +379,40 @@ pub async fn fit(
                 finish = Finish::Cancelled;
                 break 'epochs;
             }
-            model = hook.before_step(report.steps, model, observer).await?;
-            let images = Tensor::<2>::from_data(TensorData::new(train.inputs(batch), [batch.len(), IMAGE_PIXELS]), &device_ad);
-            let targets = Tensor::<1, Int>::from_data(TensorData::new(train.targets(batch), [batch.len()]), &device_ad);
-            let logits = model.forward(images);
-            let mut loss = match teacher {
-                Some(teacher) => teacher.loss(logits, targets, batch, &device_ad),
-                None => loss_fn.forward(logits, targets),
-            };
-            if let Some(penalty) = model.kernel_penalty(config.l1, config.l2) {
-                loss = loss + penalty;
-            }
             let last_of_epoch = i + 1 == steps_per_epoch;
             let read_loss = (report.steps + 1) % config.loss_every.max(1) == 0 || last_of_epoch;
-            let loss_value = read_loss.then(|| loss.clone());
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(config.lr, model, grads);
+            let loss_value = match &mut stepper {
+                Stepper::Autodiff { model, optim } => {
+                    let current = hook.before_step(report.steps, model.clone(), observer).await?;
+                    let images = Tensor::<2>::from_data(TensorData::new(train.inputs(batch), [batch.len(), IMAGE_PIXELS]), &device_ad);
+                    let targets = Tensor::<1, Int>::from_data(TensorData::new(train.targets(batch), [batch.len()]), &device_ad);
+                    let logits = current.forward(images);
+                    let mut loss = match teacher {
+                        Some(teacher) => teacher.loss(logits, targets, batch, &device_ad),
+                        None => loss_fn.forward(logits, targets),
+                    };
+                    if let Some(penalty) = current.kernel_penalty(config.l1, config.l2) {
+                        loss = loss + penalty;
+                    }
+                    let loss_value = read_loss.then(|| loss.clone());
+                    let grads = GradientsParams::from_grads(loss.backward(), &current);
+                    *model = optim.step(config.lr, current, grads);
+                    match loss_value {
+                        Some(loss) => Some(loss.into_scalar_async::<f32>().await.map_err(TrainError::device)?),
+                        None => None,
+                    }
+                }
+                Stepper::Fused(trainer) => {
+                    if let Some(masks) = hook.before_fused_step(report.steps, trainer, observer).await? {
+                        trainer.set_masks(&masks);
+                    }
+                    trainer.step(&train.inputs(batch), &train.targets(batch), config.lr as f32, read_loss).await.map_err(TrainError::Device)?
+                }
+            };
             report.steps += 1;
             window_steps += 1;
 
-            if let Some(loss) = loss_value {
-                let value: f32 = loss.into_scalar_async().await.map_err(TrainError::device)?;
+            if let Some(value) = loss_value {
                 let now = observer.now_ms();
                 step_ms.push((now - window_started) / window_steps as f64);
                 window_started = now;
@@ -317,14 +435,14 @@ pub async fn fit(
                 last_yield = observer.now_ms();
             }
         }
-        model = hook.finish(model);
-        let accuracy = test_accuracy(&model.valid(), test, device).await?;
+        let model = stepper.model(hook, device).await?;
+        let accuracy = test_accuracy(&model, test, device).await?;
         report.epochs_completed = epoch + 1;
         report.test_accuracy.per_epoch.push(accuracy);
         observer.epoch_done(epoch + 1, accuracy);
         let mut stop = false;
         if !validation.is_empty() {
-            let val_loss = validation_loss(&model.valid(), &validation, config, device).await?;
+            let val_loss = validation_loss(&model, &validation, config, device).await?;
             report.val_loss.push(val_loss);
             observer.validation_loss(LossPoint { step: report.steps, loss: val_loss as f32 });
             if let Some(es) = early_stopping.as_mut() {
@@ -341,10 +459,6 @@ pub async fn fit(
         if stop {
             let es = early_stopping.as_ref().expect("only early stopping stops");
             let restored = config.restore_best_weights && best_model.is_some();
-            if let Some(best) = best_model.take().filter(|_| restored) {
-                // The final accuracy is then the best epoch's (set below).
-                model = best;
-            }
             report.early_stopping = Some(EarlyStopReport {
                 stopped_epoch: Some(epoch + 1),
                 best_epoch: es.best_epoch(),
@@ -370,11 +484,17 @@ pub async fn fit(
     report.wall_ms = observer.now_ms() - started;
     report.ms_per_step_median = stats::median(&step_ms);
     report.ms_per_step_p95 = stats::percentile(&step_ms, 95.0);
+    let restored = matches!(report.early_stopping, Some(EarlyStopReport { restored: true, .. }));
     report.test_accuracy.final_ = match report.early_stopping {
         Some(EarlyStopReport { restored: true, best_epoch, .. }) => report.test_accuracy.per_epoch.get(best_epoch - 1).copied(),
         _ => report.test_accuracy.per_epoch.last().copied(),
     };
-    Ok(Trained { model: hook.finish(model).valid(), report, finish })
+    // The final accuracy is then the best epoch's (set above).
+    let model = match best_model.filter(|_| restored) {
+        Some(best) => best,
+        None => stepper.model(hook, device).await?,
+    };
+    Ok(Trained { model, report, finish })
 }
 
 /// Mean cross-entropy of `model` on `split` (plus the kernel penalty, as Keras' `val_loss`

@@ -7,9 +7,10 @@ use std::future::Future;
 
 use burn::tensor::{Device, Tensor, TensorData};
 use prunelab::data::{IMAGE_PIXELS, Mnist};
+use prunelab::fused::Engine;
 use prunelab::model::Mlp;
 use prunelab::prune::mask::{Mask, global_masks, layer_mask};
-use prunelab::prune::on_device::{DeviceMasks, FixedMasks, GradualPruning};
+use prunelab::prune::on_device::{FixedMasks, GradualPruning};
 use prunelab::prune::schedule::{Schedule, keep_count};
 use prunelab::prune::structured::{Norm, compact, masked, unit_norms, units_to_keep};
 use prunelab::train::{Silent, TrainingConfig, fit, train};
@@ -20,6 +21,13 @@ fn mnist() -> Mnist {
 
 fn block_on<T>(f: impl Future<Output = T>) -> T {
     futures_lite::future::block_on(f)
+}
+
+/// A dense model trained with `config`, as the comparison's first column.
+fn dense_column(config: &TrainingConfig, data: &Mnist, device: &Device) -> prunelab::compare::Column {
+    let dense = block_on(train(config, &data.train, &data.test, device, &mut Silent)).unwrap();
+    let accuracy = dense.report.test_accuracy.final_;
+    block_on(prunelab::compare::column(dense.model, accuracy)).unwrap()
 }
 
 fn small() -> TrainingConfig {
@@ -73,18 +81,26 @@ fn fixed_masks_survive_optimizer_steps() {
     let expected: usize = masks.iter().map(Mask::kept).sum();
     assert_eq!(expected, weights.kernel_weights() - (0.9 * weights.kernel_weights() as f64).round() as usize);
 
-    let model = Mlp::from_weights(&weights, &device_ad);
     let masks = [masks[0].clone(), masks[1].clone()];
-    let mut hook = FixedMasks(DeviceMasks::upload(&masks, &model, &device_ad));
-    // 60 Adam steps of fine-tuning: a pruned weight still gets a gradient (input × error), so
-    // Adam would move it; applying the masks before every step keeps it at zero.
-    let tuned = block_on(fit(model, &small(), &data.train, &data.test, &device, &mut Silent, &mut hook, None)).unwrap();
-    let after = block_on(tuned.model.read_weights()).unwrap();
-    assert_eq!(after.nonzero_kernel_weights(), expected);
-    for (kernel, mask) in after.kernels().iter().zip(&masks) {
-        assert!(kernel.iter().zip(&mask.keep).all(|(w, keep)| *keep || *w == 0.0), "a pruned weight came back");
+    // 60 Adam steps of fine-tuning, on both engines: a pruned weight still gets a gradient
+    // (input × error), so Adam would move it; autodiff re-applies the masks before every step,
+    // the fused step masks the gradient inside the update.
+    let mut accuracies = Vec::new();
+    for engine in [Engine::Autodiff, Engine::Fused] {
+        let model = Mlp::from_weights(&weights, &device_ad);
+        let mut hook = FixedMasks::new(masks.clone(), &model, &device_ad);
+        let tuned = block_on(fit(model, &small().with_engine(engine), &data.train, &data.test, &device, &mut Silent, &mut hook, None)).unwrap();
+        assert_eq!(tuned.report.engine, if engine == Engine::Fused { "fused (CPU)" } else { "autodiff" });
+        let after = block_on(tuned.model.read_weights()).unwrap();
+        assert_eq!(after.nonzero_kernel_weights(), expected, "{engine:?}");
+        for (kernel, mask) in after.kernels().iter().zip(&masks) {
+            assert!(kernel.iter().zip(&mask.keep).all(|(w, keep)| *keep || *w == 0.0), "{engine:?}: a pruned weight came back");
+        }
+        accuracies.push(tuned.report.test_accuracy.final_.unwrap());
     }
-    assert!(tuned.report.test_accuracy.final_.unwrap() > 0.8);
+    assert!(accuracies.iter().all(|&a| a > 0.8), "{accuracies:?}");
+    // The same training, either way: the kept weights follow the same updates.
+    assert!((accuracies[0] - accuracies[1]).abs() <= 0.002, "{accuracies:?}");
 }
 
 #[test]
@@ -151,14 +167,11 @@ fn the_latency_protocol_grows_k_until_a_window_is_long_enough() {
 
 #[test]
 fn the_comparison_builds_all_three_columns() {
-    use prunelab::compare::{column, prune};
+    use prunelab::compare::prune;
     use prunelab::settings::{PruneConfig, PruneMethod, Ranking};
-    let data = mnist();
-    let device = Device::flex();
+    let (data, device) = (mnist(), Device::flex());
     let config = small().with_hidden(64);
-    let dense = block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).unwrap();
-    let accuracy = dense.report.test_accuracy.final_;
-    let dense = block_on(column(dense.model, accuracy)).unwrap();
+    let dense = dense_column(&config, &data, &device);
     let settings = PruneConfig {
         prune: PruneMethod::Oneshot,
         final_sparsity: 0.9,
@@ -205,14 +218,11 @@ fn the_comparison_builds_all_three_columns() {
 
 #[test]
 fn without_fine_tuning_the_pruned_models_are_only_evaluated() {
-    use prunelab::compare::{column, prune};
+    use prunelab::compare::prune;
     use prunelab::settings::{PruneConfig, PruneMethod};
-    let data = mnist();
-    let device = Device::flex();
+    let (data, device) = (mnist(), Device::flex());
     let config = small().with_hidden(32);
-    let dense = block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).unwrap();
-    let accuracy = dense.report.test_accuracy.final_;
-    let dense = block_on(column(dense.model, accuracy)).unwrap();
+    let dense = dense_column(&config, &data, &device);
     let settings = PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.5, finetune_epochs: 0, hidden_keep: 8, ..PruneConfig::default() };
     let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut Silent)).unwrap();
     let unstructured = pruned.unstructured.unwrap().report;
@@ -225,14 +235,11 @@ fn without_fine_tuning_the_pruned_models_are_only_evaluated() {
 
 #[test]
 fn distillation_trains_the_structured_student_beside_a_rival_from_scratch() {
-    use prunelab::compare::{column, prune, students};
+    use prunelab::compare::{prune, students};
     use prunelab::settings::{PruneConfig, PruneMethod};
-    let data = mnist();
-    let device = Device::flex();
+    let (data, device) = (mnist(), Device::flex());
     let config = small().with_hidden(64);
-    let dense = block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).unwrap();
-    let accuracy = dense.report.test_accuracy.final_;
-    let dense = block_on(column(dense.model, accuracy)).unwrap();
+    let dense = dense_column(&config, &data, &device);
     let settings = PruneConfig { prune: PruneMethod::Structured, finetune_epochs: 1, hidden_keep: 16, ..PruneConfig::default() };
     let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut Silent)).unwrap();
     let kept = pruned.kept_units.unwrap();

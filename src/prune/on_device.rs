@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use super::mask::{Mask, layer_mask};
 use super::schedule::Schedule;
+use crate::fused::Trainer;
 use crate::model::Mlp;
+use crate::prune::weights::MlpWeights;
 use crate::tiles::{FirstLayer, Snapshot};
 use crate::train::{Observer, StepHook, TrainError};
 
@@ -34,14 +36,32 @@ impl DeviceMasks {
 }
 
 /// Fixed masks (one-shot pruning, then fine-tuning).
-pub struct FixedMasks(pub DeviceMasks);
+pub struct FixedMasks {
+    masks: [Mask; 2],
+    on_device: DeviceMasks,
+    /// The fused trainer has them.
+    handed_over: bool,
+}
+
+impl FixedMasks {
+    /// `model` and `device`: the autodiff model the masks will multiply.
+    pub fn new(masks: [Mask; 2], model: &Mlp, device: &Device) -> Self {
+        FixedMasks { on_device: DeviceMasks::upload(&masks, model, device), masks, handed_over: false }
+    }
+}
 
 impl StepHook for FixedMasks {
     async fn before_step(&mut self, _step: usize, model: Mlp, _observer: &mut impl Observer) -> Result<Mlp, TrainError> {
-        Ok(self.0.apply(model))
+        Ok(self.on_device.apply(model))
     }
     fn finish(&mut self, model: Mlp) -> Mlp {
-        self.0.apply(model)
+        self.on_device.apply(model)
+    }
+    fn runs_fused(&self) -> bool {
+        true
+    }
+    async fn before_fused_step(&mut self, _step: usize, _trainer: &mut Trainer, _observer: &mut impl Observer) -> Result<Option<[Mask; 2]>, TrainError> {
+        Ok((!std::mem::replace(&mut self.handed_over, true)).then(|| self.masks.clone()))
     }
 }
 
@@ -74,21 +94,41 @@ impl GradualPruning {
     }
 }
 
+impl GradualPruning {
+    /// A mask update at `step` from the current (already masked) weights, as TFMOT recomputes
+    /// them: recorded, shown, and returned.
+    fn update(&mut self, step: usize, weights: &MlpWeights, observer: &mut impl Observer) -> [Mask; 2] {
+        let target = self.schedule.sparsity(step as i64);
+        let masks = [layer_mask(&weights.hidden_kernel, target), layer_mask(&weights.output_kernel, target)];
+        let kept: usize = masks.iter().map(Mask::kept).sum();
+        let total: usize = masks.iter().map(Mask::len).sum();
+        self.curve.push(SparsityPoint { step, target, measured: 1.0 - kept as f64 / total as f64 });
+        self.layers = masks.iter().map(|m| (m.kept(), m.len())).collect();
+        let layer = FirstLayer::masked(weights, &masks[0]);
+        self.threshold = layer.threshold;
+        let note = format!("step {step} · target sparsity {:.1} %", target * 100.0);
+        observer.snapshot(Snapshot { model: "pruned", note, layer });
+        masks
+    }
+}
+
 impl StepHook for GradualPruning {
+    fn runs_fused(&self) -> bool {
+        true
+    }
+
+    async fn before_fused_step(&mut self, step: usize, trainer: &mut Trainer, observer: &mut impl Observer) -> Result<Option<[Mask; 2]>, TrainError> {
+        if !self.schedule.should_prune(step as i64) {
+            return Ok(None);
+        }
+        let weights = trainer.layout().weights(&trainer.params().await.map_err(TrainError::Device)?);
+        Ok(Some(self.update(step, &weights, observer)))
+    }
+
     async fn before_step(&mut self, step: usize, model: Mlp, observer: &mut impl Observer) -> Result<Mlp, TrainError> {
         if self.schedule.should_prune(step as i64) {
-            // The masks are recomputed from the current (already masked) weights, as TFMOT does.
             let weights = model.read_weights().await.map_err(TrainError::Device)?;
-            let target = self.schedule.sparsity(step as i64);
-            let masks = [layer_mask(&weights.hidden_kernel, target), layer_mask(&weights.output_kernel, target)];
-            let kept: usize = masks.iter().map(Mask::kept).sum();
-            let total: usize = masks.iter().map(Mask::len).sum();
-            self.curve.push(SparsityPoint { step, target, measured: 1.0 - kept as f64 / total as f64 });
-            self.layers = masks.iter().map(|m| (m.kept(), m.len())).collect();
-            let layer = FirstLayer::masked(&weights, &masks[0]);
-            self.threshold = layer.threshold;
-            let note = format!("step {step} · target sparsity {:.1} %", target * 100.0);
-            observer.snapshot(Snapshot { model: "pruned", note, layer });
+            let masks = self.update(step, &weights, observer);
             self.masks = Some(DeviceMasks::upload(&masks, &model, &self.device));
         }
         Ok(match &self.masks {

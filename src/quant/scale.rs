@@ -37,9 +37,20 @@ impl Quantizer {
         out.iter_mut().zip(values).for_each(|(q, &x)| *q = T::from(self.quantize(x)));
     }
 
+    /// `1 / scale` as [`Quantizer::quantize`] multiplies by it (a GPU kernel must use the same f32).
+    pub fn inverse(&self) -> f32 {
+        self.inverse
+    }
+
     pub fn dequantize(&self, q: i8) -> f32 {
         f32::from(q) * self.scale
     }
+}
+
+/// Packs codes four to a little-endian u32 (code `4k + j` in byte `j`, two's complement),
+/// zero-padded: the operand layout of WGSL's `dot4I8Packed`.
+pub fn pack_codes(codes: &[i8]) -> Vec<u32> {
+    codes.chunks(4).map(|c| c.iter().enumerate().fold(0u32, |w, (j, &q)| w | (u32::from(q as u8) << (8 * j)))).collect()
 }
 
 /// Per output channel of a `[inputs, outputs]` row-major kernel: one quantizer per output unit,
@@ -61,6 +72,15 @@ pub fn quantize_kernel(kernel: &[f32], outputs: usize, quantizers: &[Quantizer])
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_pack_four_to_a_word_as_dot4i8packed_reads_them() {
+        assert_eq!(pack_codes(&[1, -1, 127, -127, 5]), vec![0x81_7f_ff_01, 0x05]);
+        // The packed dot product of two words, as WGSL defines it, from the bytes alone.
+        let dot4 = |a: u32, b: u32| (0..4).map(|j| i32::from((a >> (8 * j)) as u8 as i8) * i32::from((b >> (8 * j)) as u8 as i8)).sum::<i32>();
+        let (x, w) = ([3i8, -4, 127, -127], [-2i8, 5, 127, 127]);
+        assert_eq!(dot4(pack_codes(&x)[0], pack_codes(&w)[0]), -6 - 20 + 127 * 127 - 127 * 127);
+    }
 
     #[test]
     fn the_largest_value_maps_to_127_and_back() {

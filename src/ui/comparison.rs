@@ -103,18 +103,37 @@ fn latency_verdicts(r: &Report) -> Vec<String> {
 fn quant_note(r: &Report) -> Option<String> {
     let q = r.quant.as_ref()?;
     let check = |name: &str, c: &Int8Check| {
+        let gpu = c.webgpu.map(|g| {
+            format!(
+                " On WebGPU ({}) its logits on all {} test images are {} the CPU engine's{}.",
+                g.dot_product,
+                count(g.agreement.images),
+                if g.identical { "bit-identical to" } else { "NOT identical to" },
+                if g.identical {
+                    String::new()
+                } else {
+                    format!(" (largest difference {:.1e}, {} images of another class)", g.agreement.max_error, g.agreement.argmax_mismatches)
+                }
+            )
+        });
         format!(
-            "{name} ({}) predicts the float model's class on {} of the test images; its logits are {} the plain integer reference's on the first {} images.",
+            "{name} ({}) predicts the float model's class on {} of the test images; its logits are {} the plain integer reference's on the first {} images.{}",
             c.layout,
             percent(Some(c.argmax_agreement)),
             if c.matches_reference { "bit-identical to" } else { "NOT identical to" },
-            count(c.reference_images)
+            count(c.reference_images),
+            gpu.unwrap_or_default()
         )
     };
     let parts: Vec<String> =
         [("Dense, int8", &q.dense), ("Pruned + int8", &q.pruned)].into_iter().filter_map(|(n, c)| c.as_ref().map(|c| check(n, c))).collect();
     let error = q.error.as_ref().map(|e| format!(" Quantization stopped: {e}.")).unwrap_or_default();
-    Some(format!("int8 columns: {}. {} They run on the CPU (WebAssembly SIMD); an int8 WebGPU kernel is not built yet.{error}", q.scheme, parts.join(" ")))
+    let engines = if [&q.dense, &q.pruned].iter().any(|c| c.is_some_and(|c| c.webgpu.is_some())) {
+        "They run on the CPU (WebAssembly SIMD) and on WebGPU."
+    } else {
+        "They run on the CPU (WebAssembly SIMD); a WebGPU run times them on the GPU too."
+    };
+    Some(format!("int8 columns: {}. {} {engines}{error}", q.scheme, parts.join(" ")))
 }
 
 /// What distillation bought, in words: the three students of one shape, side by side.

@@ -82,6 +82,7 @@ pub fn Controls() -> impl IntoView {
             <Knob key="patience" label="patience" value=t(|c| c.patience.to_string())/>
             <Knob key="min_delta" label="min_delta" step="0.001" value=t(|c| c.min_delta.to_string())/>
             <Choice key="restore_best_weights" label="restore_best_weights" value=t(|c| u8::from(c.restore_best_weights).to_string()) options=&[("0", "No"), ("1", "Yes")]/>
+            <Choice key="engine" label="Training step" value=t(|c| format!("{:?}", c.engine).to_lowercase()) options=&[("fused", "Fused (hand-written backward)"), ("autodiff", "burn autodiff")]/>
             <Choice key="backend" label="Device" value=Signal::derive(move || state.settings.with(|s| s.backend.word().to_string())) options=&BACKENDS/>
             <PruneControls/>
             <Choice key="quantize" label="Quantization" value=Signal::derive(move || state.settings.with(|s| s.quantize.word().to_string())) options=&QUANTIZE/>

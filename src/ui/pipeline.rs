@@ -12,24 +12,30 @@ use burn::tensor::Device;
 
 use crate::compare::{self, Column};
 use crate::data::Mnist;
+use crate::fused::check::check_engine;
+use crate::fused::cpu::FusedCpu;
+use crate::fused::{Layout, Trainer};
 use crate::latency::{Clock, HostEngine, Protocol, timer_resolution_ms};
 use crate::model::CLASSES;
 use crate::model::Mlp;
 use crate::prune::storage::CSR_LAYOUT;
 use crate::prune::weights::MlpWeights;
 use crate::quant::{CALIBRATION_IMAGES, Calibration, Int8Runner};
-use crate::report::QuantReport;
 use crate::report::{
     Backend, BatchTimings, DataReport, ErrorKind, ErrorReport, LatencyReport, LossPoint, ModelReport, Report, RunState, SparseReport, StageTime, SweepReport,
     TimerReport,
 };
+use crate::report::{Int8GpuCheck, KernelTime, QuantReport, StepProfile};
 use crate::settings::{PruneMethod, Quantize, Settings};
 use crate::sparse::layout::thresholded;
 use crate::sparse::timing::{SWEEP_SPARSITIES, SweepSeries, crossover};
 use crate::sparse::{SparseMlp, SparseRunner, agreement};
 use crate::tiles::{FirstLayer, Snapshot};
 use crate::train::{self, Finish, Observer, Progress, WatchWeights};
-use crate::web::sparse_gpu::{Gpu, SparseGpu};
+use crate::web::fused_gpu::FusedGpu;
+use crate::web::gpu::Gpu;
+use crate::web::int8_gpu::{Dot4, Int8Gpu};
+use crate::web::sparse_gpu::SparseGpu;
 use crate::web::{backend, download, page};
 
 /// Everything the components show; signals are `Copy`, so the state is too.
@@ -203,6 +209,8 @@ async fn data(state: AppState) -> Result<Rc<Mnist>, String> {
 
 struct PageObserver {
     state: AppState,
+    /// The run's WebGPU device, when it trains there (the fused step then runs on it).
+    gpu: Option<Gpu>,
 }
 
 impl Observer for PageObserver {
@@ -234,6 +242,12 @@ impl Observer for PageObserver {
         self.state.val_losses.set(Vec::new());
         self.state.accuracies.set(Vec::new());
         self.state.progress.set(None);
+    }
+    async fn fused_trainer(&mut self, layout: Layout, params: Vec<f32>) -> Result<Trainer, String> {
+        match &self.gpu {
+            Some(gpu) => Ok(Trainer::Gpu(Box::new(FusedGpu::new(gpu, layout, &params).await?))),
+            None => Ok(Trainer::Cpu(FusedCpu::new(layout, params))),
+        }
     }
     fn snapshot(&mut self, snapshot: Snapshot) {
         let model = snapshot.model;
@@ -302,6 +316,7 @@ async fn run(state: AppState) {
         r.state = RunState::Loading;
         r.config = config.clone();
         r.error = None;
+        r.engine_check = None;
         r.train = None;
         r.dense = None;
         r.pruned = None;
@@ -334,7 +349,19 @@ async fn run(state: AppState) {
     };
 
     state.report.update(|r| r.state = RunState::Training);
-    let mut observer = PageObserver { state };
+    let mut observer = PageObserver { state, gpu: picked.gpu.clone() };
+    if settings.check_engine {
+        set_phase(state, "checking the fused step against autodiff");
+        let t = &settings.training;
+        match check_engine(t.hidden, &data.train, t.seed, t.batch, t.lr, &picked.device, &mut observer).await {
+            Ok(check) => state.report.update(|r| r.engine_check = Some(check)),
+            Err(e) => return fail(state, ErrorKind::Device, format!("the fused-step check failed: {e}")),
+        }
+        if let Some(gpu) = &picked.gpu {
+            let profile = profile_step(gpu, t, &data.train, &picked.device).await;
+            state.report.update(|r| r.engine_profile = Some(profile));
+        }
+    }
     observer.phase("training the dense model");
     match pipeline(state, &settings, &data, &picked, &mut observer).await {
         Ok(finish) => state.report.update(|r| {
@@ -346,6 +373,27 @@ async fn run(state: AppState) {
         Err(message) => fail(state, ErrorKind::Device, message),
     }
     set_phase(state, "");
+}
+
+/// One fused WebGPU step of a fresh model, kernel by kernel, after a warm-up step.
+async fn profile_step(gpu: &Gpu, config: &crate::train::TrainingConfig, train: &crate::data::Split, device: &Device) -> StepProfile {
+    let batch = config.batch.min(train.len()).max(1);
+    let mut profile = StepProfile { batch, dispatches: 6, submits: 1, kernels: Vec::new(), error: None };
+    let measured: Result<Vec<(&'static str, f64)>, String> = async {
+        let weights = Mlp::new(config.hidden, device).read_weights().await?;
+        let layout = Layout { inputs: weights.inputs, hidden: weights.hidden };
+        let mut fused = FusedGpu::new(gpu, layout, &layout.flatten(&weights)).await?;
+        let indices: Vec<usize> = (0..batch).collect();
+        let (images, labels) = (train.inputs(&indices), train.targets(&indices));
+        fused.step(&images, &labels, config.lr as f32, true).await?;
+        fused.profile(&images, &labels, config.lr as f32).await
+    }
+    .await;
+    match measured {
+        Ok(kernels) => profile.kernels = kernels.into_iter().map(|(kernel, ms)| KernelTime { kernel, ms }).collect(),
+        Err(e) => profile.error = Some(e),
+    }
+    profile
 }
 
 /// Dense training, pruning, latency; each result lands in the report as soon as it exists.
@@ -431,7 +479,7 @@ async fn pipeline(state: AppState, settings: &Settings, data: &Mnist, picked: &b
     }
     if settings.quantize == Quantize::Int8 && !state.cancel.get_untracked() {
         set_phase(state, "quantizing to int8");
-        let (report, engines) = int8_columns(state, &dense, unstructured.as_ref(), data, protocol).await;
+        let (report, engines) = int8_columns(state, &dense, unstructured.as_ref(), data, picked.gpu.as_ref(), protocol).await;
         state.report.update(|r| r.quant = Some(report));
         INT8.with_borrow_mut(|e| *e = Rc::new(engines));
     }
@@ -501,7 +549,14 @@ async fn sparse_column(
 /// The dense model, and the pruned one when there is one (on the sparse layout), in int8: each
 /// column lands in the report as soon as it is measured. A failure is reported in the
 /// quantization section and leaves the rest of the run standing.
-async fn int8_columns(state: AppState, dense: &Column, pruned: Option<&Column>, data: &Mnist, protocol: Protocol) -> (QuantReport, Int8Engines) {
+async fn int8_columns(
+    state: AppState,
+    dense: &Column,
+    pruned: Option<&Column>,
+    data: &Mnist,
+    gpu: Option<&Gpu>,
+    protocol: Protocol,
+) -> (QuantReport, Int8Engines) {
     let images = data.train.inputs(&(0..CALIBRATION_IMAGES.min(data.train.len())).collect::<Vec<_>>());
     let mut report = QuantReport { scheme: crate::quant::SCHEME, dense: None, pruned: None, error: None };
     let mut engines = Vec::new();
@@ -514,6 +569,16 @@ async fn int8_columns(state: AppState, dense: &Column, pruned: Option<&Column>, 
         let measured = async {
             let mut column = compare::int8_column(source, &calibration, sparse, data).await?;
             column.report.latency.cpu = Some(compare::host_timings(&mut column.runner, data, protocol, &PageClock).await?);
+            // On WebGPU too, when the run has it: checked against the CPU engine, then timed.
+            if let Some(gpu) = gpu {
+                let engine = Int8Gpu::new(gpu, &column.runner.model).await?;
+                let all: Vec<usize> = (0..data.test.len()).collect();
+                let logits = engine.logits(&data.test.inputs(&all), 1000).await?;
+                let agreement = agreement::compare(&logits, &column.logits, CLASSES);
+                let dot_product = engine.dot4.map_or("one i32 product per stored code (sparse)", Dot4::describe);
+                column.check.webgpu = Some(Int8GpuCheck { dot_product, agreement, identical: logits == column.logits });
+                column.report.latency.webgpu = Some(engine.timings(&data.test, protocol, &PageClock).await?);
+            }
             Ok::<_, String>(column)
         };
         match measured.await {

@@ -44,6 +44,7 @@ pub fn Results() -> impl IntoView {
                 <h2>"Training"</h2>
                 <table id="train-table">
                     <tbody>
+                        <tr><th scope="row">"Training step"</th><td id="engine">{train.engine}{train.engine_note.map(|n| format!(" ({n})")).unwrap_or_default()}</td></tr>
                         <tr><th scope="row">"Steps"</th><td>{count(train.steps)}</td></tr>
                         <tr><th scope="row">"Time per step (median · p95)"</th>
                             <td>{format!("{} · {}", ms(train.ms_per_step_median), ms(train.ms_per_step_p95))}</td></tr>
@@ -54,6 +55,23 @@ pub fn Results() -> impl IntoView {
                         })}
                     </tbody>
                 </table>
+                {state.report.with(|r| r.engine_check.clone()).map(|c| view! {
+                    <p id="engine-check">{format!(
+                        "Checked before training: {} and burn's autodiff, {} steps of {} images from the same start, differ by at most {:.1e} in the loss and {:.1e} in any parameter (relative).",
+                        c.engine, c.steps, c.batch, c.max_loss_error, c.max_param_error
+                    )}</p>
+                })}
+                {state.report.with(|r| r.engine_profile.clone()).map(|p| view! {
+                    <p id="engine-profile">{match &p.error {
+                        Some(e) => format!("No per-kernel profile: {e}."),
+                        None => format!(
+                            "One fused WebGPU step at batch {} ({} dispatches, {} submit), GPU timestamps per kernel: {} (total {:.2} ms).",
+                            p.batch, p.dispatches, p.submits,
+                            p.kernels.iter().map(|k| format!("{} {:.2} ms", k.kernel, k.ms)).collect::<Vec<_>>().join(", "),
+                            p.kernels.iter().map(|k| k.ms).sum::<f64>()
+                        ),
+                    }}</p>
+                })}
                 {train.early_stopping.map(|es| view! { <p id="early-stopping">{early_stopping_text(&es, &dense, state.report.with_untracked(|r| r.config.batch))}</p> })}
                 <p class="note">"Step times are wall-clock over windows that end in an awaited loss readback, so they include the GPU's work, not only its queueing."</p>
             </section>

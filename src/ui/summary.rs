@@ -42,10 +42,13 @@ fn training_levers(r: &Report) -> String {
             None => "early stopping (it did not stop the run)".into(),
         });
     }
+    if let Some(d) = &r.distill {
+        parts.push(format!("distillation into the {}-unit student (T = {}, α = {})", d.student_hidden, d.temperature, d.alpha));
+    }
     if parts.is_empty() {
-        "No regularization or early stopping in this run (see ?l1, ?l2, ?early_stopping).".into()
+        "No regularization, early stopping or distillation in this run (see ?l1, ?l2, ?early_stopping, ?distill).".into()
     } else {
-        format!("This run's dense training used {}.", parts.join(" and "))
+        format!("This run's training used {}.", parts.join(" and "))
     }
 }
 

@@ -17,7 +17,7 @@ use wasm_bindgen_futures::JsFuture;
 use crate::adapter::AdapterInfo;
 use crate::report::Backend;
 use crate::settings::BackendChoice;
-use crate::web::sparse_gpu::Gpu;
+use crate::web::gpu::Gpu;
 
 #[derive(Clone)]
 pub struct Picked {
@@ -93,7 +93,8 @@ async fn init_webgpu(adapter: String) -> Result<Picked, String> {
             *lost = Some(format!("{reason:?}: {message}"));
         }
     });
-    let gpu = Gpu { device: setup.device.clone(), queue: setup.queue.clone() };
+    let packed_dot = setup.instance.wgsl_language_features().contains(wgpu::WgslLanguageFeatures::Packed4x8IntegerDotProduct);
+    let gpu = Gpu { device: setup.device.clone(), queue: setup.queue.clone(), packed_dot };
     Ok(Picked { device, backend: Backend::Webgpu, adapter, fallback_reason: None, gpu: Some(gpu) })
 }
 

@@ -3,6 +3,9 @@
 
 pub mod backend;
 pub mod download;
+pub mod fused_gpu;
+pub mod gpu;
+pub mod int8_gpu;
 pub mod page;
 pub mod save;
 pub mod sparse_gpu;

@@ -9,10 +9,9 @@
 //! pipeline states all of that directly; a cube kernel would add a code generator between us and
 //! the shader we want to measure.
 
-use std::borrow::Cow;
-
 use wgpu::util::DeviceExt;
 
+use super::gpu::{Gpu, checked, pipeline, read_back, storage};
 use crate::data::Split;
 use crate::latency::{Clock, Passes, Protocol, Timing, batch_of, time};
 use crate::model::CLASSES;
@@ -21,13 +20,6 @@ use crate::sparse::{SparseLayer, SparseMlp};
 
 /// Invocations per workgroup; each handles 4 batch columns.
 const WORKGROUP: u32 = 64;
-
-/// burn's WebGPU device and queue, shared.
-#[derive(Clone, Debug)]
-pub struct Gpu {
-    pub device: wgpu::Device,
-    pub queue: wgpu::Queue,
-}
 
 struct GpuLayer {
     row_ptr: wgpu::Buffer,
@@ -58,12 +50,6 @@ pub struct GpuBatch {
     staging: wgpu::Buffer,
 }
 
-/// A storage buffer never empty (WebGPU refuses zero-sized bindings).
-fn storage(gpu: &Gpu, label: &str, bytes: &[u8], usage: wgpu::BufferUsages) -> wgpu::Buffer {
-    let padded: Cow<[u8]> = if bytes.is_empty() { Cow::Owned(vec![0; 4]) } else { Cow::Borrowed(bytes) };
-    gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: &padded, usage })
-}
-
 fn upload(gpu: &Gpu, layer: &SparseLayer) -> GpuLayer {
     let read = wgpu::BufferUsages::STORAGE;
     GpuLayer {
@@ -73,18 +59,6 @@ fn upload(gpu: &Gpu, layer: &SparseLayer) -> GpuLayer {
         bias: storage(gpu, "sparse bias", bytemuck::cast_slice(&layer.bias), read),
         units: layer.outputs as u32,
     }
-}
-
-fn pipeline(gpu: &Gpu, source: &str, entry_point: &str) -> wgpu::ComputePipeline {
-    let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(entry_point), source: wgpu::ShaderSource::Wgsl(source.into()) });
-    gpu.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some(entry_point),
-        layout: None,
-        module: &module,
-        entry_point: Some(entry_point),
-        compilation_options: Default::default(),
-        cache: None,
-    })
 }
 
 fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: usize, relu: bool) -> wgpu::Buffer {
@@ -100,16 +74,6 @@ fn bind(gpu: &Gpu, pipeline: &wgpu::ComputePipeline, buffers: &[&wgpu::Buffer]) 
     let entries: Vec<wgpu::BindGroupEntry> =
         buffers.iter().enumerate().map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() }).collect();
     gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &pipeline.get_bind_group_layout(0), entries: &entries })
-}
-
-/// Runs `make` inside a validation error scope, so a WebGPU error is a message, not a panic.
-async fn checked<T>(gpu: &Gpu, what: &str, make: impl FnOnce() -> T) -> Result<T, String> {
-    let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
-    let made = make();
-    match scope.pop().await {
-        Some(error) => Err(format!("{what} failed on WebGPU: {error}")),
-        None => Ok(made),
-    }
 }
 
 impl SparseGpu {
@@ -189,18 +153,9 @@ impl SparseGpu {
         let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("sparse readback") });
         encoder.copy_buffer_to_buffer(&batch.logits, 0, &batch.staging, 0, None);
         self.gpu.queue.submit([encoder.finish()]);
-        let (done, mapped) = futures_channel::oneshot::channel();
-        batch.staging.slice(..).map_async(wgpu::MapMode::Read, move |result| {
-            let _ = done.send(result);
-        });
-        mapped.await.map_err(|_| "the GPU dropped the sparse readback".to_string())?.map_err(|e| format!("reading the sparse logits back failed: {e}"))?;
         // The logits come back as [class][batch4 × 4]; the page wants [image][class].
-        let by_class: Vec<f32> = {
-            let view = batch.staging.slice(..).get_mapped_range().map_err(|e| format!("reading the sparse logits back failed: {e}"))?;
-            bytemuck::cast_slice(&view).to_vec()
-        };
-        batch.staging.unmap();
         let stride = batch.batch4 as usize * 4;
+        let by_class = read_back(&batch.staging, stride * CLASSES).await?;
         Ok((0..batch.batch).flat_map(|image| (0..CLASSES).map(move |class| (image, class))).map(|(image, class)| by_class[class * stride + image]).collect())
     }
 

@@ -25,6 +25,9 @@ try {
   console.log(`config         ${JSON.stringify(r.config)}`);
   console.log(`state          ${r.state}${r.error ? ` — ${r.error.message}` : ''}`);
   console.log(`data load      ${fmt(r.data?.load_ms / 1000)} s for ${r.data?.downloaded_bytes} bytes`);
+  console.log(`engine         ${t.engine}${t.engine_note ? ` (${t.engine_note})` : ''}`);
+  if (r.engine_check) console.log(`engine check   ${JSON.stringify(r.engine_check)}`);
+  if (r.engine_profile) console.log(`step profile   batch ${r.engine_profile.batch}: ${r.engine_profile.error ?? r.engine_profile.kernels.map((k) => `${k.kernel} ${fmt(k.ms, 2)} ms`).join(', ')}`);
   console.log(`steps          ${t.steps}`);
   console.log(`ms/step        median ${fmt(t.ms_per_step_median)}, p95 ${fmt(t.ms_per_step_p95)}`);
   console.log(`epoch wall     ${(t.epoch_wall_ms ?? []).map((ms) => `${fmt(ms / 1000)} s`).join(', ')}`);
@@ -33,7 +36,7 @@ try {
   console.log(`test accuracy  ${(t.test_accuracy?.per_epoch ?? []).map((a) => `${(a * 100).toFixed(2)} %`).join(' → ')}`);
   if (r.timer) console.log(`timer          ${r.timer.resolution_ms === null ? 'unknown' : `${r.timer.resolution_ms.toFixed(3)} ms`} resolution, cross-origin isolated: ${r.timer.cross_origin_isolated}`);
   const cell = (t) => (t ? `${fmt(t.median_ms, 3)} / ${fmt(t.p95_ms, 3)} (K=${t.k})` : '–');
-  for (const name of ['dense', 'pruned', 'pruned_sparse', 'structured', 'int8', 'pruned_int8']) {
+  for (const name of ['dense', 'pruned', 'pruned_sparse', 'structured', 'distilled', 'scratch', 'int8', 'pruned_int8']) {
     const m = r[name];
     if (!m) continue;
     const bytes = m.precision === 'int8' ? `bytes int8 ${m.bytes_int8} / gzip ${m.bytes_int8_gzip}`

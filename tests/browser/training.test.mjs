@@ -29,7 +29,7 @@ describe('PruneLab in headless Chromium', () => {
 
   test('autorun trains on WebGPU, prunes, and measures every model', { timeout: 25 * 60_000 }, async () => {
     // backend=webgpu: SwiftShader is a software adapter, which backend=auto would leave for the CPU.
-    const page = await open(browser, `${server.base}?autorun=1&backend=webgpu&${SMALL_RUN}&${PRUNE_RUN}&sweep=1`);
+    const page = await open(browser, `${server.base}?autorun=1&backend=webgpu&${SMALL_RUN}&${PRUNE_RUN}&sweep=1&check_engine=1`);
     const r = await waitForState(page, ['done', 'error', 'cancelled'], 24 * 60_000);
     assert.equal(await panicMessage(page), null);
     assert.equal(r.error, null, JSON.stringify(r.error));
@@ -37,7 +37,21 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(r.backend, 'webgpu', `fell back to the CPU: ${r.fallback_reason}`);
     assert.ok(r.adapter.length > 0);
 
-    // Dense training (issue 2).
+    // The fused step (engine=fused, the default) checked against burn's autodiff on this WebGPU
+    // device first: same start, same 20 batches of 100.
+    assert.deepEqual([r.engine_check.engine, r.engine_check.steps, r.engine_check.batch], ['fused (WebGPU)', 20, 100]);
+    assert.ok(r.engine_check.max_loss_error < 1e-4 && r.engine_check.max_param_error < 1e-4, JSON.stringify(r.engine_check));
+    assert.match(await page.locator('#engine-check').textContent(), /fused \(WebGPU\) and burn's autodiff, 20 steps/);
+    // One fused step kernel by kernel (GPU timestamps): six dispatches, one submit.
+    const p = r.engine_profile;
+    assert.equal(p.error, null);
+    assert.deepEqual(p.kernels.map((k) => k.kernel), ['forward_hidden', 'forward_output', 'grad_output', 'grad_hidden', 'grad_w1', 'adam']);
+    assert.ok(p.kernels.every((k) => k.ms >= 0) && p.kernels.some((k) => k.ms > 0), JSON.stringify(p.kernels));
+    console.log(`fused step profile (batch ${p.batch}): ${p.kernels.map((k) => `${k.kernel} ${k.ms.toFixed(2)} ms`).join(', ')}`);
+
+    // Dense training (issue 2), on the fused WebGPU step.
+    assert.equal(r.train.engine, 'fused (WebGPU)');
+    assert.equal(r.train.engine_note, null);
     assert.equal(r.config.train_samples, 10000);
     assert.equal(r.train.steps, 2 * 100);
     assert.equal(r.train.test_accuracy.per_epoch.length, 2);
@@ -105,13 +119,13 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(await page.locator('#sweep-verdicts li').count(), 4);
 
     // Where the time went: every stage of the run, in order, each timed.
-    assert.deepEqual(r.stages.map((s) => s.stage), ['starting the device', 'loading MNIST', 'training the dense model', 'training with gradual pruning',
+    assert.deepEqual(r.stages.map((s) => s.stage), ['starting the device', 'loading MNIST', 'checking the fused step against autodiff', 'training the dense model', 'training with gradual pruning',
       'removing hidden units, then fine-tuning', 'distilling the dense model into the small student', 'training the small model from scratch',
       'measuring inference latency', 'running the pruned model on sparse kernels', 'quantizing to int8',
       'sweeping sparsity']);
     assert.ok(r.stages.every((s) => s.wall_ms >= 0), JSON.stringify(r.stages));
-    assert.ok(Math.abs(r.stages[2].wall_ms - r.train.wall_ms) < 0.2 * r.train.wall_ms + 500, `dense stage ${r.stages[2].wall_ms} ms vs training ${r.train.wall_ms} ms`);
-    assert.equal(await page.locator('#stage-table tr').count(), 11);
+    assert.ok(Math.abs(r.stages[3].wall_ms - r.train.wall_ms) < 0.2 * r.train.wall_ms + 500, `dense stage ${r.stages[3].wall_ms} ms vs training ${r.train.wall_ms} ms`);
+    assert.equal(await page.locator('#stage-table tr').count(), 12);
 
     // int8 (quantize=int8, the default): the dense and the pruned model quantized after training,
     // checked on the test set and timed on the CPU (WebAssembly SIMD).
@@ -125,8 +139,15 @@ describe('PruneLab in headless Chromium', () => {
       assert.ok(check.argmax_agreement >= 0.99, `${name}: same class as float on ${check.argmax_agreement}`);
       assert.equal(check.calibration.images, 500);
       for (const batch of ['b1', 'b1024']) assertTiming(m.latency.cpu?.[batch], `${name}.latency.cpu.${batch}`);
-      assert.equal(m.latency.webgpu, null);
+      // On WebGPU too (the dense model with packed dot products where Chromium offers them, the
+      // pruned one on the sparse int8 kernel): every logit bit-identical to the CPU engine's.
+      const g = check.webgpu;
+      assert.equal(g.agreement.images, 10000);
+      assert.equal(g.identical, true, `${name} on WebGPU vs CPU: ${JSON.stringify(g)}`);
+      for (const batch of ['b1', 'b1024']) assertTiming(m.latency.webgpu?.[batch], `${name}.latency.webgpu.${batch}`);
     }
+    assert.match(r.quant.dense.webgpu.dot_product, /dot4I8Packed|unpacked/);
+    assert.match(r.quant.pruned.webgpu.dot_product, /sparse/);
     assert.ok(Math.abs(r.int8.test_accuracy - r.dense.test_accuracy) <= 0.01, `int8 ${r.int8.test_accuracy} vs float ${r.dense.test_accuracy}`);
     assert.ok(r.int8.bytes_int8 * 3.9 < r.dense.bytes_f32, `${r.int8.bytes_int8} int8 bytes vs ${r.dense.bytes_f32}`);
     assert.ok(r.pruned_int8.bytes_int8 * 1.8 < r.pruned.bytes_sparse, `${r.pruned_int8.bytes_int8} int8 CSR bytes vs ${r.pruned.bytes_sparse}`);
@@ -151,6 +172,7 @@ describe('PruneLab in headless Chromium', () => {
       console.log(`${name}: accuracy ${m.test_accuracy}, ${webgpu}cpu b1 ${fmt(m.latency.cpu.b1)}, b1024 ${fmt(m.latency.cpu.b1024)}`);
     }
     console.log(`sparse agreement: cpu ${JSON.stringify(r.sparse.agreement_cpu)}, webgpu ${JSON.stringify(r.sparse.agreement_webgpu)}`);
+    console.log(`int8 on WebGPU: dense ${JSON.stringify(r.quant.dense.webgpu)}, pruned ${JSON.stringify(r.quant.pruned.webgpu)}`);
   });
 
   test('one-shot global pruning on the CPU prunes exactly round(s × N) weights', { timeout: 10 * 60_000 }, async () => {
@@ -170,6 +192,9 @@ describe('PruneLab in headless Chromium', () => {
     assertTiming(r.scratch.latency.cpu.b1024, 'scratch cpu b1024');
     assert.match(await page.locator('#distill-note').textContent(), /T = 4, α = 0\.3\): the 16-unit student, 100 steps .* pt against the same student fine-tuned without a teacher .*; .* one trained from scratch/);
     assert.deepEqual([r.config.l1, r.config.l2], [0.0001, 0.0001]);
+    // The fused step has no L1/L2 term: autodiff trains the dense model, and the page says why.
+    assert.deepEqual([r.train.engine, r.train.engine_note], ['autodiff', 'L1/L2 penalties run on autodiff']);
+    assert.match(await page.locator('#engine').textContent(), /autodiff \(L1\/L2 penalties run on autodiff\)/);
     assert.ok(r.dense.near_zero_share > 0 && r.dense.near_zero_share < 1, `near-zero share ${r.dense.near_zero_share}`);
     assert.ok(r.train.test_accuracy.final > 0.85, `accuracy with L1/L2 ${r.train.test_accuracy.final}`);
     assert.ok(r.pruned_int8.test_accuracy > 0.8 && r.quant.pruned.matches_reference, JSON.stringify(r.quant.pruned));
@@ -195,6 +220,9 @@ describe('PruneLab in headless Chromium', () => {
     await page.locator('#sweep').click();
     await page.locator('#sweep-progress').waitFor();
     await page.locator('#cancel').click();
+    // The progress line is re-rendered at every measurement, so its detaching alone does not mean
+    // the sweep ended: wait for the report to hold the (cancelled) sweep, then for the line to go.
+    await page.waitForFunction(() => JSON.parse(document.getElementById('prunelab-report').textContent).sparse?.sweep != null, null, { timeout: 60_000 });
     await page.locator('#sweep-progress').waitFor({ state: 'detached' });
     const swept = await report(page);
     assert.equal(swept.state, 'done');
@@ -202,17 +230,17 @@ describe('PruneLab in headless Chromium', () => {
     assert.ok(swept.sparse.sweep.sparsities.length < 6, JSON.stringify(swept.sparse.sweep.sparsities));
     assert.deepEqual(swept.sparse.sweep.series.map((s) => `${s.backend}/${s.batch}`), ['cpu/1', 'cpu/1024']);
     assert.match(await page.locator('.sparse').textContent(), /cancelled before the end/);
-    assert.ok(await page.locator('#train').isEnabled());
+    await page.locator('#train:enabled').waitFor({ timeout: 10_000 });
 
     // What saves energy: every model on one scale (eight here), sortable, with the accuracy/bytes chart.
     const names = () => page.locator('#summary-table tbody th').allTextContents();
     assert.equal((await names()).length, 8);
-    assert.ok((await names()).includes('Distilled student (structured + teacher)'));
+    assert.ok((await names()).some((n) => n.endsWith('. Distilled student (structured + teacher)')), (await names()).join(' | '));
     await page.locator('#summary-table button.sort', { hasText: 'Weight bytes' }).click();
     assert.match((await names())[0], /Pruned \+ int8/, 'the int8 CSR model is the smallest');
     await page.locator('#summary-table button.sort', { hasText: 'Test accuracy' }).click();
     assert.equal(await page.locator('#summary-table th[aria-sort=descending]').count(), 1);
-    assert.match(await page.locator('#training-levers').textContent(), /L1 0\.0001 \/ L2 0\.0001/);
+    assert.match(await page.locator('#training-levers').textContent(), /L1 0\.0001 \/ L2 0\.0001 .* distillation into the 16-unit student \(T = 4, α = 0\.3\)/);
     assert.equal(await page.locator('#tradeoff-chart circle').count(), 8);
 
     // The energy readout: an estimate, seven ways to run the models, assumptions adjustable;
