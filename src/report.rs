@@ -92,6 +92,8 @@ pub struct TrainReport {
     pub engine: &'static str,
     /// Why autodiff ran where the fused step was asked for.
     pub engine_note: Option<String>,
+    /// The first step alone (shader compilation and warm-up on a GPU), awaited.
+    pub first_step_ms: Option<f64>,
 }
 
 /// Latency at batch 1 and batch 1024 on one backend.

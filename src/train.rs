@@ -380,7 +380,10 @@ pub async fn fit(
                 break 'epochs;
             }
             let last_of_epoch = i + 1 == steps_per_epoch;
-            let read_loss = (report.steps + 1) % config.loss_every.max(1) == 0 || last_of_epoch;
+            // The first step is read back on its own: it carries shader compilation and warm-up,
+            // so it is reported apart and kept out of the step-time statistics.
+            let first = report.steps == 0;
+            let read_loss = first || (report.steps + 1) % config.loss_every.max(1) == 0 || last_of_epoch;
             let loss_value = match &mut stepper {
                 Stepper::Autodiff { model, optim } => {
                     let current = hook.before_step(report.steps, model.clone(), observer).await?;
@@ -406,7 +409,7 @@ pub async fn fit(
                     if let Some(masks) = hook.before_fused_step(report.steps, trainer, observer).await? {
                         trainer.set_masks(&masks);
                     }
-                    trainer.step(&train.inputs(batch), &train.targets(batch), config.lr as f32, read_loss).await.map_err(TrainError::Device)?
+                    trainer.step(&train, batch, config.lr as f32, read_loss).await.map_err(TrainError::Device)?
                 }
             };
             report.steps += 1;
@@ -414,7 +417,12 @@ pub async fn fit(
 
             if let Some(value) = loss_value {
                 let now = observer.now_ms();
-                step_ms.push((now - window_started) / window_steps as f64);
+                let per_step = (now - window_started) / window_steps as f64;
+                if first {
+                    report.first_step_ms = Some(per_step);
+                } else {
+                    step_ms.push(per_step);
+                }
                 window_started = now;
                 window_steps = 0;
                 observer.loss(LossPoint { step: report.steps, loss: value });

@@ -32,6 +32,11 @@ fn a_short_cpu_run_beats_90_percent() {
     assert!(last < first * 0.5, "loss went from {first} to {last}");
     assert!(report.ms_per_step_median.unwrap() > 0.0);
     assert_eq!(report.loss_curve.len(), recorder.losses.len());
+    // The first step is read back alone and kept out of the step times; then every 10th.
+    assert!(report.first_step_ms.unwrap() > 0.0);
+    assert_eq!(report.loss_curve[0].step, 1);
+    assert_eq!(report.loss_curve.len(), 1 + 200 / 10);
+    assert_eq!(report.engine, "fused (CPU)");
 }
 
 #[test]

@@ -66,7 +66,7 @@ pub async fn check_engine(
         let reference: f32 = loss.clone().into_scalar_async().await.map_err(|e| TrainError::Device(format!("{e:?}")))?;
         let grads = GradientsParams::from_grads(loss.backward(), &model);
         model = optim.step(lr, model, grads);
-        let value = fused.step(&images, &labels, lr as f32, true).await.map_err(TrainError::Device)?.unwrap_or(f32::NAN);
+        let value = fused.step(train, &indices, lr as f32, true).await.map_err(TrainError::Device)?.unwrap_or(f32::NAN);
         max_loss_error = max_loss_error.max(max_relative(&[value], &[reference]));
         observer.yield_now().await;
     }

@@ -17,6 +17,7 @@ pub mod cpu;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::Split;
 use crate::model::CLASSES;
 use crate::prune::mask::Mask;
 use crate::prune::weights::MlpWeights;
@@ -110,12 +111,14 @@ impl Trainer {
         }
     }
 
-    /// One step; the batch's loss when `read_loss` (a GPU reads it back only then).
-    pub async fn step(&mut self, images: &[f32], labels: &[i32], lr: f32, read_loss: bool) -> Result<Option<f32>, String> {
+    /// One step on the images `batch` of `split`; the batch's loss when `read_loss` (a GPU reads
+    /// it back only then). A GPU holds `split` as bytes after its first step on it and gathers
+    /// each batch there, so a step uploads only the batch's indices.
+    pub async fn step(&mut self, split: &Split, batch: &[usize], lr: f32, read_loss: bool) -> Result<Option<f32>, String> {
         match self {
-            Trainer::Cpu(t) => Ok(Some(t.step(images, labels, lr)).filter(|_| read_loss)),
+            Trainer::Cpu(t) => Ok(Some(t.step(&split.inputs(batch), &split.targets(batch), lr)).filter(|_| read_loss)),
             #[cfg(target_arch = "wasm32")]
-            Trainer::Gpu(t) => t.step(images, labels, lr, read_loss).await,
+            Trainer::Gpu(t) => t.step(split, batch, lr, read_loss).await,
         }
     }
 

@@ -32,7 +32,7 @@ use crate::sparse::timing::{SWEEP_SPARSITIES, SweepSeries, crossover};
 use crate::sparse::{SparseMlp, SparseRunner, agreement};
 use crate::tiles::{FirstLayer, Snapshot};
 use crate::train::{self, Finish, Observer, Progress, WatchWeights};
-use crate::web::fused_gpu::FusedGpu;
+use crate::web::fused_gpu::{FusedGpu, STEP_DISPATCHES};
 use crate::web::gpu::Gpu;
 use crate::web::int8_gpu::{Dot4, Int8Gpu};
 use crate::web::sparse_gpu::SparseGpu;
@@ -378,15 +378,14 @@ async fn run(state: AppState) {
 /// One fused WebGPU step of a fresh model, kernel by kernel, after a warm-up step.
 async fn profile_step(gpu: &Gpu, config: &crate::train::TrainingConfig, train: &crate::data::Split, device: &Device) -> StepProfile {
     let batch = config.batch.min(train.len()).max(1);
-    let mut profile = StepProfile { batch, dispatches: 6, submits: 1, kernels: Vec::new(), error: None };
+    let mut profile = StepProfile { batch, dispatches: STEP_DISPATCHES, submits: 1, kernels: Vec::new(), error: None };
     let measured: Result<Vec<(&'static str, f64)>, String> = async {
         let weights = Mlp::new(config.hidden, device).read_weights().await?;
         let layout = Layout { inputs: weights.inputs, hidden: weights.hidden };
         let mut fused = FusedGpu::new(gpu, layout, &layout.flatten(&weights)).await?;
         let indices: Vec<usize> = (0..batch).collect();
-        let (images, labels) = (train.inputs(&indices), train.targets(&indices));
-        fused.step(&images, &labels, config.lr as f32, true).await?;
-        fused.profile(&images, &labels, config.lr as f32).await
+        fused.step(train, &indices, config.lr as f32, true).await?;
+        fused.profile(train, &indices, config.lr as f32).await
     }
     .await;
     match measured {

@@ -48,6 +48,7 @@ pub fn Results() -> impl IntoView {
                         <tr><th scope="row">"Steps"</th><td>{count(train.steps)}</td></tr>
                         <tr><th scope="row">"Time per step (median · p95)"</th>
                             <td>{format!("{} · {}", ms(train.ms_per_step_median), ms(train.ms_per_step_p95))}</td></tr>
+                        <tr><th scope="row">"First step (compilation, warm-up)"</th><td id="first-step">{ms(train.first_step_ms)}</td></tr>
                         <tr><th scope="row">"Wall time"</th><td>{format!("{:.1} s", train.wall_ms / 1000.0)}</td></tr>
                         <tr><th scope="row">"Test accuracy by epoch"</th><td>{train.test_accuracy.per_epoch.iter().map(|&a| percent(Some(a))).collect::<Vec<_>>().join(" → ")}</td></tr>
                         {(!train.val_loss.is_empty()).then(|| view! {

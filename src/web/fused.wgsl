@@ -1,6 +1,7 @@
-// One fused training step of the 784-h-10 MLP on WebGPU: forward, softmax cross-entropy
-// gradient, hand-written backward and Adam with the pruning masks inside the update — six
-// barrier-free dispatches in one submit (the CPU version is src/fused/cpu.rs; both match burn's
+// One fused training step of the 784-h-10 MLP on WebGPU: the batch gathered from the training
+// images held on the device as bytes, forward, softmax cross-entropy gradient, hand-written
+// backward and Adam with the pruning masks inside the update — seven barrier-free dispatches in
+// one submit (the CPU version is src/fused/cpu.rs; both match burn's
 // autodiff and Adam, see tests/fused_cpu.rs and the browser tests).
 //
 // Parameters are one flat array [W1 | b1 | W2 | b2], kernels [in][out] row-major. Each
@@ -32,17 +33,39 @@ const CLASSES: u32 = 10u;
 @group(0) @binding(2) var<storage, read_write> moment1: array<f32>;
 @group(0) @binding(3) var<storage, read_write> moment2: array<f32>;
 @group(0) @binding(4) var<storage, read> mask: array<f32>;
-@group(0) @binding(5) var<storage, read> x: array<f32>;
-@group(0) @binding(6) var<storage, read> labels: array<u32>;
+@group(0) @binding(5) var<storage, read_write> x: array<f32>;
+@group(0) @binding(6) var<storage, read_write> labels: array<u32>;
 @group(0) @binding(7) var<storage, read_write> hidden: array<f32>;
 @group(0) @binding(8) var<storage, read_write> dlogits: array<f32>;
 @group(0) @binding(9) var<storage, read_write> dhidden: array<f32>;
 @group(0) @binding(10) var<storage, read_write> loss_rows: array<f32>;
 @group(0) @binding(11) var<uniform> p: Params;
+// The training split's u8 pixels, four to a word, uploaded once; its labels; this batch's images.
+@group(0) @binding(12) var<storage, read> pixels: array<u32>;
+@group(0) @binding(13) var<storage, read> indices: array<u32>;
+// byte → byte / 255 as the host computes it (WGSL's f32 division need not be correctly rounded).
+@group(0) @binding(14) var<storage, read> lut: array<f32>;
+@group(0) @binding(15) var<storage, read> all_labels: array<u32>;
 
 fn b1_at() -> u32 { return p.inputs * p.hidden; }
 fn w2_at() -> u32 { return b1_at() + p.hidden; }
 fn b2_at() -> u32 { return w2_at() + p.hidden * CLASSES; }
+
+// The batch from the split's bytes: x[b][i] = pixel / 255, labels[b]: input i (x), image b (y).
+@compute @workgroup_size(64)
+fn gather(@builtin(global_invocation_id) id: vec3<u32>) {
+    let i = id.x;
+    let b = id.y;
+    if (i >= p.inputs || b >= p.batch) {
+        return;
+    }
+    let image = indices[b];
+    let k = image * p.inputs + i;
+    x[b * p.inputs + i] = lut[(pixels[k >> 2u] >> ((k & 3u) * 8u)) & 0xffu];
+    if (i == 0u) {
+        labels[b] = all_labels[image];
+    }
+}
 
 // hidden[b][j] = relu(Σ_i x[b][i]·W1[i][j] + b1[j]): unit j (x), four images (y).
 @compute @workgroup_size(64)
