@@ -29,7 +29,7 @@ try {
   if (r.engine_check) console.log(`engine check   ${JSON.stringify(r.engine_check)}`);
   if (r.engine_profile) console.log(`step profile   batch ${r.engine_profile.batch}: ${r.engine_profile.error ?? r.engine_profile.kernels.map((k) => `${k.kernel} ${fmt(k.ms, 2)} ms`).join(', ')}`);
   console.log(`steps          ${t.steps}`);
-  console.log(`ms/step        median ${fmt(t.ms_per_step_median)}, p95 ${fmt(t.ms_per_step_p95)}`);
+  console.log(`ms/step        median ${fmt(t.ms_per_step_median)}, p95 ${fmt(t.ms_per_step_p95)}; first step ${fmt(t.first_step_ms)}`);
   console.log(`epoch wall     ${(t.epoch_wall_ms ?? []).map((ms) => `${fmt(ms / 1000)} s`).join(', ')}`);
   console.log(`train wall     ${fmt(t.wall_ms / 1000)} s (page total ${fmt((Date.now() - started) / 1000)} s)`);
   console.log(`stages         ${(r.stages ?? []).map((s) => `${s.stage} ${fmt(s.wall_ms / 1000)} s`).join('; ')}`);
