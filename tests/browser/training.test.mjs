@@ -178,6 +178,32 @@ describe('PruneLab in headless Chromium', () => {
     console.log(`int8 on WebGPU: dense ${JSON.stringify(r.quant.dense.webgpu)}, pruned ${JSON.stringify(r.quant.pruned.webgpu)}`);
   });
 
+  test('every lever at once on WebGPU: L1/L2, early stopping, pruning, distillation, int8', { timeout: 15 * 60_000 }, async () => {
+    const page = await open(browser, `${server.base}?autorun=1&backend=webgpu&train_samples=2000&epochs=2&batch=100&lr=0.002` +
+      '&prune=oneshot&ranking=global&final_sparsity=0.9&finetune_epochs=1&hidden_keep=16' +
+      '&l1=0.0001&l2=0.0001&validation_split=0.1&early_stopping=1&patience=3&distill_t=4&distill_alpha=0.3');
+    const r = await waitForState(page, ['done', 'error', 'cancelled'], 14 * 60_000);
+    assert.equal(await panicMessage(page), null);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.equal(r.backend, 'webgpu');
+    assert.deepEqual(r.notices, []);
+    // L1/L2 put the dense training on autodiff (and the page says why); the rest runs fused.
+    assert.deepEqual([r.train.engine, r.train.engine_note], ['autodiff', 'L1/L2 penalties run on autodiff']);
+    assert.deepEqual([r.train.steps, r.train.val_loss.length, r.train.early_stopping.stopped_epoch], [36, 2, null]);
+    assert.ok(r.dense.near_zero_share > 0, `near-zero share ${r.dense.near_zero_share}`);
+    assert.equal(r.prune.layers.reduce((sum, l) => sum + l.kept, 0), 101_632 - Math.round(0.9 * 101_632));
+    assert.deepEqual([r.distill.temperature, r.distill.alpha, r.distill.steps, r.distilled.hidden_units, r.scratch.hidden_units], [4, 0.3, 20, 16, 16]);
+    for (const [name, m] of [['dense', r.dense], ['pruned_sparse', r.pruned_sparse], ['distilled', r.distilled], ['int8', r.int8], ['pruned_int8', r.pruned_int8]]) {
+      assertTiming(m.latency.webgpu?.b1, `${name}.latency.webgpu.b1`);
+      assertTiming(m.latency.cpu?.b1024, `${name}.latency.cpu.b1024`);
+    }
+    assert.equal(r.quant.dense.webgpu.identical, true, JSON.stringify(r.quant.dense.webgpu));
+    assert.equal(r.quant.pruned.webgpu.identical, true, JSON.stringify(r.quant.pruned.webgpu));
+    assert.equal(r.sparse.agreement_webgpu.argmax_mismatches, 0);
+    assert.equal(await page.locator('#summary-table tbody tr').count(), 8);
+    assert.match(await page.locator('#training-levers').textContent(), /L1 0\.0001 \/ L2 0\.0001 .*early stopping .*distillation into the 16-unit student/);
+  });
+
   test('one-shot global pruning on the CPU prunes exactly round(s × N) weights', { timeout: 10 * 60_000 }, async () => {
     // With L1 and L2 on the kernels (Keras' L1L2), early stopping on a validation split, int8 and
     // distillation (T = 4, α = 0.3): every lever at once.
