@@ -33,7 +33,7 @@ use crate::sparse::{SparseMlp, SparseRunner, agreement};
 use crate::tiles::{FirstLayer, Snapshot};
 use crate::train::{self, Finish, Observer, Progress, WatchWeights};
 use crate::web::fused_gpu::{FusedGpu, STEP_DISPATCHES};
-use crate::web::gpu::Gpu;
+use crate::web::gpu::{Gpu, GpuForward};
 use crate::web::int8_gpu::{Dot4, Int8Gpu};
 use crate::web::sparse_gpu::SparseGpu;
 use crate::web::{backend, download, page};

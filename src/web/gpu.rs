@@ -2,8 +2,14 @@
 //! device and queue, buffers, pipelines, error scopes and the awaited readback.
 
 use std::borrow::Cow;
+use std::future::Future;
 
 use wgpu::util::DeviceExt;
+
+use crate::data::Split;
+use crate::latency::{Clock, Passes, Protocol, batch_of, time};
+use crate::model::CLASSES;
+use crate::report::BatchTimings;
 
 /// burn's WebGPU device and queue, shared.
 #[derive(Clone, Debug)]
@@ -56,4 +62,60 @@ pub async fn read_back(staging: &wgpu::Buffer, floats: usize) -> Result<Vec<f32>
     };
     staging.unmap();
     Ok(out)
+}
+
+/// A model's forward pass on the GPU: upload a batch, queue passes over it, read its logits
+/// (`[batch, 10]`) back. The sparse and int8 engines are this; the checks and the latency
+/// protocol are written once here.
+pub trait GpuForward: Sized {
+    type Batch;
+    /// Inputs per image.
+    fn inputs(&self) -> usize;
+    /// Uploads `images` (`[batch, inputs]`, row-major) for passes over them.
+    fn prepare(&self, images: &[f32], batch: usize) -> impl Future<Output = Result<Self::Batch, String>>;
+    /// Queues one forward pass (one submit).
+    fn submit(&self, batch: &Self::Batch);
+    /// The last pass's logits, awaited (the queue runs in order, so after every pass before it).
+    fn read(&self, batch: &Self::Batch) -> impl Future<Output = Result<Vec<f32>, String>>;
+
+    /// Logits of `images` in batches of at most `chunk` (for the checks against the CPU).
+    fn logits(&self, images: &[f32], chunk: usize) -> impl Future<Output = Result<Vec<f32>, String>> {
+        async move {
+            let inputs = self.inputs().max(1);
+            let mut out = Vec::with_capacity(images.len() / inputs * CLASSES);
+            for part in images.chunks(chunk * inputs) {
+                let batch = self.prepare(part, part.len() / inputs).await?;
+                self.submit(&batch);
+                out.extend(self.read(&batch).await?);
+            }
+            Ok(out)
+        }
+    }
+
+    /// Batch 1 and batch 1024 latency on the test images every engine is timed on: K submitted
+    /// passes, then one awaited readback, under the latency protocol.
+    fn timings(&self, images: &Split, protocol: Protocol, clock: &impl Clock) -> impl Future<Output = Result<BatchTimings, String>> {
+        async move {
+            let at = |size: usize| async move {
+                let batch = self.prepare(&batch_of(images, size), size).await?;
+                time(&mut GpuPasses { engine: self, batch }, protocol, clock).await
+            };
+            Ok(BatchTimings { b1: at(1).await?, b1024: at(1024).await? })
+        }
+    }
+}
+
+/// An engine on one uploaded batch, as the latency protocol drives it.
+struct GpuPasses<'a, E: GpuForward> {
+    engine: &'a E,
+    batch: E::Batch,
+}
+
+impl<E: GpuForward> Passes for GpuPasses<'_, E> {
+    async fn passes(&mut self, k: usize) -> Result<(), String> {
+        for _ in 0..k {
+            self.engine.submit(&self.batch);
+        }
+        self.engine.read(&self.batch).await.map(|_| ())
+    }
 }

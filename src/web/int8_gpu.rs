@@ -10,14 +10,11 @@
 
 use wgpu::util::DeviceExt;
 
-use super::gpu::{Gpu, checked, pipeline, read_back, storage};
-use crate::data::Split;
-use crate::latency::{Clock, Passes, Protocol, Timing, batch_of, time};
+use super::gpu::{Gpu, GpuForward, checked, pipeline, read_back, storage};
 use crate::model::CLASSES;
 use crate::quant::Int8Mlp;
 use crate::quant::model::{Codes, Int8Layer};
 use crate::quant::scale::pack_codes;
-use crate::report::BatchTimings;
 
 /// Invocations per workgroup; each handles one image.
 const WORKGROUP: u32 = 64;
@@ -170,9 +167,17 @@ impl Int8Gpu {
         })
         .await
     }
+}
+
+impl GpuForward for Int8Gpu {
+    type Batch = Int8Batch;
+
+    fn inputs(&self) -> usize {
+        self.inputs
+    }
 
     /// Uploads `images` (`[batch, inputs]`, row-major floats) for forward passes over them.
-    pub async fn prepare(&self, images: &[f32], batch: usize) -> Result<Int8Batch, String> {
+    async fn prepare(&self, images: &[f32], batch: usize) -> Result<Int8Batch, String> {
         let gpu = &self.gpu;
         let scratch = |label, bytes: u64| {
             gpu.device.create_buffer(&wgpu::BufferDescriptor {
@@ -237,7 +242,7 @@ impl Int8Gpu {
     }
 
     /// Queues one forward pass over `batch`: quantize, hidden layer, output layer, one submit.
-    pub fn submit(&self, batch: &Int8Batch) {
+    fn submit(&self, batch: &Int8Batch) {
         let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("int8 forward") });
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("int8 forward"), timestamp_writes: None });
@@ -251,46 +256,10 @@ impl Int8Gpu {
     }
 
     /// Reads the last pass's logits back (`[batch, 10]`), awaiting the GPU.
-    pub async fn read(&self, batch: &Int8Batch) -> Result<Vec<f32>, String> {
+    async fn read(&self, batch: &Int8Batch) -> Result<Vec<f32>, String> {
         let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("int8 readback") });
         encoder.copy_buffer_to_buffer(&batch.logits, 0, &batch.staging, 0, None);
         self.gpu.queue.submit([encoder.finish()]);
         read_back(&batch.staging, batch.batch * CLASSES).await
-    }
-
-    /// Logits of `images` in batches of at most `chunk` (for the checks).
-    pub async fn logits(&self, images: &[f32], chunk: usize) -> Result<Vec<f32>, String> {
-        let mut out = Vec::with_capacity(images.len() / self.inputs.max(1) * CLASSES);
-        for part in images.chunks(chunk * self.inputs.max(1)) {
-            let batch = self.prepare(part, part.len() / self.inputs.max(1)).await?;
-            self.submit(&batch);
-            out.extend(self.read(&batch).await?);
-        }
-        Ok(out)
-    }
-
-    /// Batch 1 and batch 1024 latency on the test images every engine is timed on.
-    pub async fn timings(&self, images: &Split, protocol: Protocol, clock: &impl Clock) -> Result<BatchTimings, String> {
-        Ok(BatchTimings { b1: self.timing(images, 1, protocol, clock).await?, b1024: self.timing(images, 1024, protocol, clock).await? })
-    }
-
-    async fn timing(&self, images: &Split, batch: usize, protocol: Protocol, clock: &impl Clock) -> Result<Timing, String> {
-        let batch = self.prepare(&batch_of(images, batch), batch).await?;
-        time(&mut Int8Passes { engine: self, batch }, protocol, clock).await
-    }
-}
-
-/// K submitted passes, then one awaited readback (the latency protocol).
-struct Int8Passes<'a> {
-    engine: &'a Int8Gpu,
-    batch: Int8Batch,
-}
-
-impl Passes for Int8Passes<'_> {
-    async fn passes(&mut self, k: usize) -> Result<(), String> {
-        for _ in 0..k {
-            self.engine.submit(&self.batch);
-        }
-        self.engine.read(&self.batch).await.map(|_| ())
     }
 }

@@ -11,11 +11,8 @@
 
 use wgpu::util::DeviceExt;
 
-use super::gpu::{Gpu, checked, pipeline, read_back, storage};
-use crate::data::Split;
-use crate::latency::{Clock, Passes, Protocol, Timing, batch_of, time};
+use super::gpu::{Gpu, GpuForward, checked, pipeline, read_back, storage};
 use crate::model::CLASSES;
-use crate::report::BatchTimings;
 use crate::sparse::{SparseLayer, SparseMlp};
 
 /// Invocations per workgroup; each handles 4 batch columns.
@@ -88,9 +85,17 @@ impl SparseGpu {
         })
         .await
     }
+}
+
+impl GpuForward for SparseGpu {
+    type Batch = GpuBatch;
+
+    fn inputs(&self) -> usize {
+        self.inputs
+    }
 
     /// Uploads `images` (`[batch, inputs]`, row-major) for forward passes over them.
-    pub async fn prepare(&self, images: &[f32], batch: usize) -> Result<GpuBatch, String> {
+    async fn prepare(&self, images: &[f32], batch: usize) -> Result<GpuBatch, String> {
         let gpu = &self.gpu;
         let batch4 = batch.div_ceil(4) as u32;
         let columns = u64::from(batch4) * 16;
@@ -130,7 +135,7 @@ impl SparseGpu {
     }
 
     /// Queues one forward pass over `batch`: transpose, hidden layer, output layer, in one submit.
-    pub fn submit(&self, batch: &GpuBatch) {
+    fn submit(&self, batch: &GpuBatch) {
         let groups = batch.batch4.div_ceil(WORKGROUP);
         let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("sparse forward") });
         {
@@ -149,7 +154,7 @@ impl SparseGpu {
 
     /// Reads the last pass's logits back (`[batch, 10]`), awaiting the GPU: the queue runs in
     /// order, so this waits for every pass submitted before it.
-    pub async fn read(&self, batch: &GpuBatch) -> Result<Vec<f32>, String> {
+    async fn read(&self, batch: &GpuBatch) -> Result<Vec<f32>, String> {
         let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("sparse readback") });
         encoder.copy_buffer_to_buffer(&batch.logits, 0, &batch.staging, 0, None);
         self.gpu.queue.submit([encoder.finish()]);
@@ -157,44 +162,5 @@ impl SparseGpu {
         let stride = batch.batch4 as usize * 4;
         let by_class = read_back(&batch.staging, stride * CLASSES).await?;
         Ok((0..batch.batch).flat_map(|image| (0..CLASSES).map(move |class| (image, class))).map(|(image, class)| by_class[class * stride + image]).collect())
-    }
-
-    /// Logits of `images` in batches of at most `chunk` (for the agreement check).
-    pub async fn logits(&self, images: &[f32], chunk: usize) -> Result<Vec<f32>, String> {
-        let mut out = Vec::with_capacity(images.len() / self.inputs.max(1) * CLASSES);
-        for part in images.chunks(chunk * self.inputs.max(1)) {
-            let batch = self.prepare(part, part.len() / self.inputs.max(1)).await?;
-            self.submit(&batch);
-            out.extend(self.read(&batch).await?);
-        }
-        Ok(out)
-    }
-}
-
-/// The WebGPU sparse engine on one uploaded batch, under the latency protocol: K submitted
-/// passes, then one awaited readback.
-pub struct GpuPasses<'a> {
-    pub engine: &'a SparseGpu,
-    pub batch: GpuBatch,
-}
-
-impl Passes for GpuPasses<'_> {
-    async fn passes(&mut self, k: usize) -> Result<(), String> {
-        for _ in 0..k {
-            self.engine.submit(&self.batch);
-        }
-        self.engine.read(&self.batch).await.map(|_| ())
-    }
-}
-
-impl SparseGpu {
-    /// Batch 1 and batch 1024 latency on the test images every engine is timed on.
-    pub async fn timings(&self, images: &Split, protocol: Protocol, clock: &impl Clock) -> Result<BatchTimings, String> {
-        Ok(BatchTimings { b1: self.timing(images, 1, protocol, clock).await?, b1024: self.timing(images, 1024, protocol, clock).await? })
-    }
-
-    async fn timing(&self, images: &Split, batch: usize, protocol: Protocol, clock: &impl Clock) -> Result<Timing, String> {
-        let batch = self.prepare(&batch_of(images, batch), batch).await?;
-        time(&mut GpuPasses { engine: self, batch }, protocol, clock).await
     }
 }
