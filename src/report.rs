@@ -395,6 +395,21 @@ impl Report {
         }
     }
 
+    /// The report a new run starts from: everything the last run measured cleared, what
+    /// outlives a run kept (the URL's notices, the MNIST download done once per page, the backend
+    /// chosen until the new run picks again).
+    pub fn restart(&mut self, config: TrainingConfig) {
+        let fresh = Report {
+            state: RunState::Loading,
+            backend: self.backend,
+            adapter: self.adapter.take(),
+            fallback_reason: self.fallback_reason.take(),
+            data: self.data.take(),
+            ..Report::new(config, std::mem::take(&mut self.notices))
+        };
+        *self = fresh;
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"state\":\"error\",\"error\":{{\"kind\":\"report\",\"message\":\"{e}\"}}}}"))
     }
@@ -403,6 +418,28 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_restart_clears_every_result_and_keeps_what_outlives_a_run() {
+        let mut report = Report::new(TrainingConfig::new(), vec!["epochs=abc was ignored".into()]);
+        report.state = RunState::Done;
+        report.backend = Some(Backend::Cpu);
+        report.data = Some(DataReport { train_images: 60_000, test_images: 10_000, downloaded_bytes: 1, load_ms: 2.0 });
+        report.train = Some(TrainReport::default());
+        report.engine_profile = Some(StepProfile { batch: 1, dispatches: 7, submits: 1, kernels: Vec::new(), error: None });
+        report.stages.push(StageTime { stage: "training", wall_ms: 1.0 });
+        report.error = Some(ErrorReport { kind: ErrorKind::Device, message: "lost".into() });
+        let config = TrainingConfig::new().with_epochs(2);
+        report.restart(config.clone());
+        assert_eq!((report.state, report.backend, report.config.epochs), (RunState::Loading, Some(Backend::Cpu), 2));
+        assert_eq!(report.notices, vec!["epochs=abc was ignored".to_string()]);
+        assert!(report.data.is_some());
+        let data = report.data.take();
+        let mut expected = Report::new(config, report.notices.clone());
+        (expected.state, expected.backend, expected.data) = (RunState::Loading, Some(Backend::Cpu), None);
+        assert_eq!(report, expected, "every result of the last run is gone");
+        assert!(data.is_some());
+    }
 
     #[test]
     fn the_json_has_the_documented_fields() {

@@ -312,27 +312,7 @@ async fn run(state: AppState) {
     SPARSE.with_borrow_mut(|s| *s = None);
     INT8.with_borrow_mut(|e| *e = Rc::new(Vec::new()));
     LAST_RUN.with_borrow_mut(|m| *m = None);
-    state.report.update(|r| {
-        r.state = RunState::Loading;
-        r.config = config.clone();
-        r.error = None;
-        r.engine_check = None;
-        r.train = None;
-        r.dense = None;
-        r.pruned = None;
-        r.pruned_sparse = None;
-        r.int8 = None;
-        r.pruned_int8 = None;
-        r.quant = None;
-        r.structured = None;
-        r.distilled = None;
-        r.scratch = None;
-        r.distill = None;
-        r.sparse = None;
-        r.prune = None;
-        r.timer = None;
-        r.stages.clear();
-    });
+    state.report.update(|r| r.restart(config.clone()));
 
     set_phase(state, "starting the device");
     let picked = backend::pick(settings.backend).await;
