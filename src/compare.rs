@@ -11,6 +11,7 @@ use crate::distill::Teacher;
 use crate::energy::Precision;
 use crate::latency::{self, Clock, HostEngine, HostPasses, Protocol};
 use crate::model::{CLASSES, Mlp};
+use crate::model_kind::ModelKind;
 use crate::prune::mask::{Mask, global_masks, layer_mask};
 use crate::prune::on_device::{FixedMasks, GradualPruning};
 use crate::prune::storage::gzip_len;
@@ -113,7 +114,7 @@ pub async fn prune(
             report.sparsity_curve = hook.curve;
             finish = trained.finish;
             let pruned = column(trained.model, trained.report.test_accuracy.final_).await?;
-            observer.snapshot(Snapshot { model: "pruned", note: "trained".into(), layer: FirstLayer::from_zeros(&pruned.weights, hook.threshold) });
+            observer.snapshot(Snapshot { model: ModelKind::Pruned, note: "trained".into(), layer: FirstLayer::from_zeros(&pruned.weights, hook.threshold) });
             unstructured = Some(pruned);
         }
         PruneMethod::Oneshot => {
@@ -122,13 +123,13 @@ pub async fn prune(
             let at_mask = FirstLayer::masked(&dense.weights, &masks[0]);
             let threshold = at_mask.threshold;
             let note = format!("one-shot mask, {:.1} % sparsity", settings.final_sparsity * 100.0);
-            observer.snapshot(Snapshot { model: "pruned", note, layer: at_mask });
+            observer.snapshot(Snapshot { model: ModelKind::Pruned, note, layer: at_mask });
             let model = Mlp::from_weights(&dense.weights, &device_ad);
             let mut hook = FixedMasks::new(masks, &model, &device_ad);
             let (model, accuracy, f) = tune(model, config, settings.finetune_epochs, data, device, observer, &mut hook).await?;
             finish = f;
             let pruned = column(model, accuracy).await?;
-            observer.snapshot(Snapshot { model: "pruned", note: "fine-tuned".into(), layer: FirstLayer::from_zeros(&pruned.weights, threshold) });
+            observer.snapshot(Snapshot { model: ModelKind::Pruned, note: "fine-tuned".into(), layer: FirstLayer::from_zeros(&pruned.weights, threshold) });
             unstructured = Some(pruned);
         }
         PruneMethod::Structured | PruneMethod::None => {}
@@ -138,7 +139,7 @@ pub async fn prune(
             .into_iter()
             .map(|(layer, kernel)| {
                 let kept = kernel.iter().filter(|w| **w != 0.0).count();
-                LayerSparsity { layer, kept, total: kernel.len(), sparsity: 1.0 - kept as f64 / kernel.len() as f64 }
+                LayerSparsity { layer: layer.into(), kept, total: kernel.len(), sparsity: 1.0 - kept as f64 / kernel.len() as f64 }
             })
             .collect();
     }
@@ -151,7 +152,7 @@ pub async fn prune(
         let kept = units_to_keep(&unit_norms(&dense.weights, settings.norm), settings.hidden_keep.min(dense.weights.hidden));
         let small = compact(&dense.weights, &kept);
         let note = format!("{} of {} units kept", kept.len(), dense.weights.hidden);
-        observer.snapshot(Snapshot { model: "structured", note, layer: FirstLayer::structured(&dense.weights, &small, &kept) });
+        observer.snapshot(Snapshot { model: ModelKind::Structured, note, layer: FirstLayer::structured(&dense.weights, &small, &kept) });
         report.structured_units_kept = Some(kept.len());
         let before = Mlp::from_weights(&small, device);
         report.structured_accuracy_before_finetune = Some(train::test_accuracy(&before, &data.test, device).await?);
@@ -160,7 +161,7 @@ pub async fn prune(
         finish = f;
         let small = column(model, accuracy).await?;
         let note = format!("{} of {} units kept, fine-tuned", kept.len(), dense.weights.hidden);
-        observer.snapshot(Snapshot { model: "structured", note, layer: FirstLayer::structured(&dense.weights, &small.weights, &kept) });
+        observer.snapshot(Snapshot { model: ModelKind::Structured, note, layer: FirstLayer::structured(&dense.weights, &small.weights, &kept) });
         structured = Some(small);
         kept_units = Some(kept);
     }
@@ -304,7 +305,7 @@ pub async fn int8_column(source: &Column, calibration: &Calibration, sparse: boo
         argmax_agreement: 1.0 - agreement.argmax_mismatches as f64 / agreement.images.max(1) as f64,
         reference_images,
         matches_reference: reference[..] == logits[..reference_images * CLASSES],
-        layout: if sparse { "CSR int8" } else { "dense int8" },
+        layout: (if sparse { "CSR int8" } else { "dense int8" }).into(),
         webgpu: None,
     };
     let bytes = model.bytes();

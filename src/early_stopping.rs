@@ -6,7 +6,7 @@
 //! the end of an epoch (never the first) once the wait reaches `patience`, and with
 //! `restore_best_weights` the weights of the best epoch are put back when it stops.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EarlyStopping {
@@ -28,7 +28,7 @@ pub enum Verdict {
 }
 
 /// What early stopping did in a run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EarlyStopReport {
     /// 1-based; `None` when it never stopped the run.
     pub stopped_epoch: Option<usize>,

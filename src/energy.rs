@@ -5,10 +5,10 @@
 //! Default figures: M. Horowitz, "Computing's energy problem (and what we can do about it)",
 //! ISSCC 2014, for a 45 nm process at 0.9 V.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Energy per operation, in picojoules. Every figure can be changed on the page.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Costs {
     pub fp32_mult_pj: f64,
     pub fp32_add_pj: f64,
@@ -26,7 +26,7 @@ impl Default for Costs {
 }
 
 /// How a model stores and multiplies its weights (the report's `precision` of each column too).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Precision {
     #[default]
@@ -37,7 +37,7 @@ pub enum Precision {
 }
 
 /// What one inference (batch 1) does, under the stated assumptions.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Work {
     /// Multiply-accumulates actually executed.
     pub macs: usize,
@@ -47,7 +47,7 @@ pub struct Work {
     pub precision: Precision,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
     pub compute_nj: f64,
     pub memory_nj: f64,

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::IMAGE_PIXELS;
 use crate::model::{CLASSES, Mlp};
+use crate::model_kind::ModelKind;
 use crate::prune::weights::MlpWeights;
 
 pub const FORMAT: &str = "prunelab-mlp";
@@ -70,7 +71,7 @@ pub enum ExportError {
 
 /// What a file describes beyond the weights.
 pub struct About<'a> {
-    pub model: &'a str,
+    pub model: ModelKind,
     pub test_accuracy: Option<f64>,
     pub settings: &'a str,
     pub kept_units: Option<&'a [usize]>,
@@ -91,7 +92,7 @@ impl ExportedModel {
         ExportedModel {
             format: FORMAT.into(),
             version: VERSION,
-            model: about.model.into(),
+            model: about.model.key().into(),
             forward: "x: 784 pixels of a 28×28 image, row by row, scaled to [0, 1]; \
                       h = relu(x · hidden.kernel + hidden.bias); logits = h · output.kernel + output.bias"
                 .into(),
@@ -178,7 +179,7 @@ mod tests {
     }
 
     fn about() -> About<'static> {
-        About { model: "pruned", test_accuracy: Some(0.97), settings: "prune=poly", kept_units: None }
+        About { model: ModelKind::Pruned, test_accuracy: Some(0.97), settings: "prune=poly", kept_units: None }
     }
 
     #[test]

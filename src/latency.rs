@@ -6,7 +6,7 @@
 use std::future::Future;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::{IMAGE_PIXELS, Split};
 use crate::model::Mlp;
@@ -34,7 +34,7 @@ impl Protocol {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Timing {
     pub median_ms: f64,
     pub p95_ms: f64,

@@ -10,12 +10,17 @@ pub mod digit;
 pub mod distill;
 pub mod early_stopping;
 pub mod energy;
+#[cfg(target_arch = "wasm32")]
+pub mod engine;
 pub mod export;
 pub mod format;
 pub mod fused;
 pub mod histogram;
+pub mod knobs;
 pub mod latency;
 pub mod model;
+pub mod model_kind;
+pub mod protocol;
 pub mod prune;
 pub mod quant;
 pub mod report;
@@ -25,6 +30,7 @@ pub mod stats;
 pub mod summary;
 pub mod tiles;
 pub mod train;
+pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

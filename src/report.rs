@@ -1,7 +1,9 @@
 //! The run report: the single source of the numbers the page shows and of the JSON that the
 //! browser tests and the benchmark read (`<script type="application/json" id="prunelab-report">`).
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use crate::early_stopping::EarlyStopReport;
 use crate::energy::Precision;
@@ -17,7 +19,10 @@ use crate::sparse::agreement::Agreement;
 use crate::sparse::timing::SweepSeries;
 use crate::train::TrainingConfig;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Text that is a literal when the engine writes it and owned when it arrives as a message.
+pub type Text = Cow<'static, str>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RunState {
     Idle,
@@ -42,7 +47,7 @@ impl RunState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     Webgpu,
@@ -58,13 +63,13 @@ impl Backend {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LossPoint {
     pub step: usize,
     pub loss: f32,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AccuracyReport {
     /// Test accuracy (0..1) after each completed epoch.
     pub per_epoch: Vec<f64>,
@@ -72,7 +77,7 @@ pub struct AccuracyReport {
     pub final_: Option<f64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrainReport {
     pub steps: usize,
     pub epochs_completed: usize,
@@ -89,7 +94,7 @@ pub struct TrainReport {
     /// What early stopping did, when it was on.
     pub early_stopping: Option<EarlyStopReport>,
     /// The code that trained: "fused (CPU)", "fused (WebGPU)" or "autodiff".
-    pub engine: &'static str,
+    pub engine: Text,
     /// Why autodiff ran where the fused step was asked for.
     pub engine_note: Option<String>,
     /// The first step alone (shader compilation and warm-up on a GPU), awaited.
@@ -97,13 +102,13 @@ pub struct TrainReport {
 }
 
 /// Latency at batch 1 and batch 1024 on one backend.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BatchTimings {
     pub b1: Timing,
     pub b1024: Timing,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct LatencyReport {
     pub webgpu: Option<BatchTimings>,
     pub cpu: Option<BatchTimings>,
@@ -113,7 +118,7 @@ pub struct LatencyReport {
 pub const NEAR_ZERO: f32 = 1e-3;
 
 /// One column of the comparison: the same fields for the dense, pruned and structured models.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelReport {
     pub precision: Precision,
     pub hidden_units: usize,
@@ -164,9 +169,9 @@ impl ModelReport {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerSparsity {
-    pub layer: &'static str,
+    pub layer: Text,
     pub kept: usize,
     pub total: usize,
     pub sparsity: f64,
@@ -174,10 +179,10 @@ pub struct LayerSparsity {
 
 /// The sparse kernels' side of the story: do they compute what the masked dense model does,
 /// and from which sparsity are they faster.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SparseReport {
     /// How the sparse engine stores the pruned kernels.
-    pub layout: &'static str,
+    pub layout: Text,
     /// Sparse vs masked-dense logits on the test set: on the CPU against burn's flex backend,
     /// on WebGPU against burn's wgpu backend.
     pub agreement_cpu: Option<Agreement>,
@@ -188,7 +193,7 @@ pub struct SparseReport {
     pub sweep: Option<SweepReport>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SweepReport {
     /// Kernel sparsity of each point (each kernel thresholded by magnitude, per layer).
     pub sparsities: Vec<f32>,
@@ -199,9 +204,9 @@ pub struct SweepReport {
 
 /// Post-training int8 quantization: how it was calibrated, and whether the int8 engines compute
 /// what they should.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuantReport {
-    pub scheme: &'static str,
+    pub scheme: Text,
     pub dense: Option<Int8Check>,
     pub pruned: Option<Int8Check>,
     /// Why a model could not be quantized or measured, when it could not.
@@ -210,17 +215,17 @@ pub struct QuantReport {
 
 /// An int8 model on WebGPU against the CPU int8 engine (itself bit-exact with the integer
 /// reference), on every test image.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Int8GpuCheck {
     /// Which dot product the kernel used.
-    pub dot_product: &'static str,
+    pub dot_product: Text,
     pub agreement: Agreement,
     /// Every logit bit-identical to the CPU engine's.
     pub identical: bool,
 }
 
 /// One int8 model checked on the test set.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Int8Check {
     /// The activation ranges, measured on training images run through this model in float.
     pub calibration: Calibration,
@@ -232,13 +237,13 @@ pub struct Int8Check {
     pub reference_images: usize,
     pub matches_reference: bool,
     /// The kernels as stored: "dense int8" or "CSR int8".
-    pub layout: &'static str,
+    pub layout: Text,
     /// The same model on WebGPU, when the run used it.
     pub webgpu: Option<Int8GpuCheck>,
 }
 
 /// How the pruned models were made.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PruneReport {
     pub config: PruneConfig,
     /// The gradual schedule, when the method has one.
@@ -253,7 +258,7 @@ pub struct PruneReport {
 }
 
 /// One fused training step on WebGPU measured with GPU timestamps, one compute pass per kernel.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepProfile {
     pub batch: usize,
     /// Dispatches and submits of one ordinary step (the profiled one splits its passes).
@@ -264,14 +269,14 @@ pub struct StepProfile {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KernelTime {
-    pub kernel: &'static str,
+    pub kernel: Text,
     pub ms: f64,
 }
 
 /// How the structured student was distilled, and what it was compared with.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DistillReport {
     pub temperature: f32,
     pub alpha: f32,
@@ -284,14 +289,14 @@ pub struct DistillReport {
 }
 
 /// How long one stage of a run took (loading, each training, latency, …), wall clock.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageTime {
-    pub stage: &'static str,
+    pub stage: Text,
     pub wall_ms: f64,
 }
 
 /// The clock behind every latency figure.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TimerReport {
     /// The smallest step `performance.now()` was seen to take; `None` when it never ticked
     /// while it was sampled (then the page says "unknown", not a guess).
@@ -299,7 +304,7 @@ pub struct TimerReport {
     pub cross_origin_isolated: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataReport {
     pub train_images: usize,
     pub test_images: usize,
@@ -307,22 +312,24 @@ pub struct DataReport {
     pub load_ms: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ErrorKind {
     /// The MNIST download failed or a file is corrupt.
     Data,
     /// The GPU (or the CPU backend) failed during training.
     Device,
+    /// The engine (a Web Worker) could not start, or stopped on an internal error.
+    Engine,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorReport {
     pub kind: ErrorKind,
     pub message: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub state: RunState,
     pub backend: Option<Backend>,
@@ -427,7 +434,7 @@ mod tests {
         report.data = Some(DataReport { train_images: 60_000, test_images: 10_000, downloaded_bytes: 1, load_ms: 2.0 });
         report.train = Some(TrainReport::default());
         report.engine_profile = Some(StepProfile { batch: 1, dispatches: 7, submits: 1, kernels: Vec::new(), error: None });
-        report.stages.push(StageTime { stage: "training", wall_ms: 1.0 });
+        report.stages.push(StageTime { stage: "training".into(), wall_ms: 1.0 });
         report.error = Some(ErrorReport { kind: ErrorKind::Device, message: "lost".into() });
         let config = TrainingConfig::new().with_epochs(2);
         report.restart(config.clone());

@@ -2,20 +2,18 @@
 //! (`?epochs=1&batch=128&hidden=128&train_samples=6000&seed=1&lr=0.001&autorun=1`); a value out of
 //! range is clamped and one that cannot be read is ignored, each with a notice the page shows.
 
-use std::fmt;
 use std::ops::RangeInclusive;
-use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::mnist::TRAIN_COUNT;
-use crate::fused::Engine;
+use crate::knobs;
 use crate::prune::schedule::Schedule;
 use crate::prune::structured::Norm;
 use crate::train::TrainingConfig;
 
 /// Which backend the visitor asked for (`?backend=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum BackendChoice {
     /// WebGPU on a hardware adapter; the CPU when there is none, or when the adapter is a software
     /// fallback (SwiftShader, llvmpipe), on which this small network trains far faster on the CPU.
@@ -26,21 +24,8 @@ pub enum BackendChoice {
     Cpu,
 }
 
-impl BackendChoice {
-    /// The URL parameter's words, each with what it means (for the controls).
-    pub const OPTIONS: [(&'static str, BackendChoice, &'static str); 3] = [
-        ("auto", BackendChoice::Auto, "Auto: the GPU, or the CPU on a software adapter"),
-        ("webgpu", BackendChoice::Webgpu, "WebGPU, even on a software adapter"),
-        ("cpu", BackendChoice::Cpu, "CPU (WebAssembly)"),
-    ];
-
-    pub fn word(self) -> &'static str {
-        Self::OPTIONS.iter().find(|(_, c, _)| *c == self).map_or("auto", |(w, _, _)| w)
-    }
-}
-
 /// Post-training quantization of the finished models (`?quantize=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Quantize {
     /// The dense model and the unstructured pruned one also in int8, measured beside them.
@@ -50,18 +35,8 @@ pub enum Quantize {
     None,
 }
 
-impl Quantize {
-    /// The URL parameter's words, each with what it means (for the controls).
-    pub const OPTIONS: [(&'static str, Quantize, &'static str); 2] =
-        [("int8", Quantize::Int8, "int8 (post-training, per-channel)"), ("none", Quantize::None, "None (float32 only)")];
-
-    pub fn word(self) -> &'static str {
-        Self::OPTIONS.iter().find(|(_, q, _)| *q == self).map_or("int8", |(w, _, _)| w)
-    }
-}
-
 /// How the middle column ("pruned, unstructured") is made (`?prune=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PruneMethod {
     /// Gradual magnitude pruning while training, TFMOT `PolynomialDecay`.
@@ -77,7 +52,7 @@ pub enum PruneMethod {
 }
 
 /// How one-shot pruning ranks weights (`?ranking=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ranking {
     /// Each kernel to the same sparsity (TFMOT).
@@ -87,7 +62,7 @@ pub enum Ranking {
 }
 
 /// The pruning knobs; names are the URL parameters'.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PruneConfig {
     pub prune: PruneMethod,
     pub initial_sparsity: f32,
@@ -155,7 +130,7 @@ impl PruneConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Settings {
     pub training: TrainingConfig,
     pub pruning: PruneConfig,
@@ -210,49 +185,6 @@ pub const HIDDEN_KEEP: RangeInclusive<usize> = 0..=1024;
 pub const DISTILL_T: RangeInclusive<f32> = 1.0..=100.0;
 pub const DISTILL_ALPHA: RangeInclusive<f32> = 0.0..=1.0;
 
-/// Reads `raw` as a number, clamped into `range`; a note for anything that was not used as given.
-fn number<T>(key: &str, raw: &str, range: &RangeInclusive<T>, notices: &mut Vec<String>) -> Option<T>
-where
-    T: FromStr + PartialOrd + Copy + fmt::Display,
-{
-    let Ok(value) = raw.trim().parse::<T>() else {
-        notices.push(format!("{key}={raw:?} is not a valid number, so it was ignored"));
-        return None;
-    };
-    // NaN compares false both ways and lands here too.
-    if value.partial_cmp(range.start()).is_none_or(|o| o.is_lt()) {
-        notices.push(format!("{key}={raw} is below the minimum {}; using {}", range.start(), range.start()));
-        return Some(*range.start());
-    }
-    if value > *range.end() {
-        notices.push(format!("{key}={raw} is above the maximum {}; using {}", range.end(), range.end()));
-        return Some(*range.end());
-    }
-    Some(value)
-}
-
-/// One of a fixed set of words.
-fn choice<T: Copy>(key: &str, raw: &str, options: &[(&str, T)], notices: &mut Vec<String>) -> Option<T> {
-    let word = raw.trim().to_ascii_lowercase();
-    let found = options.iter().find(|(name, _)| *name == word).map(|(_, v)| *v);
-    if found.is_none() {
-        let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-        notices.push(format!("{key}={raw:?} is not one of {}, so it was ignored", names.join(", ")));
-    }
-    found
-}
-
-fn flag(key: &str, raw: &str, notices: &mut Vec<String>) -> Option<bool> {
-    match raw.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" | "" => Some(true),
-        "0" | "false" | "no" | "off" => Some(false),
-        _ => {
-            notices.push(format!("{key}={raw:?} is not 0 or 1, so it was ignored"));
-            None
-        }
-    }
-}
-
 impl Settings {
     /// Settings from the query's key/value pairs (already percent-decoded), and the notices to show.
     /// A later repetition of a key wins.
@@ -269,67 +201,9 @@ impl Settings {
 
     /// Sets one knob from its text (a URL parameter or a form field), validated like the URL.
     pub fn apply(&mut self, key: &str, raw: &str, notices: &mut Vec<String>) {
-        let t = &mut self.training;
-        let n = notices;
-        match key {
-            "hidden" => t.hidden = number(key, raw, &HIDDEN, n).unwrap_or(t.hidden),
-            "epochs" => t.epochs = number(key, raw, &EPOCHS, n).unwrap_or(t.epochs),
-            "batch" => t.batch = number(key, raw, &BATCH, n).unwrap_or(t.batch),
-            "train_samples" => t.train_samples = number(key, raw, &TRAIN_SAMPLES, n).unwrap_or(t.train_samples),
-            "lr" => t.lr = number(key, raw, &LR, n).unwrap_or(t.lr),
-            "seed" => t.seed = number(key, raw, &(0..=u64::MAX), n).unwrap_or(t.seed),
-            "loss_every" => t.loss_every = number(key, raw, &LOSS_EVERY, n).unwrap_or(t.loss_every),
-            "l1" => t.l1 = number(key, raw, &REGULARIZATION, n).unwrap_or(t.l1),
-            "l2" => t.l2 = number(key, raw, &REGULARIZATION, n).unwrap_or(t.l2),
-            "validation_split" => t.validation_split = number(key, raw, &VALIDATION_SPLIT, n).unwrap_or(t.validation_split),
-            "early_stopping" => t.early_stopping = flag(key, raw, n).unwrap_or(t.early_stopping),
-            "patience" => t.patience = number(key, raw, &PATIENCE, n).unwrap_or(t.patience),
-            "min_delta" => t.min_delta = number(key, raw, &MIN_DELTA, n).unwrap_or(t.min_delta),
-            "restore_best_weights" => t.restore_best_weights = flag(key, raw, n).unwrap_or(t.restore_best_weights),
-            "engine" => t.engine = choice(key, raw, &[("fused", Engine::Fused), ("autodiff", Engine::Autodiff)], n).unwrap_or(t.engine),
-            "autorun" => self.autorun = flag(key, raw, n).unwrap_or(self.autorun),
-            "embed" => self.embed = flag(key, raw, n).unwrap_or(self.embed),
-            "sweep" => self.sweep = flag(key, raw, n).unwrap_or(self.sweep),
-            "check_engine" => self.check_engine = flag(key, raw, n).unwrap_or(self.check_engine),
-            "backend" => {
-                let options = BackendChoice::OPTIONS.map(|(word, c, _)| (word, c));
-                self.backend = choice(key, raw, &options, n).unwrap_or(self.backend);
-            }
-            "quantize" => {
-                let options = Quantize::OPTIONS.map(|(word, q, _)| (word, q));
-                self.quantize = choice(key, raw, &options, n).unwrap_or(self.quantize);
-            }
-            _ => self.apply_pruning(key, raw, n),
-        }
-    }
-
-    fn apply_pruning(&mut self, key: &str, raw: &str, n: &mut Vec<String>) {
-        let p = &mut self.pruning;
-        match key {
-            "prune" => {
-                let options = [
-                    ("poly", PruneMethod::Poly),
-                    ("constant", PruneMethod::Constant),
-                    ("oneshot", PruneMethod::Oneshot),
-                    ("structured", PruneMethod::Structured),
-                    ("none", PruneMethod::None),
-                ];
-                p.prune = choice(key, raw, &options, n).unwrap_or(p.prune);
-            }
-            "initial_sparsity" => p.initial_sparsity = number(key, raw, &SPARSITY, n).unwrap_or(p.initial_sparsity),
-            "final_sparsity" => p.final_sparsity = number(key, raw, &SPARSITY, n).unwrap_or(p.final_sparsity),
-            "begin_step" => p.begin_step = number(key, raw, &STEP, n).unwrap_or(p.begin_step),
-            "end_step" => p.end_step = number(key, raw, &END_STEP, n).unwrap_or(p.end_step),
-            "frequency" => p.frequency = number(key, raw, &FREQUENCY, n).unwrap_or(p.frequency),
-            "prune_batch" => p.prune_batch = number(key, raw, &BATCH, n).unwrap_or(p.prune_batch),
-            "finetune_epochs" => p.finetune_epochs = number(key, raw, &FINETUNE_EPOCHS, n).unwrap_or(p.finetune_epochs),
-            "hidden_keep" => p.hidden_keep = number(key, raw, &HIDDEN_KEEP, n).unwrap_or(p.hidden_keep),
-            "ranking" => p.ranking = choice(key, raw, &[("layer", Ranking::Layer), ("global", Ranking::Global)], n).unwrap_or(p.ranking),
-            "norm" => p.norm = choice(key, raw, &[("l1", Norm::L1), ("l2", Norm::L2)], n).unwrap_or(p.norm),
-            "distill" => p.distill = flag(key, raw, n).unwrap_or(p.distill),
-            "distill_t" => p.distill_t = number(key, raw, &DISTILL_T, n).unwrap_or(p.distill_t),
-            "distill_alpha" => p.distill_alpha = number(key, raw, &DISTILL_ALPHA, n).unwrap_or(p.distill_alpha),
-            _ => n.push(format!("unknown parameter {key:?} was ignored")),
+        match knobs::knob(key) {
+            Some(knob) => knob.set(self, raw, notices),
+            None => notices.push(format!("unknown parameter {key:?} was ignored")),
         }
     }
 
@@ -357,56 +231,7 @@ impl Settings {
     /// The query string that reproduces these settings (only what differs from the defaults;
     /// never `autorun`, so a shared or reloaded link does not start training by itself).
     pub fn to_query(&self) -> String {
-        let d = Settings::default();
-        let (t, dt) = (&self.training, &d.training);
-        let mut parts = Vec::new();
-        let mut push = |key: &str, value: String, default: String| {
-            if value != default {
-                parts.push(format!("{key}={value}"));
-            }
-        };
-        push("hidden", t.hidden.to_string(), dt.hidden.to_string());
-        push("epochs", t.epochs.to_string(), dt.epochs.to_string());
-        push("batch", t.batch.to_string(), dt.batch.to_string());
-        push("train_samples", t.train_samples.to_string(), dt.train_samples.to_string());
-        push("lr", t.lr.to_string(), dt.lr.to_string());
-        push("seed", t.seed.to_string(), dt.seed.to_string());
-        push("loss_every", t.loss_every.to_string(), dt.loss_every.to_string());
-        push("l1", t.l1.to_string(), dt.l1.to_string());
-        push("l2", t.l2.to_string(), dt.l2.to_string());
-        push("validation_split", t.validation_split.to_string(), dt.validation_split.to_string());
-        push("early_stopping", u8::from(t.early_stopping).to_string(), u8::from(dt.early_stopping).to_string());
-        push("patience", t.patience.to_string(), dt.patience.to_string());
-        push("min_delta", t.min_delta.to_string(), dt.min_delta.to_string());
-        push("restore_best_weights", u8::from(t.restore_best_weights).to_string(), u8::from(dt.restore_best_weights).to_string());
-        push("engine", format!("{:?}", t.engine).to_lowercase(), format!("{:?}", dt.engine).to_lowercase());
-        let (p, dp) = (&self.pruning, &d.pruning);
-        push("prune", format!("{:?}", p.prune).to_lowercase(), format!("{:?}", dp.prune).to_lowercase());
-        push("initial_sparsity", p.initial_sparsity.to_string(), dp.initial_sparsity.to_string());
-        push("final_sparsity", p.final_sparsity.to_string(), dp.final_sparsity.to_string());
-        push("begin_step", p.begin_step.to_string(), dp.begin_step.to_string());
-        push("end_step", p.end_step.to_string(), dp.end_step.to_string());
-        push("frequency", p.frequency.to_string(), dp.frequency.to_string());
-        push("prune_batch", p.prune_batch.to_string(), dp.prune_batch.to_string());
-        push("ranking", format!("{:?}", p.ranking).to_lowercase(), format!("{:?}", dp.ranking).to_lowercase());
-        push("finetune_epochs", p.finetune_epochs.to_string(), dp.finetune_epochs.to_string());
-        push("hidden_keep", p.hidden_keep.to_string(), dp.hidden_keep.to_string());
-        push("norm", format!("{:?}", p.norm).to_lowercase(), format!("{:?}", dp.norm).to_lowercase());
-        push("distill", u8::from(p.distill).to_string(), u8::from(dp.distill).to_string());
-        push("distill_t", p.distill_t.to_string(), dp.distill_t.to_string());
-        push("distill_alpha", p.distill_alpha.to_string(), dp.distill_alpha.to_string());
-        push("backend", self.backend.word().into(), d.backend.word().into());
-        push("quantize", self.quantize.word().into(), d.quantize.word().into());
-        if self.embed {
-            parts.push("embed=1".into());
-        }
-        if self.sweep {
-            parts.push("sweep=1".into());
-        }
-        if self.check_engine {
-            parts.push("check_engine=1".into());
-        }
-        parts.join("&")
+        knobs::query(self)
     }
 }
 
@@ -422,6 +247,7 @@ pub fn embed_snippet(page_url: &str, settings: &Settings) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fused::Engine;
 
     fn parse(query: &[(&str, &str)]) -> (Settings, Vec<String>) {
         Settings::from_query(query)

@@ -2,7 +2,10 @@
 //! (the image that excites the unit most), on a diverging colour map, with pruned weights and
 //! units removed by structured pruning drawn as such. Pure: the page only blits the pixels.
 
+use serde::{Deserialize, Serialize};
+
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::model_kind::ModelKind;
 use crate::prune::mask::Mask;
 use crate::prune::weights::MlpWeights;
 
@@ -20,25 +23,27 @@ const SCALE_PERCENTILE: f64 = 99.5;
 const LEVELS: usize = 257;
 
 /// A picture of one model's first layer, as a run produces them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
-    /// "dense", "pruned" or "structured".
-    pub model: &'static str,
+    pub model: ModelKind,
     /// When it was taken ("step 300", "step 1200 · target sparsity 45.3 %", "after fine-tuning").
     pub note: String,
     pub layer: FirstLayer,
 }
 
 /// The first layer's weights, for the picture and the magnitude histogram.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FirstLayer {
     pub units: usize,
     /// `[784, units]`, row-major (Keras layout). For a snapshot taken as a mask is computed, the
     /// weights before masking, so the histogram can show what was cut.
+    #[serde(with = "crate::wire::f32s")]
     pub kernel: Vec<f32>,
     /// Per weight: pruned. Empty when nothing is.
+    #[serde(with = "crate::wire::bits")]
     pub pruned: Vec<bool>,
     /// Per unit: removed by structured pruning. Empty when none is.
+    #[serde(with = "crate::wire::bits")]
     pub removed: Vec<bool>,
     /// The magnitude threshold of the mask: the smallest |w| it kept.
     pub threshold: Option<f32>,

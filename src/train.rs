@@ -18,6 +18,7 @@ use crate::early_stopping::{EarlyStopReport, EarlyStopping, Verdict};
 use crate::fused::cpu::FusedCpu;
 use crate::fused::{Engine, Layout, Trainer};
 use crate::model::Mlp;
+use crate::model_kind::ModelKind;
 use crate::prune::mask::Mask;
 use crate::prune::weights::MlpWeights;
 use crate::report::{LossPoint, TrainReport};
@@ -74,7 +75,7 @@ pub struct TrainingConfig {
 }
 
 /// Where training stands, for the progress bar.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Progress {
     /// 1-based.
     pub epoch: usize,
@@ -245,7 +246,7 @@ impl WatchWeights {
     }
 
     fn show(&mut self, step: usize, weights: &MlpWeights, started: f64, observer: &mut impl Observer) {
-        observer.snapshot(Snapshot { model: "dense", note: format!("step {step}"), layer: FirstLayer::dense(weights) });
+        observer.snapshot(Snapshot { model: ModelKind::Dense, note: format!("step {step}"), layer: FirstLayer::dense(weights) });
         let now = observer.now_ms();
         self.gap_ms = self.every_ms.max((now - started) / WATCH_BUDGET);
         self.last_ms = Some(now);
@@ -360,7 +361,8 @@ pub async fn fit(
     report.engine = match &stepper {
         Stepper::Fused(trainer) => trainer.label(),
         Stepper::Autodiff { .. } => "autodiff",
-    };
+    }
+    .into();
 
     let steps_per_epoch = batches::steps_per_epoch(train.len(), config.batch);
     let total_steps = steps_per_epoch * config.epochs;

@@ -9,6 +9,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use prunelab::data::{IMAGE_PIXELS, Mnist};
 use prunelab::fused::Engine;
 use prunelab::model::Mlp;
+use prunelab::model_kind::ModelKind;
 use prunelab::prune::mask::{Mask, global_masks, layer_mask};
 use prunelab::prune::on_device::{FixedMasks, GradualPruning};
 use prunelab::prune::schedule::{Schedule, keep_count};
@@ -53,7 +54,7 @@ fn gradual_pruning_reaches_exactly_the_scheduled_sparsity_per_layer() {
     // The live picture: one per mask update, each showing exactly what that mask cut.
     let cut: Vec<usize> = pictures.snapshots.iter().map(|s| s.layer.pruned_count()).collect();
     assert_eq!(pictures.snapshots.len(), 5);
-    assert!(pictures.snapshots.iter().all(|s| s.model == "pruned"));
+    assert!(pictures.snapshots.iter().all(|s| s.model == ModelKind::Pruned));
     assert!(cut.windows(2).all(|w| w[0] <= w[1]), "{cut:?}");
     assert_eq!(cut[4], 784 * 64 - keep_count(784 * 64, 0.8));
     assert_eq!(pictures.snapshots[4].note, "step 40 · target sparsity 80.0 %");
@@ -185,8 +186,8 @@ fn the_comparison_builds_all_three_columns() {
 
     // Pictures: the mask as cut, the fine-tuned pruned model, then the structured model before and
     // after fine-tuning, its 16 kept units among the dense model's others, greyed out.
-    let models: Vec<&str> = pictures.snapshots.iter().map(|s| s.model).collect();
-    assert_eq!(models, ["pruned", "pruned", "structured", "structured"]);
+    let models: Vec<ModelKind> = pictures.snapshots.iter().map(|s| s.model).collect();
+    assert_eq!(models, [ModelKind::Pruned, ModelKind::Pruned, ModelKind::Structured, ModelKind::Structured]);
     let hidden_pruned = pruned.report.layers[0].total - pruned.report.layers[0].kept;
     assert_eq!(pictures.snapshots[0].layer.pruned_count(), hidden_pruned);
     assert_eq!(pictures.snapshots[1].layer.pruned_count(), hidden_pruned, "fine-tuning revives nothing");

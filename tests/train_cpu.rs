@@ -6,6 +6,7 @@ mod common;
 use burn::tensor::Device;
 use common::Recorder;
 use prunelab::data::Mnist;
+use prunelab::model_kind::ModelKind;
 use prunelab::train::{Finish, TrainingConfig, WatchWeights, train, train_with};
 
 fn mnist() -> Mnist {
@@ -80,7 +81,7 @@ fn the_live_weight_picture_is_rationed_by_time() {
     let notes: Vec<&str> = recorder.snapshots.iter().map(|s| s.note.as_str()).collect();
     assert_eq!(notes, ["step 0", "step 10", "step 20", "step 30"]);
     let (first, last) = (&recorder.snapshots[0].layer, &recorder.snapshots[3].layer);
-    assert!(recorder.snapshots.iter().all(|s| s.model == "dense" && s.layer.units == 16 && s.layer.pruned_count() == 0));
+    assert!(recorder.snapshots.iter().all(|s| s.model == ModelKind::Dense && s.layer.units == 16 && s.layer.pruned_count() == 0));
     assert_ne!(first.kernel, last.kernel, "training moved the weights");
 }
 

@@ -7,7 +7,7 @@ use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Layout;
 use crate::data::{IMAGE_PIXELS, Split};
@@ -17,10 +17,10 @@ use crate::train::{Observer, TrainError};
 /// Steps each way (the tests' contract).
 pub const CHECK_STEPS: usize = 20;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EngineCheck {
     /// Which fused trainer was checked ("fused (CPU)", "fused (WebGPU)").
-    pub engine: &'static str,
+    pub engine: crate::report::Text,
     pub steps: usize,
     pub batch: usize,
     /// Largest |fused − autodiff| / max(|autodiff|, 1) over the step losses.
@@ -72,7 +72,7 @@ pub async fn check_engine(
     }
     let reference = layout.flatten(&model.valid().read_weights().await.map_err(TrainError::Device)?);
     let params = fused.params().await.map_err(TrainError::Device)?;
-    Ok(EngineCheck { engine: fused.label(), steps, batch, max_loss_error, max_param_error: max_relative(&params, &reference) })
+    Ok(EngineCheck { engine: fused.label().into(), steps, batch, max_loss_error, max_param_error: max_relative(&params, &reference) })
 }
 
 #[cfg(test)]

@@ -3,12 +3,13 @@
 //! weight, it is zero again when it is used; this does the same.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::mask::{Mask, layer_mask};
 use super::schedule::Schedule;
 use crate::fused::Trainer;
 use crate::model::Mlp;
+use crate::model_kind::ModelKind;
 use crate::prune::weights::MlpWeights;
 use crate::tiles::{FirstLayer, Snapshot};
 use crate::train::{Observer, StepHook, TrainError};
@@ -66,7 +67,7 @@ impl StepHook for FixedMasks {
 }
 
 /// One point of the sparsity-over-steps chart.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SparsityPoint {
     pub step: usize,
     /// What the schedule asked for.
@@ -107,7 +108,7 @@ impl GradualPruning {
         let layer = FirstLayer::masked(weights, &masks[0]);
         self.threshold = layer.threshold;
         let note = format!("step {step} · target sparsity {:.1} %", target * 100.0);
-        observer.snapshot(Snapshot { model: "pruned", note, layer });
+        observer.snapshot(Snapshot { model: ModelKind::Pruned, note, layer });
         masks
     }
 }

@@ -7,10 +7,10 @@
 //!   `sparsity = (initial - final) * (1 - p)^power + final`, in float32 as TF computes it;
 //! - `ConstantSparsity`: always `target_sparsity`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Schedule {
     PolynomialDecay { initial_sparsity: f32, final_sparsity: f32, begin_step: i64, end_step: i64, power: f32, frequency: i64 },
@@ -102,7 +102,7 @@ impl Schedule {
 }
 
 /// What a schedule does over a run of `total_steps`: the page says this in words.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleSummary {
     pub total_steps: usize,
     /// Mask updates that happen within the run.

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use flate2::{Compression, write::GzEncoder};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::weights::MlpWeights;
 use crate::model::CLASSES;
@@ -15,7 +15,7 @@ use crate::model::CLASSES;
 /// inputs), u32 row pointers; biases stored dense as f32.
 pub const CSR_LAYOUT: &str = "CSR per kernel: f32 values, u16 column indices, u32 row pointers; biases dense f32";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StorageBytes {
     pub bytes_f32: usize,
     pub bytes_sparse: usize,

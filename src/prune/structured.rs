@@ -1,12 +1,12 @@
 //! Structured pruning: remove whole hidden units, ranked by the norm of their incoming weights
 //! (a kernel column), then build a genuinely smaller 784 → h′ → 10 network from the survivors.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::weights::MlpWeights;
 use crate::model::CLASSES;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Norm {
     L1,

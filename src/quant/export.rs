@@ -2,6 +2,7 @@
 //! `export::ExportedModel`: the codes, their scales and the biases, laid out as the engine runs
 //! them, so another program reproduces the page's logits exactly. The README describes it.
 
+use crate::model_kind::ModelKind;
 use serde::Serialize;
 
 use super::model::{Codes, Int8Layer, Int8Mlp};
@@ -14,7 +15,7 @@ pub struct ExportedInt8 {
     pub format: &'static str,
     pub version: u32,
     /// "int8" or "pruned-int8".
-    pub model: &'static str,
+    pub model: ModelKind,
     pub forward: &'static str,
     pub scheme: &'static str,
     pub test_accuracy: Option<f64>,
@@ -64,7 +65,7 @@ fn layer(name: &'static str, l: &Int8Layer) -> ExportedLayer {
 }
 
 impl ExportedInt8 {
-    pub fn new(model: &Int8Mlp, name: &'static str, test_accuracy: Option<f64>, settings: &str) -> Self {
+    pub fn new(model: &Int8Mlp, name: ModelKind, test_accuracy: Option<f64>, settings: &str) -> Self {
         ExportedInt8 {
             format: FORMAT,
             version: VERSION,
@@ -126,7 +127,7 @@ mod tests {
             let w = thresholded(&tiny(), sparsity);
             let images: Vec<f32> = (0..4 * w.inputs).map(|i| (i % 5) as f32 / 4.0).collect();
             let model = Int8Mlp::new(&w, &Calibration::measure(&w, &images), sparse).unwrap();
-            let json: serde_json::Value = serde_json::from_str(&ExportedInt8::new(&model, "int8", Some(0.9), "quantize=int8").to_json()).unwrap();
+            let json: serde_json::Value = serde_json::from_str(&ExportedInt8::new(&model, ModelKind::Int8, Some(0.9), "quantize=int8").to_json()).unwrap();
             assert_eq!((json["format"].as_str(), json["layers"][0]["layout"].as_str()), (Some(FORMAT), Some(if sparse { "csr" } else { "dense" })));
             for image in images.chunks(w.inputs) {
                 assert_eq!(logits(&json, image), model.reference(image), "sparse {sparse}");

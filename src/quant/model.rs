@@ -3,7 +3,7 @@
 //! accumulation, float bias, ReLU and logits. The kernels are stored dense or, for a pruned
 //! model, in the sparse engine's CSR/CSC layout with int8 values.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::scale::{Quantizer, per_channel, quantize_kernel};
 use crate::model::CLASSES;
@@ -86,7 +86,7 @@ pub struct Int8Mlp {
 }
 
 /// The activation ranges seen on calibration images, run through the float model.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Calibration {
     pub images: usize,
     pub input_max: f32,

@@ -1,13 +1,13 @@
 //! How closely two models' logits agree: the check that the sparse kernels compute what the
 //! masked dense model computes, on every test image.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Two logits agree when they differ by at most this, relative to the larger of |dense| and 1
 /// (relative for large logits, absolute where |x| < 1).
 pub const TOLERANCE: f32 = 1e-5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Agreement {
     pub images: usize,
     /// The largest |sparse − dense| / max(|dense|, 1) over every logit.

@@ -1,6 +1,6 @@
 //! What a sparsity sweep times, and what it concludes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::latency::{Timing, within_noise};
 
@@ -9,7 +9,7 @@ pub const SWEEP_SPARSITIES: [f32; 6] = [0.5, 0.7, 0.8, 0.9, 0.95, 0.98];
 
 /// One backend and batch size of the sweep: the dense kernel (whose work does not depend on the
 /// values, so it is timed once) against the sparse kernel at each sparsity.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SweepSeries {
     pub backend: crate::report::Backend,
     pub batch: usize,

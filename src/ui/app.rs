@@ -5,11 +5,12 @@ use super::comparison::Comparison;
 use super::controls::Controls;
 use super::draw::DrawDigit;
 use super::energy::EnergyPanel;
+use super::engine_worker;
 use super::export::Export;
-use super::pipeline::{self, AppState};
 use super::results::Results;
 use super::share::{EmbedCaption, Share};
 use super::sparse::SparsePanel;
+use super::state::AppState;
 use super::status::{Banners, Header, ProgressPanel};
 use super::summary::Summary;
 use super::weights::WeightPictures;
@@ -25,12 +26,13 @@ pub fn App() -> impl IntoView {
     let embed = settings.embed;
     page::set_embed_layout(embed);
     let state = AppState::new(settings, notices);
+    engine_worker::connect(state);
     provide_context(state);
     Effect::new(move |_| state.report.with(page::publish));
     // The address bar always reproduces the current settings (shareable).
     Effect::new(move |_| state.settings.with(|s| page::replace_query(&s.to_query())));
     if autorun {
-        pipeline::start(state);
+        state.start();
     }
     view! {
         <Header/>

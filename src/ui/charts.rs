@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::pipeline::AppState;
+use super::state::AppState;
 use crate::chart::{Extent, polyline, x_position};
 
 const WIDTH: f64 = 320.0;

@@ -3,11 +3,12 @@
 use leptos::prelude::*;
 
 use super::charts::LineChart;
-use super::pipeline::AppState;
+use super::state::AppState;
 use crate::chart::bar_fractions;
 use crate::energy::Precision;
 use crate::format::{count, ms, percent};
 use crate::latency::{Timing, within_noise};
+use crate::model_kind::{ModelKind, SPARSE_KERNEL};
 use crate::report::{BatchTimings, Int8Check, ModelReport, Report};
 use crate::settings::PruneMethod;
 
@@ -49,14 +50,14 @@ const ROWS: &[Row] = &[
 
 fn columns(r: &Report) -> Vec<(&'static str, ModelReport)> {
     [
-        ("Dense", &r.dense),
-        ("Pruned (masked, unstructured)", &r.pruned),
-        ("Pruned, sparse kernel", &r.pruned_sparse),
-        ("Pruned (structured, compact)", &r.structured),
-        ("Structured, distilled", &r.distilled),
-        ("Small, from scratch", &r.scratch),
-        ("Dense, int8", &r.int8),
-        ("Pruned + int8 (sparse)", &r.pruned_int8),
+        (ModelKind::Dense.label(), &r.dense),
+        (ModelKind::Pruned.label(), &r.pruned),
+        (SPARSE_KERNEL, &r.pruned_sparse),
+        (ModelKind::Structured.label(), &r.structured),
+        (ModelKind::Distilled.label(), &r.distilled),
+        (ModelKind::Scratch.label(), &r.scratch),
+        (ModelKind::Int8.label(), &r.int8),
+        (ModelKind::PrunedInt8.label(), &r.pruned_int8),
     ]
     .into_iter()
     .filter_map(|(name, m)| m.clone().map(|m| (name, m)))
@@ -103,7 +104,7 @@ fn latency_verdicts(r: &Report) -> Vec<String> {
 fn quant_note(r: &Report) -> Option<String> {
     let q = r.quant.as_ref()?;
     let check = |name: &str, c: &Int8Check| {
-        let gpu = c.webgpu.map(|g| {
+        let gpu = c.webgpu.as_ref().map(|g| {
             format!(
                 " On WebGPU ({}) its logits on all {} test images are {} the CPU engine's{}.",
                 g.dot_product,
@@ -128,7 +129,7 @@ fn quant_note(r: &Report) -> Option<String> {
     let parts: Vec<String> =
         [("Dense, int8", &q.dense), ("Pruned + int8", &q.pruned)].into_iter().filter_map(|(n, c)| c.as_ref().map(|c| check(n, c))).collect();
     let error = q.error.as_ref().map(|e| format!(" Quantization stopped: {e}.")).unwrap_or_default();
-    let engines = if [&q.dense, &q.pruned].iter().any(|c| c.is_some_and(|c| c.webgpu.is_some())) {
+    let engines = if [&q.dense, &q.pruned].iter().any(|c| c.as_ref().is_some_and(|c| c.webgpu.is_some())) {
         "They run on the CPU (WebAssembly SIMD) and on WebGPU."
     } else {
         "They run on the CPU (WebAssembly SIMD); a WebGPU run times them on the GPU too."

@@ -6,9 +6,10 @@ use leptos::task::spawn_local;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData, PointerEvent};
 
-use super::pipeline::{self, AppState, Prediction};
+use super::state::AppState;
 use crate::digit::{Raster, to_mnist};
 use crate::format::ms;
+use crate::protocol::Command;
 use crate::report::RunState;
 
 const SIZE: u32 = 280;
@@ -53,7 +54,9 @@ pub fn DrawDigit() -> impl IntoView {
     let preview = NodeRef::<Canvas>::new();
     let drawing = StoredValue::new(false);
     let generation = StoredValue::new(0u32);
-    let predictions = RwSignal::new(Vec::<Prediction>::new());
+    // The engine's answers, or why there are none.
+    let predictions = Memo::new(move |_| state.predictions.with(|p| p.as_ref().and_then(|p| p.as_ref().ok()).cloned().unwrap_or_default()));
+    let failed = move || state.predictions.with(|p| p.as_ref().and_then(|p| p.as_ref().err()).map(|e| format!("Prediction failed: {e}")));
     let message = RwSignal::new(None::<String>);
 
     let predict = move || {
@@ -62,19 +65,12 @@ pub fn DrawDigit() -> impl IntoView {
         if let Some(p) = preview.get() {
             show_preview(&p, &input);
         }
-        if !pipeline::has_trained_models() {
+        if state.models.with_untracked(Vec::is_empty) {
             message.set(Some("Train the models first; then they will read your digit.".into()));
             return;
         }
-        spawn_local(async move {
-            match pipeline::predict(input).await {
-                Ok(p) => {
-                    message.set(None);
-                    predictions.set(p);
-                }
-                Err(e) => message.set(Some(format!("Prediction failed: {e}"))),
-            }
-        });
+        message.set(None);
+        state.send(Command::Infer(input));
     };
     let settle = move || {
         generation.update_value(|g| *g += 1);
@@ -127,7 +123,7 @@ pub fn DrawDigit() -> impl IntoView {
         if let Some(ctx) = preview.get().as_ref().and_then(context) {
             ctx.clear_rect(0.0, 0.0, 28.0, 28.0);
         }
-        predictions.set(Vec::new());
+        state.predictions.set(None);
     };
     // New models: read the drawing again with them.
     Effect::new(move |_| {
@@ -150,11 +146,11 @@ pub fn DrawDigit() -> impl IntoView {
                     <p class="note">"What the network sees: the drawing fitted into 20 × 20 and centred by its centre of mass in 28 × 28, as MNIST was made."</p>
                 </div>
             </div>
-            <p class="note" role="status">{move || message.get()}</p>
+            <p class="note" role="status">{move || message.get().or_else(failed)}</p>
             <div class="predictions">
                 {move || predictions.get().into_iter().map(|p| view! {
-                    <div class="prediction" data-model=p.model data-top=p.top.to_string()>
-                        <div class="prediction-head"><span>{p.model}</span><strong class="top">{p.top}</strong></div>
+                    <div class="prediction" data-model=p.model.clone() data-top=p.top.to_string()>
+                        <div class="prediction-head"><span>{p.model.clone()}</span><strong class="top">{p.top}</strong></div>
                         {p.probabilities.iter().enumerate().map(|(digit, &prob)| view! {
                             <div class="bar-row prob"><span>{digit}</span>
                                 <span class="bar-track"><span class="bar" style=format!("width: {:.1}%", prob * 100.0)></span></span>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::pipeline::AppState;
+use super::state::AppState;
 use crate::data::batches::steps_per_epoch;
 use crate::energy::{Costs, Precision, Work, estimate, training_epoch};
 use crate::format::{count, ms};

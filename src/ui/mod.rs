@@ -1,5 +1,5 @@
-//! The page's components. They render [`AppState`] and forward events; the work happens in
-//! [`pipeline`].
+//! The page's components. They render [`AppState`], built from the engine's events, and send
+//! it commands; the work happens in [`crate::engine`].
 
 mod app;
 mod charts;
@@ -7,14 +7,15 @@ mod comparison;
 mod controls;
 mod draw;
 mod energy;
+mod engine_worker;
 mod export;
-mod pipeline;
 mod results;
 mod share;
 mod sparse;
+mod state;
 mod status;
 mod summary;
 mod weights;
 
 pub use app::App;
-pub use pipeline::AppState;
+pub use state::AppState;

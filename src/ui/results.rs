@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::pipeline::AppState;
+use super::state::AppState;
 use crate::early_stopping::EarlyStopReport;
 use crate::energy::{Costs, training_epoch};
 use crate::format::{count, ms, percent};

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::pipeline::AppState;
+use super::state::AppState;
 use crate::settings::{Settings, embed_snippet};
 use crate::web::page;
 

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::charts::LineChart;
-use super::pipeline::{self, AppState};
+use super::state::AppState;
 use crate::format::{count, ms};
 use crate::report::{Backend, SparseReport};
 use crate::sparse::agreement::{Agreement, TOLERANCE};
@@ -68,7 +68,7 @@ pub fn SparsePanel() -> impl IntoView {
                 </ul>
                 {r.error.map(|e| view! { <p class="error" role="alert">{format!("Sparse kernels: {e}")}</p> })}
                 <div class="buttons">
-                    <button id="sweep" on:click=move |_| pipeline::start_sweep(state) disabled=move || !can_sweep()>"Sweep sparsity 50 → 98 %"</button>
+                    <button id="sweep" on:click=move |_| state.start_sweep() disabled=move || !can_sweep()>"Sweep sparsity 50 → 98 %"</button>
                     {move || state.sweep_progress.get().map(|(done, total)| view! {
                         <span class="note" id="sweep-progress">{format!("timing {done} of {total} …")} <progress max=total.to_string() value=done.to_string()></progress></span>
                     })}

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use super::pipeline::{self, AppState};
+use super::state::AppState;
 use crate::report::{Backend, ErrorKind, RunState};
 use crate::web::download;
 
@@ -47,11 +47,12 @@ pub fn Banners() -> impl IntoView {
             let what = match e.kind {
                 ErrorKind::Data => "The MNIST data could not be loaded",
                 ErrorKind::Device => "Training failed",
+                ErrorKind::Engine => "The engine stopped",
             };
             view! {
                 <div class="banner error" role="alert" id="error">
                     <strong>{what}": "</strong>{e.message}
-                    <button on:click=move |_| pipeline::start(state)>"Retry"</button>
+                    <button on:click=move |_| state.start()>"Retry"</button>
                 </div>
             }
         })}

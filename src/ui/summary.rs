@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::pipeline::AppState;
+use super::state::AppState;
 use crate::format::{count, ms, percent};
 use crate::report::Report;
 use crate::summary::{Lever, SortKey, levers, sorted};

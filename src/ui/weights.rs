@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, ImageData, PointerEvent};
 
-use super::pipeline::{AppState, label};
+use super::state::AppState;
 use crate::histogram::Histogram;
 use crate::tiles::{PRUNED, Snapshot, diverging};
 
@@ -129,9 +129,9 @@ pub fn WeightPictures() -> impl IntoView {
                             let model = p.model;
                             view! {
                                 <label>
-                                    <input type="radio" name="picture" value=model prop:checked=current == Some(model)
+                                    <input type="radio" name="picture" value=model.key() prop:checked=current == Some(model)
                                         on:change=move |_| state.shown_picture.set(model)/>
-                                    {label(model)}
+                                    {model.label()}
                                 </label>
                             }
                         }).collect_view()}
@@ -140,7 +140,7 @@ pub fn WeightPictures() -> impl IntoView {
             }}
             <div class="tiles-wrap" class:hidden=move || shown.with(Option::is_none)>
                 <canvas node_ref=canvas id="weight-tiles" on:pointermove=hover on:pointerleave=move |_| hovered.set(None)
-                    data-model=move || shown.with(|s| s.as_ref().map(|s| s.model).unwrap_or_default())
+                    data-model=move || shown.with(|s| s.as_ref().map(|s| s.model.key()).unwrap_or_default())
                     data-note=move || shown.with(|s| s.as_ref().map(|s| s.note.clone()).unwrap_or_default())
                     data-units=move || shown.with(|s| s.as_ref().map(|s| s.layer.units.to_string()).unwrap_or_default())
                     data-pruned=move || shown.with(|s| s.as_ref().map(|s| s.layer.pruned_count().to_string()).unwrap_or_default())
@@ -148,10 +148,10 @@ pub fn WeightPictures() -> impl IntoView {
                     role="img"
                     aria-label=move || shown.with(|s| s.as_ref().map(|s| {
                         format!("{} first layer ({}): {} units, {} weights pruned, {} units removed",
-                            label(s.model), s.note, s.layer.units, s.layer.pruned_count(), s.layer.removed_count())
+                            s.model.label(), s.note, s.layer.units, s.layer.pruned_count(), s.layer.removed_count())
                     }).unwrap_or_default())></canvas>
                 <p class="note" role="status">
-                    {move || shown.with(|s| s.as_ref().map(|s| format!("{}, {}. ", label(s.model), s.note)))}
+                    {move || shown.with(|s| s.as_ref().map(|s| format!("{}, {}. ", s.model.label(), s.note)))}
                     {move || hovered.get().unwrap_or_else(|| "Point at a tile to see its unit.".into())}
                 </p>
                 <p class="note legend">

@@ -60,8 +60,7 @@ fn text(error: JsValue) -> String {
 /// Asks the browser for an adapter the way burn will, and describes it; `Err` says why WebGPU
 /// cannot be used.
 async fn probe_adapter() -> Result<AdapterInfo, String> {
-    let navigator = web_sys::window().ok_or("no window")?.navigator();
-    let gpu = get(&navigator, "gpu");
+    let gpu = get(&super::scope::navigator(), "gpu");
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser does not offer WebGPU (navigator.gpu is missing)".into());
     }

@@ -10,8 +10,8 @@ use crate::data::{DataError, FILES, Mnist, mnist};
 
 /// Fetches `url`, calling `on_chunk` with the size of each chunk as it arrives.
 async fn fetch_bytes(url: &str, on_chunk: &mut dyn FnMut(usize)) -> Result<Vec<u8>, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: Response = JsFuture::from(window.fetch_with_str(url))
+    let request = super::scope::fetch(url).map_err(|e| format!("network error: {}", js_message(e)))?;
+    let response: Response = JsFuture::from(request)
         .await
         .map_err(|e| format!("network error: {}", js_message(e)))?
         .dyn_into()

@@ -8,11 +8,12 @@ pub mod gpu;
 pub mod int8_gpu;
 pub mod page;
 pub mod save;
+pub mod scope;
 pub mod sparse_gpu;
 
 use wasm_bindgen::{JsCast, JsValue};
 
 /// What a thrown JS value says: an `Error`'s message, a string, or its debug form.
-fn js_message(value: JsValue) -> String {
+pub(crate) fn js_message(value: JsValue) -> String {
     value.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| value.as_string()).unwrap_or_else(|| format!("{value:?}"))
 }

@@ -32,7 +32,7 @@ pub fn query_pairs() -> Vec<(String, String)> {
 thread_local! {
     // Looked up once: fetching `window.performance` on every reading costs milliseconds here,
     // which would pollute every timing window.
-    static PERFORMANCE: Option<web_sys::Performance> = web_sys::window().and_then(|w| w.performance());
+    static PERFORMANCE: Option<web_sys::Performance> = super::scope::performance();
 }
 
 /// `performance.now()` in milliseconds.

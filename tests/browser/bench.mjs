@@ -4,19 +4,67 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { DIST, launch, open, serve, waitForState } from './harness.mjs';
+import { DIST, engineWorker, launch, open, serve, waitForState } from './harness.mjs';
 
 const extra = process.argv[2] ?? '';
-const wasm = fs.readdirSync(DIST).find((f) => f.endsWith('.wasm'));
-const bytes = fs.readFileSync(path.join(DIST, wasm));
-const gzip = zlib.gzipSync(bytes, { level: 9 }).length;
+// The page's two binaries: the UI and the engine (its Web Worker).
+const binaries = fs.readdirSync(DIST).filter((f) => f.endsWith('.wasm')).map((name) => {
+  const bytes = fs.readFileSync(path.join(DIST, name));
+  return { name, raw: bytes.length, gzip: zlib.gzipSync(bytes, { level: 9 }).length };
+});
+
+// Counts the WebGPU work the page asks for (compute dispatches, queue submits, buffer writes and
+// mappings), so the bench can state dispatches per training step for either engine.
+const countGpuCalls = () => {
+  const counts = { dispatches: 0, submits: 0, writes: 0, maps: 0 };
+  const wrap = (proto, name, key) => {
+    const original = proto?.[name];
+    if (typeof original !== 'function') return;
+    proto[name] = function (...args) { counts[key] += 1; return original.apply(this, args); };
+  };
+  if (globalThis.GPUComputePassEncoder) {
+    wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroups', 'dispatches');
+    wrap(GPUComputePassEncoder.prototype, 'dispatchWorkgroupsIndirect', 'dispatches');
+    wrap(GPUQueue.prototype, 'submit', 'submits');
+    wrap(GPUQueue.prototype, 'writeBuffer', 'writes');
+    wrap(GPUBuffer.prototype, 'mapAsync', 'maps');
+  }
+  globalThis.__gpuCalls = counts;
+};
+
+/** The training progress line's step and phase, with the engine's GPU call counts at that moment. */
+const sample = async (page, worker) => {
+  const shown = await page.evaluate(() => {
+    const text = document.querySelector('#train-progress label')?.textContent ?? '';
+    const step = text.match(/step (\d+) of (\d+)/);
+    return step ? { phase: text.split(':')[0], step: +step[1], total: +step[2] } : null;
+  }).catch(() => null);
+  const calls = await worker.evaluate(() => globalThis.__gpuCalls ?? null).catch(() => null);
+  return shown && calls ? { ...shown, ...calls } : null;
+};
 
 const server = await serve();
 const browser = await launch();
 try {
   const started = Date.now();
   const page = await open(browser, `${server.base}?autorun=1${extra ? `&${extra}` : ''}`);
-  const r = await waitForState(page, ['done', 'error', 'cancelled'], 6 * 60 * 60_000);
+  // WebGPU work happens in the engine's worker: count it there (in place long before the
+  // middle of training, which is all the per-step figure uses).
+  const worker = await engineWorker(page);
+  await worker.evaluate(countGpuCalls);
+  // Samples of the dense training: GPU calls per step over its middle (10 %–90 % of the steps),
+  // away from the first steps' set-up and the evaluation after the last.
+  const samples = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const s = await sample(page, worker);
+      if (s && s.phase === 'training the dense model' && s.step > s.total * 0.1 && s.step < s.total * 0.9) samples.push(s);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  const r = await waitForState(page, ['done', 'error', 'cancelled'], 6 * 60 * 60_000).finally(() => { sampling = false; });
+  await sampler;
   const t = r.train ?? {};
   const fmt = (v, d = 1) => (typeof v === 'number' ? v.toFixed(d) : '–');
   console.log(`PruneLab benchmark (${new Date().toISOString()})`);
@@ -29,6 +77,11 @@ try {
   if (r.engine_check) console.log(`engine check   ${JSON.stringify(r.engine_check)}`);
   if (r.engine_profile) console.log(`step profile   batch ${r.engine_profile.batch}: ${r.engine_profile.error ?? r.engine_profile.kernels.map((k) => `${k.kernel} ${fmt(k.ms, 2)} ms`).join(', ')}`);
   console.log(`steps          ${t.steps}`);
+  const [first, last] = [samples[0], samples.at(-1)];
+  if (first && last && last.step > first.step) {
+    const per = (key) => ((last[key] - first[key]) / (last.step - first.step)).toFixed(1);
+    console.log(`gpu calls/step ${per('dispatches')} dispatches, ${per('submits')} submits, ${per('writes')} buffer writes, ${per('maps')} readbacks (steps ${first.step}–${last.step})`);
+  }
   console.log(`ms/step        median ${fmt(t.ms_per_step_median)}, p95 ${fmt(t.ms_per_step_p95)}; first step ${fmt(t.first_step_ms)}`);
   console.log(`epoch wall     ${(t.epoch_wall_ms ?? []).map((ms) => `${fmt(ms / 1000)} s`).join(', ')}`);
   console.log(`train wall     ${fmt(t.wall_ms / 1000)} s (page total ${fmt((Date.now() - started) / 1000)} s)`);
@@ -65,7 +118,7 @@ try {
       `bit-identical to the integer reference on ${c.reference_images}: ${c.matches_reference}; scales in ${c.input_scale.toExponential(3)}, hidden ${c.activation_scale.toExponential(3)}`);
   }
   if (r.quant?.error) console.log(`quant error    ${r.quant.error}`);
-  console.log(`wasm           ${wasm}: ${(bytes.length / 1e6).toFixed(2)} MB raw, ${(gzip / 1e6).toFixed(2)} MB gzip -9`);
+  for (const b of binaries) console.log(`wasm           ${b.name}: ${(b.raw / 1e6).toFixed(2)} MB raw, ${(b.gzip / 1e6).toFixed(3)} MB gzip -9`);
 } finally {
   await browser.close();
   await server.close();

@@ -56,6 +56,11 @@ export async function open(browser, url, { initScript, viewport, colorScheme } =
   return page;
 }
 
+/** The page's engine worker (training, pruning and latency run there), once it has started. */
+export async function engineWorker(page) {
+  return page.workers()[0] ?? page.waitForEvent('worker', { timeout: 60_000 });
+}
+
 /** Waits until the page reaches one of `states` (on `<body data-state>`) and returns its report. */
 export async function waitForState(page, states = ['done', 'error', 'cancelled'], timeout = 10 * 60_000) {
   try {

@@ -2,7 +2,7 @@
 // missing, and it survives corrupt data, bad URL parameters and a cancel.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launch, open, panicMessage, report, serve, waitForState } from './harness.mjs';
+import { engineWorker, launch, open, panicMessage, report, serve, waitForState } from './harness.mjs';
 
 // Same recipe as the native CPU test: a few thousand real images, two short epochs.
 const SMALL_RUN = 'train_samples=10000&epochs=2&batch=100&lr=0.002&loss_every=10';
@@ -312,10 +312,14 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('without WebGPU it says so and trains on the CPU', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&prune=none&${SMALL_RUN}`, {
-      // A browser without WebGPU: no navigator.gpu at all.
+    // A browser without WebGPU: no navigator.gpu at all, on the page or in the engine's worker
+    // (which must lose it before the run starts, so this run waits for the click).
+    const page = await open(browser, `${server.base}?prune=none&${SMALL_RUN}`, {
       initScript: () => { delete Navigator.prototype.gpu; },
     });
+    const worker = await engineWorker(page);
+    await worker.evaluate(() => { delete WorkerNavigator.prototype.gpu; });
+    await page.locator('#train').click();
     const r = await waitForState(page);
     assert.equal(await panicMessage(page), null);
     assert.equal(r.state, 'done', JSON.stringify(r.error));
@@ -380,6 +384,26 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(r.state, 'error');
     assert.match(r.error.message, /train-labels-idx1-ubyte.*404/);
     assert.equal(await panicMessage(page), null);
+  });
+
+  test('an engine worker that fails to load is reported, and Retry starts a fresh one', { timeout: 5 * 60_000 }, async () => {
+    const page = await open(browser, 'about:blank');
+    await page.route('**/engine_loader.js', (route) => route.fulfill({ status: 404, body: 'gone' }));
+    await page.goto(`${server.base}?autorun=1&backend=cpu&prune=none&quantize=none&train_samples=500&epochs=1`);
+    const r = await waitForState(page, ['error', 'done']);
+    assert.equal(r.state, 'error');
+    assert.equal(r.error.kind, 'engine');
+    assert.match(await page.locator('#error').textContent(), /The engine stopped: the engine \(a Web Worker\) failed.*Retry starts a fresh one/);
+    assert.equal(await panicMessage(page), null);
+    // The controls stay usable while the engine is down.
+    assert.equal(await page.locator('#train').isEnabled(), true);
+
+    await page.unroute('**/engine_loader.js');
+    await page.locator('#error button', { hasText: 'Retry' }).click();
+    const retried = await waitForState(page, ['done', 'error'], 3 * 60_000);
+    assert.equal(retried.state, 'done', JSON.stringify(retried.error));
+    assert.equal(retried.train.steps, 4, '500 images at batch 128');
+    assert.ok(retried.dense.test_accuracy > 0.1, `accuracy ${retried.dense.test_accuracy}`);
   });
 
   test('invalid URL parameters are reported and replaced, never fatal', { timeout: 5 * 60_000 }, async () => {

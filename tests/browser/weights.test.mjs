@@ -11,6 +11,23 @@ import { launch, open, panicMessage, serve, waitForState } from './harness.mjs';
 const RUN = 'autorun=1&backend=cpu&train_samples=10000&epochs=6&batch=100&lr=0.002' +
   '&prune=poly&final_sparsity=0.9&begin_step=0&end_step=100&frequency=10&prune_batch=100&finetune_epochs=1&hidden_keep=32';
 const PRUNED_RGB = [45, 45, 45];
+
+/** Records every picture the engine worker sends the page (model and note), as it arrives. */
+const recordPictures = () => {
+  window.__pictures = [];
+  const Original = window.Worker;
+  window.Worker = class extends Original {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        if (typeof e.data === 'string' && e.data.startsWith('{"Picture"')) {
+          const { model, note } = JSON.parse(e.data).Picture;
+          window.__pictures.push({ model, note });
+        }
+      });
+    }
+  };
+};
 const HIDDEN_WEIGHTS = 784 * 128;
 
 /** The tile canvas' data attributes, and its pixels counted: pruned-grey, and tiles all grey. */
@@ -52,7 +69,7 @@ describe('See the pruning, download the models', () => {
   before(async () => {
     server = await serve();
     browser = await launch();
-    page = await open(browser, `${server.base}?${RUN}`);
+    page = await open(browser, `${server.base}?${RUN}`, { initScript: recordPictures });
     // Watch the picture while the run goes: every state it shows, in order.
     await page.exposeFunction('sawTiles', (d) => live.push(d));
     await page.evaluate(() => {
@@ -72,15 +89,19 @@ describe('See the pruning, download the models', () => {
     await server?.close();
   });
 
-  test('the tiles follow training and gradual pruning live', () => {
+  test('the tiles follow training and gradual pruning live', async () => {
     assert.equal(report.state, 'done', JSON.stringify(report.error));
     const dense = live.filter((d) => d.model === 'dense');
     assert.ok(dense.length >= 2 && dense[0].note === 'step 0', `dense pictures: ${JSON.stringify(dense)}`);
-    // One picture per mask update (rAF may skip one that was replaced within a frame), with
-    // ever more weights pruned, ending at the report's count.
+    // The engine sends one picture per mask update (steps 0, 10, … 100), in order; the page
+    // shows them as they come (a frame may skip one replaced within it), with ever more weights
+    // pruned, ending at the report's count.
+    const sent = (await page.evaluate(() => window.__pictures)).filter((p) => p.model === 'pruned' && p.note.startsWith('step'));
+    const steps = sent.map((p) => Number(p.note.match(/^step (\d+)/)[1]));
+    assert.deepEqual(steps, [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100], `mask pictures sent: ${JSON.stringify(sent)}`);
     const masks = live.filter((d) => d.model === 'pruned' && d.note.startsWith('step'));
     const counts = masks.map((d) => Number(d.pruned));
-    assert.ok(masks.length >= 5, `mask pictures: ${JSON.stringify(masks)}`);
+    assert.ok(masks.length >= 2 && masks.at(-1).note.startsWith('step 100'), `mask pictures shown: ${JSON.stringify(masks)}`);
     assert.ok(counts.every((c, i) => i === 0 || c >= counts[i - 1]), `${counts}`);
     const hidden = report.prune.layers[0];
     assert.equal(counts.at(-1), hidden.total - hidden.kept);

@@ -1,0 +1,196 @@
+//! The engine: a run of the pipeline (device, MNIST, training, pruning, latency), the sparsity
+//! sweep, draw-a-digit's inference and export. It takes [`Command`]s and is heard only through
+//! [`Event`]s, and it keeps what a run made (the data, the models, their engines) for the
+//! commands that come after it. Nothing in it is global: the page owns one `Engine`.
+
+mod infer;
+mod run;
+mod sweep;
+pub mod worker;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use wasm_bindgen_futures::spawn_local;
+
+use crate::data::Mnist;
+use crate::latency::Protocol;
+use crate::model::Mlp;
+use crate::model_kind::ModelKind;
+use crate::protocol::{Command, Event};
+use crate::prune::weights::MlpWeights;
+use crate::quant::Int8Runner;
+use crate::report::{Report, RunState, StageTime};
+use crate::sparse::SparseRunner;
+use crate::train::TrainingConfig;
+use crate::web::gpu::Gpu;
+use crate::web::page;
+use crate::web::sparse_gpu::SparseGpu;
+
+/// One int8 model of the last run, with its engine.
+struct Int8Engine {
+    kind: ModelKind,
+    test_accuracy: Option<f64>,
+    runner: RefCell<Int8Runner>,
+}
+
+/// The pruned model's sparse engines.
+struct SparseEngines {
+    cpu: RefCell<SparseRunner>,
+    gpu: Option<SparseGpu>,
+}
+
+/// What a sweep after the run needs: the GPU it ran on and the timing protocol it used.
+#[derive(Clone)]
+struct Measured {
+    gpu: Option<Gpu>,
+    protocol: Protocol,
+}
+
+/// A finished float model of the last run.
+struct Trained {
+    kind: ModelKind,
+    model: Mlp,
+    weights: MlpWeights,
+    test_accuracy: Option<f64>,
+    /// Structured and distilled: the dense model's units they keep.
+    kept_units: Option<Vec<usize>>,
+}
+
+/// What the last finished run made, for drawing, export and the sweep.
+struct LastRun {
+    trained: Vec<Trained>,
+    sparse: Option<SparseEngines>,
+    int8: Vec<Int8Engine>,
+    measured: Measured,
+}
+
+impl LastRun {
+    fn kinds(&self) -> Vec<ModelKind> {
+        self.trained.iter().map(|t| t.kind).chain(self.int8.iter().map(|e| e.kind)).collect()
+    }
+
+    fn trained(&self, kind: ModelKind) -> Option<&Trained> {
+        self.trained.iter().find(|t| t.kind == kind)
+    }
+}
+
+pub struct Engine {
+    emit: Box<dyn Fn(Event)>,
+    report: RefCell<Report>,
+    cancel: Cell<bool>,
+    /// A run or a sweep is going.
+    busy: Cell<bool>,
+    /// The stage under way and when it began (page clock), for the report's stage times.
+    stage: Cell<Option<(&'static str, f64)>>,
+    /// Downloaded once per page: a retry after a training failure does not download again.
+    data: RefCell<Option<Rc<Mnist>>>,
+    last: RefCell<Option<Rc<LastRun>>>,
+}
+
+impl Engine {
+    /// An engine that tells `emit` everything it does.
+    pub fn new(emit: impl Fn(Event) + 'static) -> Rc<Self> {
+        Rc::new(Engine {
+            emit: Box::new(emit),
+            report: RefCell::new(Report::new(TrainingConfig::new(), Vec::new())),
+            cancel: Cell::new(false),
+            busy: Cell::new(false),
+            stage: Cell::new(None),
+            data: RefCell::new(None),
+            last: RefCell::new(None),
+        })
+    }
+
+    pub fn handle(self: &Rc<Self>, command: Command) {
+        match command {
+            Command::Start(settings) => {
+                if self.busy.replace(true) {
+                    return;
+                }
+                self.cancel.set(false);
+                *self.last.borrow_mut() = None;
+                self.emit(Event::Models(Vec::new()));
+                self.update(|r| {
+                    r.restart(settings.training.clone());
+                    r.state = RunState::Loading;
+                });
+                let engine = self.clone();
+                spawn_local(async move {
+                    run::run(&engine, &settings).await;
+                    engine.busy.set(false);
+                });
+            }
+            Command::Cancel => self.cancel.set(true),
+            Command::Sweep => {
+                let Some(last) = self.last.borrow().clone() else { return };
+                let Some(data) = self.data.borrow().clone() else { return };
+                if self.busy.replace(true) {
+                    return;
+                }
+                self.cancel.set(false);
+                let engine = self.clone();
+                spawn_local(async move {
+                    sweep::sweep(&engine, &data, &last).await;
+                    engine.set_phase("");
+                    engine.busy.set(false);
+                });
+            }
+            Command::Infer(image) => {
+                let last = self.last.borrow().clone();
+                let engine = self.clone();
+                spawn_local(async move {
+                    let answers = match last {
+                        Some(last) => infer::predict(&last, image).await,
+                        None => Err("train the models first".into()),
+                    };
+                    engine.emit(Event::Predictions(answers));
+                });
+            }
+            Command::Export { model, format, settings } => {
+                let file = match self.last.borrow().as_ref() {
+                    Some(last) => infer::export(last, model, format, &settings),
+                    None => Err("the model is gone; train again".into()),
+                };
+                self.emit(Event::File(file));
+            }
+        }
+    }
+
+    fn emit(&self, event: Event) {
+        (self.emit)(event)
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.get()
+    }
+
+    /// Changes the report and sends the page the new one.
+    fn update(&self, change: impl FnOnce(&mut Report)) {
+        let report = {
+            let mut report = self.report.borrow_mut();
+            change(&mut report);
+            report.clone()
+        };
+        self.emit(Event::Report(Box::new(report)));
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Report) -> T) -> T {
+        f(&self.report.borrow())
+    }
+
+    /// What the run does now ("" when nothing): each stage's wall time is added to the report
+    /// when the next one begins.
+    fn set_phase(&self, name: &'static str) {
+        self.phase(name, false);
+    }
+
+    fn phase(&self, name: &'static str, training: bool) {
+        let now = page::now_ms();
+        if let Some((stage, started)) = self.stage.get() {
+            self.update(|r| r.stages.push(StageTime { stage: stage.into(), wall_ms: now - started }));
+        }
+        self.stage.set((!name.is_empty()).then_some((name, now)));
+        self.emit(Event::Phase { name: name.into(), training });
+    }
+}

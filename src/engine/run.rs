@@ -1,0 +1,437 @@
+//! One run of the pipeline: pick the device, load MNIST, train, prune, measure, each result in
+//! the report as soon as it exists.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::tensor::Device;
+
+use super::sweep::sweep;
+use super::{Engine, Int8Engine, LastRun, Measured, SparseEngines, Trained};
+use crate::compare::{self, Column};
+use crate::data::Mnist;
+use crate::fused::check::check_engine;
+use crate::fused::cpu::FusedCpu;
+use crate::fused::{Layout, Trainer};
+use crate::latency::{Clock, Protocol, timer_resolution_ms};
+use crate::model::{CLASSES, Mlp};
+use crate::model_kind::ModelKind;
+use crate::protocol::Event;
+use crate::prune::storage::CSR_LAYOUT;
+use crate::quant::{CALIBRATION_IMAGES, Calibration};
+use crate::report::{
+    Backend, DataReport, ErrorKind, ErrorReport, Int8GpuCheck, KernelTime, LatencyReport, LossPoint, ModelReport, QuantReport, RunState, SparseReport,
+    StepProfile, TimerReport,
+};
+use crate::settings::{PruneMethod, Quantize, Settings};
+use crate::sparse::{SparseMlp, SparseRunner, agreement};
+use crate::tiles::{FirstLayer, Snapshot};
+use crate::train::{self, Finish, Observer, Progress, WatchWeights};
+use crate::web::fused_gpu::{FusedGpu, STEP_DISPATCHES};
+use crate::web::gpu::{Gpu, GpuForward};
+use crate::web::int8_gpu::{Dot4, Int8Gpu};
+use crate::web::sparse_gpu::SparseGpu;
+use crate::web::{backend, download, page, scope};
+
+/// How often the dense model's picture is refreshed while it trains: each refresh is one
+/// readback of the first layer, so this bounds what the live view costs the training.
+const DENSE_PICTURE_EVERY_MS: f64 = 1000.0;
+
+async fn data(engine: &Engine) -> Result<Rc<Mnist>, String> {
+    if let Some(data) = engine.data.borrow().clone() {
+        return Ok(data);
+    }
+    let started = page::now_ms();
+    engine.emit(Event::Downloaded(Some(0)));
+    let loaded = download::load_mnist(&mut |bytes| engine.emit(Event::Downloaded(Some(bytes)))).await;
+    engine.emit(Event::Downloaded(None));
+    let (mnist, bytes) = loaded.map_err(|e| e.to_string())?;
+    engine.update(|r| {
+        r.data = Some(DataReport { train_images: mnist.train.len(), test_images: mnist.test.len(), downloaded_bytes: bytes, load_ms: page::now_ms() - started })
+    });
+    let data = Rc::new(mnist);
+    *engine.data.borrow_mut() = Some(data.clone());
+    Ok(data)
+}
+
+/// The training loop's observer: what it reports goes to the page as events, gathered between the
+/// loop's yields (every 50 ms) so that a fast CPU step (under a millisecond) does not send the
+/// page a message per step.
+struct PageObserver<'a> {
+    engine: &'a Engine,
+    /// The run's WebGPU device, when it trains there (the fused step then runs on it).
+    gpu: Option<Gpu>,
+    progress: Option<Progress>,
+    losses: Vec<LossPoint>,
+}
+
+impl<'a> PageObserver<'a> {
+    fn new(engine: &'a Engine, gpu: Option<Gpu>) -> Self {
+        PageObserver { engine, gpu, progress: None, losses: Vec::new() }
+    }
+
+    /// Sends what was gathered.
+    fn flush(&mut self) {
+        if !self.losses.is_empty() {
+            self.engine.emit(Event::Losses(std::mem::take(&mut self.losses)));
+        }
+        if let Some(progress) = self.progress.take() {
+            self.engine.emit(Event::Progress(Some(progress)));
+        }
+    }
+}
+
+impl Observer for PageObserver<'_> {
+    fn now_ms(&self) -> f64 {
+        page::now_ms()
+    }
+    fn cancelled(&self) -> bool {
+        self.engine.cancelled() || backend::device_lost().is_some()
+    }
+    fn progress(&mut self, progress: Progress) {
+        self.progress = Some(progress);
+    }
+    fn loss(&mut self, point: LossPoint) {
+        self.losses.push(point);
+    }
+    fn validation_loss(&mut self, point: LossPoint) {
+        self.flush();
+        self.engine.emit(Event::ValidationLoss(point));
+    }
+    fn epoch_done(&mut self, _epoch: usize, test_accuracy: f64) {
+        self.flush();
+        self.engine.emit(Event::EpochAccuracy(test_accuracy));
+    }
+    async fn yield_now(&mut self) {
+        self.flush();
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+    fn phase(&mut self, name: &'static str) {
+        self.flush();
+        self.engine.phase(name, true);
+    }
+    async fn fused_trainer(&mut self, layout: Layout, params: Vec<f32>) -> Result<Trainer, String> {
+        match &self.gpu {
+            Some(gpu) => Ok(Trainer::Gpu(Box::new(FusedGpu::new(gpu, layout, &params).await?))),
+            None => Ok(Trainer::Cpu(FusedCpu::new(layout, params))),
+        }
+    }
+    fn snapshot(&mut self, snapshot: Snapshot) {
+        // In order with the losses and progress before it.
+        self.flush();
+        self.engine.emit(Event::Picture(snapshot));
+    }
+}
+
+pub(super) struct PageClock;
+
+impl Clock for PageClock {
+    fn now_ms(&self) -> f64 {
+        page::now_ms()
+    }
+    async fn pause(&self) {
+        gloo_timers::future::TimeoutFuture::new(0).await;
+    }
+}
+
+/// `performance.now()`'s step, read by sampling it until it has ticked a few times.
+fn timer() -> TimerReport {
+    let mut readings = Vec::with_capacity(1 << 16);
+    let start = page::now_ms();
+    while readings.len() < 1 << 16 && page::now_ms() - start < 5.0 {
+        readings.push(page::now_ms());
+    }
+    TimerReport { resolution_ms: timer_resolution_ms(&readings), cross_origin_isolated: scope::cross_origin_isolated() }
+}
+
+/// Latency of every column on the training backend (when it is WebGPU) and on the CPU.
+async fn measure_latency(engine: &Engine, columns: &mut [&mut Column], data: &Mnist, backend: Backend, gpu: &Device, protocol: Protocol) -> Result<(), String> {
+    let cpu = Device::flex();
+    for column in columns.iter_mut() {
+        if engine.cancelled() {
+            return Ok(());
+        }
+        if backend == Backend::Webgpu {
+            column.report.latency.webgpu = Some(compare::timings(&column.weights, data, gpu, protocol, &PageClock).await?);
+        }
+        column.report.latency.cpu = Some(compare::timings(&column.weights, data, &cpu, protocol, &PageClock).await?);
+    }
+    Ok(())
+}
+
+/// One run: the device, MNIST (once per page), then the pipeline. Every outcome, failure too,
+/// lands in the report.
+pub(super) async fn run(engine: &Engine, settings: &Settings) {
+    engine.set_phase("starting the device");
+    let picked = backend::pick(settings.backend).await;
+    engine.update(|r| {
+        r.backend = Some(picked.backend);
+        r.adapter = Some(picked.adapter.clone());
+        r.fallback_reason = picked.fallback_reason.clone();
+    });
+
+    engine.set_phase("loading MNIST");
+    let data = match data(engine).await {
+        Ok(data) => data,
+        Err(message) => return fail(engine, ErrorKind::Data, message),
+    };
+
+    engine.update(|r| r.state = RunState::Training);
+    let mut observer = PageObserver::new(engine, picked.gpu.clone());
+    if settings.check_engine {
+        engine.set_phase("checking the fused step against autodiff");
+        let t = &settings.training;
+        match check_engine(t.hidden, &data.train, t.seed, t.batch, t.lr, &picked.device, &mut observer).await {
+            Ok(check) => engine.update(|r| r.engine_check = Some(check)),
+            Err(e) => return fail(engine, ErrorKind::Device, format!("the fused-step check failed: {e}")),
+        }
+        if let Some(gpu) = &picked.gpu {
+            let profile = profile_step(gpu, t, &data.train, &picked.device).await;
+            engine.update(|r| r.engine_profile = Some(profile));
+        }
+    }
+    observer.phase("training the dense model");
+    let outcome = pipeline(engine, settings, &data, &picked, &mut observer).await;
+    observer.flush();
+    match outcome {
+        Ok(finish) => engine.update(|r| {
+            r.state = match finish {
+                Finish::Completed => RunState::Done,
+                Finish::Cancelled => RunState::Cancelled,
+            }
+        }),
+        Err(message) => fail(engine, ErrorKind::Device, message),
+    }
+    engine.set_phase("");
+}
+
+fn fail(engine: &Engine, kind: ErrorKind, message: String) {
+    engine.set_phase("");
+    engine.update(|r| {
+        r.state = RunState::Error;
+        r.error = Some(ErrorReport { kind, message });
+    });
+}
+
+/// One fused WebGPU step of a fresh model, kernel by kernel, after a warm-up step.
+async fn profile_step(gpu: &Gpu, config: &crate::train::TrainingConfig, train: &crate::data::Split, device: &Device) -> StepProfile {
+    let batch = config.batch.min(train.len()).max(1);
+    let mut profile = StepProfile { batch, dispatches: STEP_DISPATCHES, submits: 1, kernels: Vec::new(), error: None };
+    let measured: Result<Vec<(&'static str, f64)>, String> = async {
+        let weights = Mlp::new(config.hidden, device).read_weights().await?;
+        let layout = Layout { inputs: weights.inputs, hidden: weights.hidden };
+        let mut fused = FusedGpu::new(gpu, layout, &layout.flatten(&weights)).await?;
+        let indices: Vec<usize> = (0..batch).collect();
+        fused.step(train, &indices, config.lr as f32, true).await?;
+        fused.profile(train, &indices, config.lr as f32).await
+    }
+    .await;
+    match measured {
+        Ok(kernels) => profile.kernels = kernels.into_iter().map(|(kernel, ms)| KernelTime { kernel: kernel.into(), ms }).collect(),
+        Err(e) => profile.error = Some(e),
+    }
+    profile
+}
+
+/// Dense training, pruning, latency; each result lands in the report as soon as it exists.
+async fn pipeline(engine: &Engine, settings: &Settings, data: &Mnist, picked: &backend::Picked, observer: &mut PageObserver<'_>) -> Result<Finish, String> {
+    let config = &settings.training;
+    let mut watch = WatchWeights::new(DENSE_PICTURE_EVERY_MS);
+    let trained = train::train_with(config, &data.train, &data.test, &picked.device, observer, &mut watch).await.map_err(|e| e.to_string())?;
+    let lost = || backend::device_lost().map(|m| format!("the GPU device was lost ({m}). Train again to continue on the CPU."));
+    let accuracy = trained.report.test_accuracy.final_;
+    let finish = trained.finish;
+    engine.update(|r| r.train = Some(trained.report));
+    if let Some(message) = lost() {
+        return Err(message);
+    }
+    let mut dense = compare::column(trained.model, accuracy).await.map_err(|e| e.to_string())?;
+    let note = if finish == Finish::Cancelled { "cancelled" } else { "trained" };
+    observer.snapshot(Snapshot { model: ModelKind::Dense, note: note.into(), layer: FirstLayer::dense(&dense.weights) });
+    engine.update(|r| r.dense = accuracy.map(|_| dense.report.clone()));
+    if finish == Finish::Cancelled {
+        return Ok(finish);
+    }
+
+    let mut pruned = None;
+    if settings.pruning.prune != PruneMethod::None {
+        let result = compare::prune(&dense, config, &settings.pruning, data, &picked.device, observer).await.map_err(|e| e.to_string())?;
+        if let Some(message) = lost() {
+            return Err(message);
+        }
+        engine.update(|r| {
+            r.pruned = result.unstructured.as_ref().map(|c| c.report.clone());
+            r.structured = result.structured.as_ref().map(|c| c.report.clone());
+            r.prune = Some(result.report.clone());
+        });
+        if result.finish == Finish::Cancelled {
+            return Ok(Finish::Cancelled);
+        }
+        pruned = Some(result);
+    }
+    let mut students = None;
+    let kept = pruned.as_ref().and_then(|p| p.kept_units.clone());
+    if let (Some(kept), true) = (kept, settings.pruning.distill && settings.pruning.finetune_epochs > 0) {
+        let result = compare::students(&dense, &kept, config, &settings.pruning, data, &picked.device, observer).await.map_err(|e| e.to_string())?;
+        if let Some(message) = lost() {
+            return Err(message);
+        }
+        engine.update(|r| {
+            r.distilled = Some(result.distilled.report.clone());
+            r.scratch = result.scratch.as_ref().map(|c| c.report.clone());
+            r.distill = Some(result.report.clone());
+        });
+        if result.finish == Finish::Cancelled {
+            return Ok(Finish::Cancelled);
+        }
+        students = Some(result);
+    }
+
+    // Not a training phase: the charts keep showing the last training.
+    observer.flush();
+    engine.set_phase("measuring inference latency");
+    let (mut unstructured, mut structured, kept_units) = pruned.map(|p| (p.unstructured, p.structured, p.kept_units)).unwrap_or((None, None, None));
+    let timer = timer();
+    engine.update(|r| r.timer = Some(timer));
+    // An unknown resolution is planned for as the coarsest browsers give (1 ms), never shown as measured.
+    let protocol = Protocol::for_resolution(timer.resolution_ms.unwrap_or(1.0));
+    let (mut distilled, mut scratch) = students.map(|s| (Some(s.distilled), s.scratch)).unwrap_or((None, None));
+    let mut columns: Vec<&mut Column> =
+        std::iter::once(&mut dense).chain(unstructured.as_mut()).chain(structured.as_mut()).chain(distilled.as_mut()).chain(scratch.as_mut()).collect();
+    measure_latency(engine, &mut columns, data, picked.backend, &picked.device, protocol).await?;
+    engine.update(|r| {
+        r.dense = Some(dense.report.clone());
+        r.pruned = unstructured.as_ref().map(|c| c.report.clone());
+        r.structured = structured.as_ref().map(|c| c.report.clone());
+        r.distilled = distilled.as_ref().map(|c| c.report.clone());
+        r.scratch = scratch.as_ref().map(|c| c.report.clone());
+    });
+    let mut sparse = None;
+    if let Some(pruned) = unstructured.as_ref().filter(|_| !engine.cancelled()) {
+        engine.set_phase("running the pruned model on sparse kernels");
+        let (report, column, engines) = sparse_column(pruned, data, picked, protocol).await;
+        engine.update(|r| {
+            r.sparse = Some(report);
+            r.pruned_sparse = column;
+        });
+        sparse = engines;
+    }
+    let mut int8 = Vec::new();
+    if settings.quantize == Quantize::Int8 && !engine.cancelled() {
+        engine.set_phase("quantizing to int8");
+        let (report, engines) = int8_columns(engine, &dense, unstructured.as_ref(), data, picked.gpu.as_ref(), protocol).await;
+        engine.update(|r| r.quant = Some(report));
+        int8 = engines;
+    }
+    let finished = |kind, c: Column, kept_units| Trained { kind, test_accuracy: c.report.test_accuracy, model: c.model, weights: c.weights, kept_units };
+    let trained = std::iter::once(finished(ModelKind::Dense, dense, None))
+        .chain(unstructured.map(|c| finished(ModelKind::Pruned, c, None)))
+        .chain(structured.map(|c| finished(ModelKind::Structured, c, kept_units.clone())))
+        .chain(distilled.map(|c| finished(ModelKind::Distilled, c, kept_units)))
+        .chain(scratch.map(|c| finished(ModelKind::Scratch, c, None)))
+        .collect();
+    let last = Rc::new(LastRun { trained, sparse, int8, measured: Measured { gpu: picked.gpu.clone(), protocol } });
+    *engine.last.borrow_mut() = Some(last.clone());
+    engine.emit(Event::Models(last.kinds()));
+    if settings.sweep && !engine.cancelled() {
+        sweep(engine, data, &last).await;
+    }
+    Ok(if engine.cancelled() { Finish::Cancelled } else { Finish::Completed })
+}
+
+/// The pruned model on the sparse kernels: first that they compute what the masked dense model
+/// computes (every test image, on each backend), then their latency. A failure here is reported
+/// in the sparse section and leaves the rest of the run standing.
+async fn sparse_column(
+    pruned: &Column,
+    data: &Mnist,
+    picked: &backend::Picked,
+    protocol: Protocol,
+) -> (SparseReport, Option<ModelReport>, Option<SparseEngines>) {
+    let mut report = SparseReport { layout: CSR_LAYOUT.into(), ..SparseReport::default() };
+    let model = match SparseMlp::new(&pruned.weights) {
+        Ok(model) => model,
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return (report, None, None);
+        }
+    };
+    let mut runner = SparseRunner::new(model.clone());
+    let mut latency = LatencyReport::default();
+    let cpu: Result<(), String> = async {
+        report.agreement_cpu = Some(compare::cpu_agreement(&pruned.weights, &mut runner, &data.test).await?);
+        latency.cpu = Some(compare::host_timings(&mut runner, data, protocol, &PageClock).await?);
+        Ok(())
+    }
+    .await;
+    let mut gpu_engine = None;
+    let gpu: Result<(), String> = async {
+        let Some(gpu) = &picked.gpu else {
+            return Ok(());
+        };
+        let engine = SparseGpu::new(gpu, &model).await?;
+        let dense = compare::dense_logits(&pruned.weights, &data.test, &picked.device).await?;
+        let all: Vec<usize> = (0..data.test.len()).collect();
+        let sparse = engine.logits(&data.test.inputs(&all), 1000).await?;
+        report.agreement_webgpu = Some(agreement::compare(&sparse, &dense, CLASSES));
+        latency.webgpu = Some(engine.timings(&data.test, protocol, &PageClock).await?);
+        gpu_engine = Some(engine);
+        Ok(())
+    }
+    .await;
+    report.error = [cpu.err().map(|e| format!("CPU: {e}")), gpu.err().map(|e| format!("WebGPU: {e}"))].into_iter().flatten().reduce(|a, b| format!("{a}; {b}"));
+    let column = ModelReport { latency, ..pruned.report.clone() };
+    (report, Some(column), Some(SparseEngines { cpu: RefCell::new(runner), gpu: gpu_engine }))
+}
+
+/// The dense model, and the pruned one when there is one (on the sparse layout), in int8: each
+/// column lands in the report as soon as it is measured. A failure is reported in the
+/// quantization section and leaves the rest of the run standing.
+async fn int8_columns(
+    engine: &Engine,
+    dense: &Column,
+    pruned: Option<&Column>,
+    data: &Mnist,
+    gpu: Option<&Gpu>,
+    protocol: Protocol,
+) -> (QuantReport, Vec<Int8Engine>) {
+    let images = data.train.inputs(&(0..CALIBRATION_IMAGES.min(data.train.len())).collect::<Vec<_>>());
+    let mut report = QuantReport { scheme: crate::quant::SCHEME.into(), dense: None, pruned: None, error: None };
+    let mut engines = Vec::new();
+    for (source, sparse) in std::iter::once((dense, false)).chain(pruned.map(|p| (p, true))) {
+        if engine.cancelled() {
+            break;
+        }
+        // Each model's own activations set its ranges.
+        let calibration = Calibration::measure(&source.weights, &images);
+        let measured = async {
+            let mut column = compare::int8_column(source, &calibration, sparse, data).await?;
+            column.report.latency.cpu = Some(compare::host_timings(&mut column.runner, data, protocol, &PageClock).await?);
+            // On WebGPU too, when the run has it: checked against the CPU engine, then timed.
+            if let Some(gpu) = gpu {
+                let engine = Int8Gpu::new(gpu, &column.runner.model).await?;
+                let all: Vec<usize> = (0..data.test.len()).collect();
+                let logits = engine.logits(&data.test.inputs(&all), 1000).await?;
+                let agreement = agreement::compare(&logits, &column.logits, CLASSES);
+                let dot_product = engine.dot4.map_or("one i32 product per stored code (sparse)", Dot4::describe);
+                column.check.webgpu = Some(Int8GpuCheck { dot_product: dot_product.into(), agreement, identical: logits == column.logits });
+                column.report.latency.webgpu = Some(engine.timings(&data.test, protocol, &PageClock).await?);
+            }
+            Ok::<_, String>(column)
+        };
+        match measured.await {
+            Ok(column) => {
+                let kind = if sparse { ModelKind::PrunedInt8 } else { ModelKind::Int8 };
+                let test_accuracy = column.report.test_accuracy;
+                engine.update(|r| *(if sparse { &mut r.pruned_int8 } else { &mut r.int8 }) = Some(column.report));
+                *(if sparse { &mut report.pruned } else { &mut report.dense }) = Some(column.check);
+                engines.push(Int8Engine { kind, test_accuracy, runner: RefCell::new(column.runner) });
+            }
+            Err(e) => {
+                report.error = Some(format!("{}: {e}", if sparse { "pruned + int8" } else { "int8" }));
+                break;
+            }
+        }
+    }
+    (report, engines)
+}

@@ -1,0 +1,41 @@
+//! The engine's end of the worker: commands arrive as JSON messages, events leave as JSON
+//! messages, and a panic is reported to the page before the worker dies.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+use super::Engine;
+use crate::protocol::{Command, Event};
+
+fn post(scope: &DedicatedWorkerGlobalScope, event: &Event) {
+    match serde_json::to_string(event) {
+        Ok(json) => {
+            let _ = scope.post_message(&json.into());
+        }
+        Err(e) => web_sys::console::error_1(&format!("PruneLab engine: an event could not be encoded: {e}").into()),
+    }
+}
+
+/// Runs the engine in this dedicated worker until the page terminates it.
+pub fn serve() {
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let crash = scope.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        console_error_panic_hook::hook(info);
+        post(&crash, &Event::Crashed(info.to_string()));
+    }));
+    let out = scope.clone();
+    let engine = Engine::new(move |event| post(&out, &event));
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+        match message.data().as_string().map(|text| serde_json::from_str::<Command>(&text)) {
+            Some(Ok(command)) => engine.handle(command),
+            Some(Err(e)) => web_sys::console::error_1(&format!("PruneLab engine: a command could not be read: {e}").into()),
+            None => web_sys::console::error_1(&"PruneLab engine: a message that is not text".into()),
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // The handler lives as long as the worker.
+    on_message.forget();
+    post(&scope, &Event::Ready);
+}

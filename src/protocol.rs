@@ -1,0 +1,142 @@
+//! What the page and the engine say to each other, and nothing else: the page sends
+//! [`Command`]s, the engine answers with [`Event`]s. The view is built from events alone, so the
+//! engine (training, pruning, latency) knows no signal, component or tile, and can run wherever
+//! its events can be delivered.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model_kind::ModelKind;
+use crate::report::{LossPoint, Report, Text};
+use crate::settings::Settings;
+use crate::tiles::Snapshot;
+use crate::train::Progress;
+
+/// What the page asks of the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Command {
+    /// Start a run with these settings (ignored while one runs).
+    Start(Settings),
+    /// Stop the run or the sweep at the next step.
+    Cancel,
+    /// Time dense vs sparse kernels across sparsities on the last run's dense model.
+    Sweep,
+    /// Every finished model's answer for one 28 × 28 image (pixels in [0, 1]).
+    Infer(Vec<f32>),
+    /// A file of one finished model; `settings` is the query that reproduces the run.
+    Export { model: ModelKind, format: ExportFormat, settings: String },
+}
+
+/// The files a model can be saved as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExportFormat {
+    /// burn's record (`.bpk`).
+    Burnpack,
+    /// The documented JSON (float models: weights and masks; int8 models: codes and scales).
+    Json,
+}
+
+/// What the engine tells the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// The engine is listening: commands sent before this would be lost, so the page holds them.
+    Ready,
+    /// The engine stopped on an internal error (a panic); it takes no more commands.
+    Crashed(String),
+    /// Every figure of the run so far (the page adds its own notices).
+    Report(Box<Report>),
+    /// What the run does now ("" when nothing). A training phase also starts fresh charts.
+    Phase {
+        name: Text,
+        training: bool,
+    },
+    /// Bytes of the MNIST download received so far; `None` once it is over.
+    Downloaded(Option<usize>),
+    /// Training progress; `None` between trainings.
+    Progress(Option<Progress>),
+    /// Training loss points since the last ones, in order.
+    Losses(Vec<LossPoint>),
+    ValidationLoss(LossPoint),
+    /// Test accuracy after an epoch.
+    EpochAccuracy(f64),
+    /// A model's first layer, live while it trains and prunes.
+    Picture(Snapshot),
+    /// Measurements of the sparsity sweep done and to do; `None` once it is over.
+    SweepProgress(Option<(usize, usize)>),
+    /// The finished models of the last run, in the page's order (empty while a run goes).
+    Models(Vec<ModelKind>),
+    /// The answers for the image of the last [`Command::Infer`].
+    Predictions(Result<Vec<Prediction>, String>),
+    /// The file of the last [`Command::Export`], or why there is none.
+    File(Result<SavedFile, String>),
+}
+
+/// One model's answer for a drawn digit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// The model, and the kernel when it is not burn's.
+    pub model: String,
+    pub probabilities: Vec<f32>,
+    pub top: usize,
+    /// Upload, forward pass and awaited readback of this one image.
+    pub latency_ms: f64,
+}
+
+/// A file for the visitor to save.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedFile {
+    pub name: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prune::weights::MlpWeights;
+    use crate::report::{ModelReport, StageTime};
+    use crate::tiles::FirstLayer;
+    use crate::train::TrainingConfig;
+
+    fn round_trip<T: Serialize + for<'de> Deserialize<'de>>(value: &T) -> T {
+        serde_json::from_str(&serde_json::to_string(value).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn commands_survive_the_message_channel() {
+        let (settings, _) = Settings::from_query(&[("prune", "oneshot"), ("backend", "cpu"), ("final_sparsity", "0.9")]);
+        for command in [
+            Command::Start(settings),
+            Command::Cancel,
+            Command::Infer(vec![0.0, 0.5, 1.0]),
+            Command::Export { model: ModelKind::PrunedInt8, format: ExportFormat::Json, settings: "quantize=int8".into() },
+        ] {
+            assert_eq!(round_trip(&command), command);
+        }
+    }
+
+    #[test]
+    fn events_survive_the_message_channel() {
+        let mut report = Report::new(TrainingConfig::new(), vec!["a notice".into()]);
+        report.stages.push(StageTime { stage: "training the dense model".into(), wall_ms: 12.5 });
+        let weights = MlpWeights {
+            inputs: 784,
+            hidden: 4,
+            hidden_kernel: (0..784 * 4).map(|i| (i % 7) as f32 - 3.0).collect(),
+            hidden_bias: vec![0.5; 4],
+            output_kernel: vec![-0.25; 40],
+            output_bias: vec![0.0; 10],
+        };
+        report.dense = Some(ModelReport::of(&weights, Some(0.9)));
+        let layer = FirstLayer::dense(&weights);
+        for event in [
+            Event::Report(Box::new(report)),
+            Event::Phase { name: "loading MNIST".into(), training: false },
+            Event::Picture(Snapshot { model: ModelKind::Structured, note: "fine-tuned".into(), layer }),
+            Event::Models(vec![ModelKind::Dense, ModelKind::Int8]),
+            Event::Predictions(Err("train first".into())),
+            Event::File(Ok(SavedFile { name: "prunelab-dense.bpk".into(), mime: "application/octet-stream".into(), bytes: vec![1, 2, 3] })),
+        ] {
+            assert_eq!(round_trip(&event), event);
+        }
+    }
+}

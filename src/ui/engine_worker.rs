@@ -1,0 +1,121 @@
+//! The page's end of the engine worker: starts it, holds commands until it is listening, turns
+//! its messages into events for the view, and starts a fresh one when it failed to load or
+//! crashed — so a dead engine costs a Retry, never the page.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
+
+use super::state::AppState;
+use crate::protocol::{Command, Event};
+
+/// What Trunk emits for the `engine` binary (`data-loader-shim`): an ES module that loads the
+/// engine's wasm and runs it.
+const ENGINE_SCRIPT: &str = "./engine_loader.js";
+
+/// A running worker and its handlers (dropped with it).
+struct Running {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::Event)>,
+}
+
+#[derive(Default)]
+struct Link {
+    running: Option<Running>,
+    /// The worker said it listens.
+    ready: bool,
+    /// Commands sent before it did, in order.
+    pending: Vec<String>,
+    /// A stopped worker's handlers, kept until the next start: a handler may be what stopped it,
+    /// and must not be freed while it runs.
+    retired: Vec<Running>,
+}
+
+/// Connects `state` to an engine worker, started now and again whenever a command finds it dead.
+pub fn connect(state: AppState) {
+    let link = Rc::new(RefCell::new(Link::default()));
+    start(state, &link);
+    let sender = link.clone();
+    state.connect(move |command: Command| {
+        let json = match serde_json::to_string(&command) {
+            Ok(json) => json,
+            Err(e) => return state.engine_failed(format!("could not be sent a command ({e})")),
+        };
+        if sender.borrow().running.is_none() {
+            start(state, &sender);
+        }
+        let mut link = sender.borrow_mut();
+        match (&link.running, link.ready) {
+            (Some(running), true) => {
+                if let Err(e) = running.worker.post_message(&json.into()) {
+                    drop(link);
+                    stop(&sender);
+                    state.engine_failed(format!("did not take a command ({})", crate::web::js_message(e)));
+                }
+            }
+            _ => link.pending.push(json),
+        }
+    });
+}
+
+fn stop(link: &Rc<RefCell<Link>>) {
+    let mut link = link.borrow_mut();
+    if let Some(running) = link.running.take() {
+        running.worker.terminate();
+        link.retired.push(running);
+    }
+    link.ready = false;
+    link.pending.clear();
+}
+
+fn start(state: AppState, link: &Rc<RefCell<Link>>) {
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Module);
+    let worker = match Worker::new_with_options(ENGINE_SCRIPT, &options) {
+        Ok(worker) => worker,
+        Err(e) => return state.engine_failed(format!("could not be started by the browser ({})", crate::web::js_message(e))),
+    };
+    let messages = link.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
+        let event = message.data().as_string().map(|text| serde_json::from_str::<Event>(&text));
+        match event {
+            Some(Ok(Event::Ready)) => {
+                let mut link = messages.borrow_mut();
+                link.ready = true;
+                let pending = std::mem::take(&mut link.pending);
+                if let Some(running) = &link.running {
+                    for json in pending {
+                        let _ = running.worker.post_message(&json.into());
+                    }
+                }
+            }
+            Some(Ok(Event::Crashed(message))) => {
+                stop(&messages);
+                state.engine_failed(format!("stopped on an internal error ({message})"));
+            }
+            Some(Ok(event)) => state.apply(event),
+            Some(Err(e)) => web_sys::console::error_1(&format!("PruneLab: an engine message could not be read: {e}").into()),
+            None => web_sys::console::error_1(&"PruneLab: an engine message that is not text".into()),
+        }
+    });
+    let errors = link.clone();
+    // A plain `Event` when the script failed to load, an `ErrorEvent` for an uncaught error.
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |error: web_sys::Event| {
+        // A crash already said why; a failed load (missing file, no module workers) says it here.
+        if errors.borrow().running.is_some() {
+            stop(&errors);
+            let what = js_sys::Reflect::get(&error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
+            state.engine_failed(if what.is_empty() { "failed to load or stopped".into() } else { format!("failed ({what})") });
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    let mut link = link.borrow_mut();
+    link.retired.clear();
+    link.running = Some(Running { worker, _on_message: on_message, _on_error: on_error });
+    link.ready = false;
+}
