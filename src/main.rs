@@ -2,6 +2,7 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    prunelab::web::reactor::initialize();
     prunelab::web::page::install_panic_hook();
     leptos::mount::mount_to_body(prunelab::ui::App);
 }

@@ -3,6 +3,7 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    prunelab::web::reactor::initialize();
     prunelab::engine::worker::serve();
 }
 

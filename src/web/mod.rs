@@ -7,6 +7,7 @@ pub mod fused_gpu;
 pub mod gpu;
 pub mod int8_gpu;
 pub mod page;
+pub mod reactor;
 pub mod save;
 pub mod scope;
 pub mod sparse_gpu;
