@@ -108,7 +108,7 @@ fn start(state: AppState, link: &Rc<RefCell<Link>>) {
         // A crash already said why; a failed load (missing file, no module workers) says it here.
         if errors.borrow().running.is_some() {
             stop(&errors);
-            let what = js_sys::Reflect::get(&error, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
+            let what = crate::web::property(&error, "message").as_string().unwrap_or_default();
             state.engine_failed(if what.is_empty() { "failed to load or stopped".into() } else { format!("failed ({what})") });
         }
     });

@@ -11,13 +11,14 @@ use std::sync::Mutex;
 
 use burn::tensor::Device;
 use js_sys::{Function, Promise, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::adapter::AdapterInfo;
 use crate::report::Backend;
 use crate::settings::BackendChoice;
 use crate::web::gpu::Gpu;
+use crate::web::{js_message, property};
 
 #[derive(Clone)]
 pub struct Picked {
@@ -49,39 +50,31 @@ fn cpu(reason: String) -> Picked {
     Picked { device: Device::flex(), backend: Backend::Cpu, adapter: "burn flex backend, in WebAssembly".into(), fallback_reason: Some(reason), gpu: None }
 }
 
-fn get(target: &JsValue, key: &str) -> JsValue {
-    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn text(error: JsValue) -> String {
-    error.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).or_else(|| error.as_string()).unwrap_or_else(|| format!("{error:?}"))
-}
-
 /// Asks the browser for an adapter the way burn will, and describes it; `Err` says why WebGPU
 /// cannot be used.
 async fn probe_adapter() -> Result<AdapterInfo, String> {
-    let gpu = get(&super::scope::navigator(), "gpu");
+    let gpu = property(&super::scope::navigator(), "gpu");
     if gpu.is_undefined() || gpu.is_null() {
         return Err("this browser does not offer WebGPU (navigator.gpu is missing)".into());
     }
-    let request: Function = get(&gpu, "requestAdapter").dyn_into().map_err(|_| "navigator.gpu.requestAdapter is missing")?;
+    let request: Function = property(&gpu, "requestAdapter").dyn_into().map_err(|_| "navigator.gpu.requestAdapter is missing")?;
     let options = js_sys::Object::new();
     let _ = Reflect::set(&options, &"powerPreference".into(), &"high-performance".into());
-    let promise: Promise = request.call1(&gpu, &options).map_err(text)?.dyn_into().map_err(|_| "requestAdapter did not return a promise")?;
-    let adapter = JsFuture::from(promise).await.map_err(|e| format!("requesting a WebGPU adapter failed: {}", text(e)))?;
+    let promise: Promise = request.call1(&gpu, &options).map_err(js_message)?.dyn_into().map_err(|_| "requestAdapter did not return a promise")?;
+    let adapter = JsFuture::from(promise).await.map_err(|e| format!("requesting a WebGPU adapter failed: {}", js_message(e)))?;
     if adapter.is_null() || adapter.is_undefined() {
         return Err("WebGPU is present but the browser offered no adapter (GPU disabled or blocklisted)".into());
     }
-    let features = get(&adapter, "features");
-    let has: Option<Function> = get(&features, "has").dyn_into().ok();
+    let features = property(&adapter, "features");
+    let has: Option<Function> = property(&features, "has").dyn_into().ok();
     let timestamps = has.and_then(|has| has.call1(&features, &"timestamp-query".into()).ok()).and_then(|v| v.as_bool()).unwrap_or(false);
     if !timestamps {
         return Err("the WebGPU adapter lacks the 'timestamp-query' feature, which burn's WebGPU runtime (cubecl 0.11) needs in the browser".into());
     }
-    let info = get(&adapter, "info");
-    let field = |key| get(&info, key).as_string().unwrap_or_default();
+    let info = property(&adapter, "info");
+    let field = |key| property(&info, key).as_string().unwrap_or_default();
     // `isFallbackAdapter` moved from the adapter to its info; read either.
-    let is_fallback = [get(&info, "isFallbackAdapter"), get(&adapter, "isFallbackAdapter")].iter().any(|v| v.as_bool() == Some(true));
+    let is_fallback = [property(&info, "isFallbackAdapter"), property(&adapter, "isFallbackAdapter")].iter().any(|v| v.as_bool() == Some(true));
     Ok(AdapterInfo { vendor: field("vendor"), architecture: field("architecture"), device: field("device"), description: field("description"), is_fallback })
 }
 

@@ -2,11 +2,11 @@
 //! what the engine takes from it: the clock, `fetch`, the navigator. Read through the global
 //! rather than `window`, so the same engine code runs on the page and in a worker.
 
-use js_sys::{Function, Reflect};
+use js_sys::Function;
 use wasm_bindgen::{JsCast, JsValue};
 
 fn get(key: &str) -> JsValue {
-    Reflect::get(&js_sys::global(), &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    super::property(&js_sys::global(), key)
 }
 
 /// `performance`, when the scope has one.
