@@ -6,6 +6,7 @@
 use burn::module::Module;
 use burn::tensor::{Device, Tensor, TensorData};
 
+use crate::config::{PruneConfig, PruneMethod, Ranking, TrainingConfig};
 use crate::data::{IMAGE_PIXELS, Mnist, Split};
 use crate::distill::Teacher;
 use crate::energy::Precision;
@@ -19,10 +20,9 @@ use crate::prune::structured::{compact, unit_norms, units_to_keep};
 use crate::prune::weights::MlpWeights;
 use crate::quant::{Calibration, Int8Mlp, Int8Runner};
 use crate::report::{BatchTimings, DistillReport, Int8Check, LatencyReport, LayerSparsity, ModelReport, PruneReport};
-use crate::settings::{PruneConfig, PruneMethod, Ranking};
 use crate::sparse::agreement::{self, Agreement};
 use crate::tiles::{FirstLayer, Snapshot};
-use crate::train::{self, Finish, Observer, TrainError, TrainingConfig, fit};
+use crate::train::{self, Finish, Observer, TrainError, fit};
 
 /// A finished column: the model (plain device) and its host weights.
 pub struct Column {

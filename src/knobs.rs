@@ -6,6 +6,7 @@ use std::fmt;
 use std::ops::RangeInclusive;
 use std::str::FromStr;
 
+use crate::config::{PruneMethod, Ranking};
 use crate::fused::Engine;
 use crate::prune::structured::Norm;
 use crate::settings::*;

@@ -5,12 +5,13 @@
 pub mod adapter;
 pub mod chart;
 pub mod compare;
+pub mod config;
 pub mod data;
 pub mod digit;
 pub mod distill;
 pub mod early_stopping;
 pub mod energy;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
 pub mod engine;
 pub mod export;
 pub mod format;

@@ -92,10 +92,10 @@ pub struct SavedFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::TrainingConfig;
     use crate::prune::weights::MlpWeights;
     use crate::report::{ModelReport, StageTime};
     use crate::tiles::FirstLayer;
-    use crate::train::TrainingConfig;
 
     fn round_trip<T: Serialize + for<'de> Deserialize<'de>>(value: &T) -> T {
         serde_json::from_str(&serde_json::to_string(value).unwrap()).unwrap()

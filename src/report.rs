@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{PruneConfig, TrainingConfig};
 use crate::early_stopping::EarlyStopReport;
 use crate::energy::Precision;
 use crate::fused::check::EngineCheck;
@@ -14,10 +15,8 @@ use crate::prune::schedule::{Schedule, ScheduleSummary};
 use crate::prune::storage::{StorageBytes, storage};
 use crate::prune::weights::MlpWeights;
 use crate::quant::Calibration;
-use crate::settings::PruneConfig;
 use crate::sparse::agreement::Agreement;
 use crate::sparse::timing::SweepSeries;
-use crate::train::TrainingConfig;
 
 /// Text that is a literal when the engine writes it and owned when it arrives as a message.
 pub type Text = Cow<'static, str>;

@@ -6,11 +6,9 @@ use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{PruneConfig, TrainingConfig};
 use crate::data::mnist::TRAIN_COUNT;
 use crate::knobs;
-use crate::prune::schedule::Schedule;
-use crate::prune::structured::Norm;
-use crate::train::TrainingConfig;
 
 /// Which backend the visitor asked for (`?backend=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -33,101 +31,6 @@ pub enum Quantize {
     Int8,
     /// float32 only.
     None,
-}
-
-/// How the middle column ("pruned, unstructured") is made (`?prune=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PruneMethod {
-    /// Gradual magnitude pruning while training, TFMOT `PolynomialDecay`.
-    Poly,
-    /// Gradual magnitude pruning while training, TFMOT `ConstantSparsity`.
-    Constant,
-    /// Magnitude pruning of the trained dense model in one go, then fine-tuning.
-    Oneshot,
-    /// Only the structured column.
-    Structured,
-    /// No pruning: the dense model alone.
-    None,
-}
-
-/// How one-shot pruning ranks weights (`?ranking=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Ranking {
-    /// Each kernel to the same sparsity (TFMOT).
-    Layer,
-    /// All kernels pooled (`torch.nn.utils.prune.global_unstructured`).
-    Global,
-}
-
-/// The pruning knobs; names are the URL parameters'.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PruneConfig {
-    pub prune: PruneMethod,
-    pub initial_sparsity: f32,
-    pub final_sparsity: f32,
-    pub begin_step: i64,
-    pub end_step: i64,
-    pub frequency: i64,
-    /// Batch size of the gradual-pruning run: Keras' default of 32, as in TFMOT's examples.
-    pub prune_batch: usize,
-    pub ranking: Ranking,
-    pub finetune_epochs: usize,
-    /// Hidden units the structured model keeps (0: no structured column).
-    pub hidden_keep: usize,
-    pub norm: Norm,
-    /// Beside the structured model, the same small student distilled from the dense teacher and
-    /// one trained from scratch, each for `finetune_epochs` (`?distill=1`).
-    pub distill: bool,
-    /// Distillation temperature `T` and the weight `α` of the hard-label loss (Keras' example).
-    pub distill_t: f32,
-    pub distill_alpha: f32,
-}
-
-impl Default for PruneConfig {
-    /// The seed recipe: PolynomialDecay 0 → 0.5 from step 2000 to 10000, every 100 steps.
-    fn default() -> Self {
-        PruneConfig {
-            prune: PruneMethod::Poly,
-            initial_sparsity: 0.0,
-            final_sparsity: 0.5,
-            begin_step: 2000,
-            end_step: 10_000,
-            frequency: 100,
-            prune_batch: 32,
-            ranking: Ranking::Layer,
-            finetune_epochs: 2,
-            hidden_keep: 32,
-            norm: Norm::L1,
-            distill: true,
-            distill_t: crate::distill::DEFAULT_TEMPERATURE,
-            distill_alpha: crate::distill::DEFAULT_ALPHA,
-        }
-    }
-}
-
-impl PruneConfig {
-    /// The schedule of a gradual method (power 3, as TFMOT's default).
-    pub fn schedule(&self) -> Option<Schedule> {
-        match self.prune {
-            PruneMethod::Poly => Some(Schedule::PolynomialDecay {
-                initial_sparsity: self.initial_sparsity,
-                final_sparsity: self.final_sparsity,
-                begin_step: self.begin_step,
-                end_step: self.end_step,
-                power: 3.0,
-                frequency: self.frequency,
-            }),
-            PruneMethod::Constant => Some(Schedule::ConstantSparsity {
-                target_sparsity: self.final_sparsity,
-                begin_step: self.begin_step,
-                end_step: self.end_step,
-                frequency: self.frequency,
-            }),
-            _ => None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -247,7 +150,10 @@ pub fn embed_snippet(page_url: &str, settings: &Settings) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{PruneMethod, Ranking};
     use crate::fused::Engine;
+    use crate::prune::schedule::Schedule;
+    use crate::prune::structured::Norm;
 
     fn parse(query: &[(&str, &str)]) -> (Settings, Vec<String>) {
         Settings::from_query(query)

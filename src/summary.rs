@@ -2,10 +2,10 @@
 //! levers (pruning, sparse kernels, structure, int8, regularization, early stopping) are compared
 //! on one scale. Built from the report alone; the page sorts it.
 
+use crate::config::PruneMethod;
 use crate::data::batches::steps_per_epoch;
 use crate::energy::{Costs, Estimate, Work, estimate};
 use crate::report::{LatencyReport, ModelReport, Report};
-use crate::settings::PruneMethod;
 
 /// One model of the run.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,12 +123,12 @@ pub fn sorted(mut levers: Vec<Lever>, key: SortKey) -> Vec<Lever> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::TrainingConfig;
     use crate::energy::Precision;
     use crate::latency::Timing;
     use crate::prune::structured::tests::tiny;
     use crate::report::{BatchTimings, TrainReport};
     use crate::sparse::layout::thresholded;
-    use crate::train::TrainingConfig;
 
     fn timing(ms: f64) -> BatchTimings {
         let t = Timing { median_ms: ms, p95_ms: ms, runs: 9, k: 1 };

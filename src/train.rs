@@ -6,12 +6,12 @@
 
 use std::future::Future;
 
-use burn::config::Config;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
+use crate::config::TrainingConfig;
 use crate::data::{IMAGE_PIXELS, Split, batches};
 use crate::distill::Teacher;
 use crate::early_stopping::{EarlyStopReport, EarlyStopping, Verdict};
@@ -24,55 +24,6 @@ use crate::prune::weights::MlpWeights;
 use crate::report::{LossPoint, TrainReport};
 use crate::stats;
 use crate::tiles::{FirstLayer, Snapshot};
-
-/// Every training knob; the field names are the URL parameters' names.
-#[derive(Config, Debug, PartialEq)]
-pub struct TrainingConfig {
-    /// Hidden units of the MLP (Keras tutorial: 128).
-    #[config(default = 128)]
-    pub hidden: usize,
-    #[config(default = 5)]
-    pub epochs: usize,
-    /// Samples per step.
-    #[config(default = 128)]
-    pub batch: usize,
-    /// Adam's learning rate (Keras' default 1e-3).
-    #[config(default = 1e-3)]
-    pub lr: f64,
-    /// Seeds the weight initialisation and the per-epoch shuffles.
-    #[config(default = 1)]
-    pub seed: u64,
-    /// The first `train_samples` of the 60,000 training images are used.
-    #[config(default = 60000)]
-    pub train_samples: usize,
-    /// Read the loss back every this many steps (and at the end of each epoch).
-    #[config(default = 20)]
-    pub loss_every: usize,
-    /// Keras' `kernel_regularizer=L1L2(l1, l2)` on both kernels (never the biases): the loss
-    /// gains `l1 · Σ|w| + l2 · Σw²`. 0 turns a term off.
-    #[config(default = 0.0)]
-    pub l1: f64,
-    #[config(default = 0.0)]
-    pub l2: f64,
-    /// Keras' `validation_split`: this share of the (first `train_samples`) training images, the
-    /// last ones, before any shuffling, is held out; its loss is measured after every epoch.
-    #[config(default = 0.0)]
-    pub validation_split: f64,
-    /// Keras' `EarlyStopping(monitor="val_loss")` with these three knobs (`early_stopping`).
-    #[config(default = false)]
-    pub early_stopping: bool,
-    #[config(default = 0)]
-    pub patience: usize,
-    #[config(default = 0.0)]
-    pub min_delta: f64,
-    #[config(default = false)]
-    pub restore_best_weights: bool,
-    /// Which code trains (`?engine=`): the fused step, or burn's autodiff. The fused step covers
-    /// plain cross-entropy with pruning masks; with L1/L2 or a teacher, autodiff runs (and the
-    /// report says so).
-    #[config(default = "Engine::Fused")]
-    pub engine: Engine,
-}
 
 /// Where training stands, for the progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -104,6 +55,11 @@ pub trait Observer {
     fn phase(&mut self, _name: &'static str) {}
     /// A new picture of a model's first layer (live while training and pruning).
     fn snapshot(&mut self, _snapshot: Snapshot) {}
+    /// Asked after a device error: whether the device was lost, and the browser's reason (which
+    /// may come a moment after the failed call). Natively there is no device to lose.
+    fn device_lost(&mut self) -> impl Future<Output = Option<String>> {
+        std::future::ready(None)
+    }
     /// A fused trainer on the run's device, starting from `params` (the CPU one unless the page
     /// trains on WebGPU).
     fn fused_trainer(&mut self, layout: Layout, params: Vec<f32>) -> impl Future<Output = Result<Trainer, String>> {
@@ -133,6 +89,9 @@ impl Observer for Silent {
 pub enum TrainError {
     #[error("the device failed while reading back results: {0}")]
     Device(String),
+    /// The GPU device is gone (the browser's reason); `report` holds the training done before.
+    #[error("the GPU device was lost ({message})")]
+    DeviceLost { message: String, report: Box<TrainReport> },
     #[error("there is nothing to train on (train_samples = 0)")]
     NoData,
     #[error("the teacher has soft targets for {have} training images, training uses {need}")]
@@ -337,11 +296,35 @@ pub async fn fit(
     if let Some(teacher) = teacher.filter(|t| t.len() < train.len()) {
         return Err(TrainError::Teacher { have: teacher.len(), need: train.len() });
     }
+    let mut report = TrainReport::default();
+    match fit_steps(model, config, &train, &validation, test, device, observer, hook, teacher, &mut report).await {
+        Ok((model, finish)) => Ok(Trained { model, report, finish }),
+        Err(error) => match observer.device_lost().await {
+            // What was trained so far stays in the report; the weights were on the lost device.
+            Some(message) => Err(TrainError::DeviceLost { message, report: Box::new(report) }),
+            None => Err(error),
+        },
+    }
+}
+
+/// [`fit`]'s steps and epochs, filling in `report` as they go.
+#[allow(clippy::too_many_arguments)]
+async fn fit_steps(
+    model: Mlp,
+    config: &TrainingConfig,
+    train: &Split,
+    validation: &Split,
+    test: &Split,
+    device: &Device,
+    observer: &mut impl Observer,
+    hook: &mut impl StepHook,
+    teacher: Option<&Teacher>,
+    report: &mut TrainReport,
+) -> Result<(Mlp, Finish), TrainError> {
     let mut early_stopping = (config.early_stopping && !validation.is_empty()).then(|| EarlyStopping::new(config.patience, config.min_delta));
     let mut best_model: Option<Mlp> = None;
     let device_ad = device.clone().autodiff();
     let loss_fn = CrossEntropyLossConfig::new().init(&device_ad);
-    let mut report = TrainReport::default();
 
     let refusal = fused_refusal(config, teacher, hook);
     let mut stepper = if config.engine == Engine::Fused && refusal.is_none() {
@@ -385,7 +368,7 @@ pub async fn fit(
             // The first step is read back on its own: it carries shader compilation and warm-up,
             // so it is reported apart and kept out of the step-time statistics.
             let first = report.steps == 0;
-            let read_loss = first || (report.steps + 1) % config.loss_every.max(1) == 0 || last_of_epoch;
+            let read_loss = first || (report.steps + 1).is_multiple_of(config.loss_every.max(1)) || last_of_epoch;
             let loss_value = match &mut stepper {
                 Stepper::Autodiff { model, optim } => {
                     let current = hook.before_step(report.steps, model.clone(), observer).await?;
@@ -411,7 +394,7 @@ pub async fn fit(
                     if let Some(masks) = hook.before_fused_step(report.steps, trainer, observer).await? {
                         trainer.set_masks(&masks);
                     }
-                    trainer.step(&train, batch, config.lr as f32, read_loss).await.map_err(TrainError::Device)?
+                    trainer.step(train, batch, config.lr as f32, read_loss).await.map_err(TrainError::Device)?
                 }
             };
             report.steps += 1;
@@ -452,7 +435,7 @@ pub async fn fit(
         observer.epoch_done(epoch + 1, accuracy);
         let mut stop = false;
         if !validation.is_empty() {
-            let val_loss = validation_loss(&model, &validation, config, device).await?;
+            let val_loss = validation_loss(&model, validation, config, device).await?;
             report.val_loss.push(val_loss);
             observer.validation_loss(LossPoint { step: report.steps, loss: val_loss as f32 });
             if let Some(es) = early_stopping.as_mut() {
@@ -504,7 +487,7 @@ pub async fn fit(
         Some(best) => best,
         None => stepper.model(hook, device).await?,
     };
-    Ok(Trained { model, report, finish })
+    Ok((model, finish))
 }
 
 /// Mean cross-entropy of `model` on `split` (plus the kernel penalty, as Keras' `val_loss`

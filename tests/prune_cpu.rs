@@ -6,6 +6,7 @@ mod common;
 use std::future::Future;
 
 use burn::tensor::{Device, Tensor, TensorData};
+use prunelab::config::TrainingConfig;
 use prunelab::data::{IMAGE_PIXELS, Mnist};
 use prunelab::fused::Engine;
 use prunelab::model::Mlp;
@@ -14,7 +15,7 @@ use prunelab::prune::mask::{Mask, global_masks, layer_mask};
 use prunelab::prune::on_device::{FixedMasks, GradualPruning};
 use prunelab::prune::schedule::{Schedule, keep_count};
 use prunelab::prune::structured::{Norm, compact, masked, unit_norms, units_to_keep};
-use prunelab::train::{Silent, TrainingConfig, fit, train};
+use prunelab::train::{Silent, fit, train};
 
 fn mnist() -> Mnist {
     Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()
@@ -169,7 +170,7 @@ fn the_latency_protocol_grows_k_until_a_window_is_long_enough() {
 #[test]
 fn the_comparison_builds_all_three_columns() {
     use prunelab::compare::prune;
-    use prunelab::settings::{PruneConfig, PruneMethod, Ranking};
+    use prunelab::config::{PruneConfig, PruneMethod, Ranking};
     let (data, device) = (mnist(), Device::flex());
     let config = small().with_hidden(64);
     let dense = dense_column(&config, &data, &device);
@@ -220,7 +221,7 @@ fn the_comparison_builds_all_three_columns() {
 #[test]
 fn without_fine_tuning_the_pruned_models_are_only_evaluated() {
     use prunelab::compare::prune;
-    use prunelab::settings::{PruneConfig, PruneMethod};
+    use prunelab::config::{PruneConfig, PruneMethod};
     let (data, device) = (mnist(), Device::flex());
     let config = small().with_hidden(32);
     let dense = dense_column(&config, &data, &device);
@@ -237,7 +238,7 @@ fn without_fine_tuning_the_pruned_models_are_only_evaluated() {
 #[test]
 fn distillation_trains_the_structured_student_beside_a_rival_from_scratch() {
     use prunelab::compare::{prune, students};
-    use prunelab::settings::{PruneConfig, PruneMethod};
+    use prunelab::config::{PruneConfig, PruneMethod};
     let (data, device) = (mnist(), Device::flex());
     let config = small().with_hidden(64);
     let dense = dense_column(&config, &data, &device);

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use burn::tensor::Device;
 use prunelab::compare::{cpu_agreement, dense_logits};
+use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
 use prunelab::latency::HostEngine;
 use prunelab::model::{CLASSES, Mlp};
@@ -15,7 +16,7 @@ use prunelab::quant::{Calibration, Int8Mlp, Int8Runner};
 use prunelab::sparse::agreement::{TOLERANCE, compare};
 use prunelab::sparse::layout::thresholded;
 use prunelab::sparse::{SparseMlp, SparseRunner};
-use prunelab::train::{Silent, TrainingConfig, train};
+use prunelab::train::{Silent, train};
 
 fn block_on<T>(f: impl Future<Output = T>) -> T {
     futures_lite::future::block_on(f)

@@ -5,9 +5,10 @@ mod common;
 
 use burn::tensor::Device;
 use common::Recorder;
+use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
 use prunelab::model_kind::ModelKind;
-use prunelab::train::{Finish, TrainingConfig, WatchWeights, train, train_with};
+use prunelab::train::{Finish, WatchWeights, train, train_with};
 
 fn mnist() -> Mnist {
     Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()

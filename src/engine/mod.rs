@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 use wasm_bindgen_futures::spawn_local;
 
+use crate::config::TrainingConfig;
 use crate::data::Mnist;
 use crate::latency::Protocol;
 use crate::model::Mlp;
@@ -22,7 +23,6 @@ use crate::prune::weights::MlpWeights;
 use crate::quant::Int8Runner;
 use crate::report::{Report, RunState, StageTime};
 use crate::sparse::SparseRunner;
-use crate::train::TrainingConfig;
 use crate::web::gpu::Gpu;
 use crate::web::page;
 use crate::web::sparse_gpu::SparseGpu;
@@ -74,6 +74,9 @@ impl LastRun {
         self.trained.iter().find(|t| t.kind == kind)
     }
 }
+
+/// How often a stage without cancel checks of its own looks at the Cancel flag.
+const CANCEL_POLL_MS: u32 = 20;
 
 pub struct Engine {
     emit: Box<dyn Fn(Event)>,
@@ -163,6 +166,19 @@ impl Engine {
 
     fn cancelled(&self) -> bool {
         self.cancel.get()
+    }
+
+    /// `work`, unless Cancel comes first: then `None`, and `work` is dropped where it stands (at
+    /// one of its awaits). Stages without cancel checks of their own (the download, latency
+    /// windows, the sparse and int8 checks) so stop within a poll of the click, not at their end.
+    async fn unless_cancelled<T>(&self, work: impl Future<Output = T>) -> Option<T> {
+        let watch = async {
+            while !self.cancelled() {
+                gloo_timers::future::TimeoutFuture::new(CANCEL_POLL_MS).await;
+            }
+            None
+        };
+        futures_lite::future::or(async { Some(work.await) }, watch).await
     }
 
     /// Changes the report and sends the page the new one.

@@ -9,6 +9,7 @@ use burn::tensor::Device;
 use super::sweep::sweep;
 use super::{Engine, Int8Engine, LastRun, Measured, SparseEngines, Trained};
 use crate::compare::{self, Column};
+use crate::config::{PruneMethod, TrainingConfig};
 use crate::data::Mnist;
 use crate::fused::check::check_engine;
 use crate::fused::cpu::FusedCpu;
@@ -23,10 +24,10 @@ use crate::report::{
     Backend, DataReport, ErrorKind, ErrorReport, Int8GpuCheck, KernelTime, LatencyReport, LossPoint, ModelReport, QuantReport, RunState, SparseReport,
     StepProfile, TimerReport,
 };
-use crate::settings::{PruneMethod, Quantize, Settings};
+use crate::settings::{Quantize, Settings};
 use crate::sparse::{SparseMlp, SparseRunner, agreement};
 use crate::tiles::{FirstLayer, Snapshot};
-use crate::train::{self, Finish, Observer, Progress, WatchWeights};
+use crate::train::{self, Finish, Observer, Progress, TrainError, WatchWeights};
 use crate::web::fused_gpu::{FusedGpu, STEP_DISPATCHES};
 use crate::web::gpu::{Gpu, GpuForward};
 use crate::web::int8_gpu::{Dot4, Int8Gpu};
@@ -37,21 +38,23 @@ use crate::web::{backend, download, page, scope};
 /// readback of the first layer, so this bounds what the live view costs the training.
 const DENSE_PICTURE_EVERY_MS: f64 = 1000.0;
 
-async fn data(engine: &Engine) -> Result<Rc<Mnist>, String> {
+/// MNIST, downloaded once per page; `None` when Cancel stopped the download.
+async fn data(engine: &Engine) -> Result<Option<Rc<Mnist>>, String> {
     if let Some(data) = engine.data.borrow().clone() {
-        return Ok(data);
+        return Ok(Some(data));
     }
     let started = page::now_ms();
     engine.emit(Event::Downloaded(Some(0)));
-    let loaded = download::load_mnist(&mut |bytes| engine.emit(Event::Downloaded(Some(bytes)))).await;
+    let loaded = engine.unless_cancelled(download::load_mnist(&mut |bytes| engine.emit(Event::Downloaded(Some(bytes))))).await;
     engine.emit(Event::Downloaded(None));
+    let Some(loaded) = loaded else { return Ok(None) };
     let (mnist, bytes) = loaded.map_err(|e| e.to_string())?;
     engine.update(|r| {
         r.data = Some(DataReport { train_images: mnist.train.len(), test_images: mnist.test.len(), downloaded_bytes: bytes, load_ms: page::now_ms() - started })
     });
     let data = Rc::new(mnist);
     *engine.data.borrow_mut() = Some(data.clone());
-    Ok(data)
+    Ok(Some(data))
 }
 
 /// The training loop's observer: what it reports goes to the page as events, gathered between the
@@ -86,7 +89,8 @@ impl Observer for PageObserver<'_> {
         page::now_ms()
     }
     fn cancelled(&self) -> bool {
-        self.engine.cancelled() || backend::device_lost().is_some()
+        // A lost GPU device stops a run on it; the CPU run after it goes on.
+        self.engine.cancelled() || (self.gpu.is_some() && backend::device_lost().is_some())
     }
     fn progress(&mut self, progress: Progress) {
         self.progress = Some(progress);
@@ -109,6 +113,12 @@ impl Observer for PageObserver<'_> {
     fn phase(&mut self, name: &'static str) {
         self.flush();
         self.engine.phase(name, true);
+    }
+    async fn device_lost(&mut self) -> Option<String> {
+        match self.gpu {
+            Some(_) => backend::lost_soon().await,
+            None => None,
+        }
     }
     async fn fused_trainer(&mut self, layout: Layout, params: Vec<f32>) -> Result<Trainer, String> {
         match &self.gpu {
@@ -148,13 +158,18 @@ fn timer() -> TimerReport {
 async fn measure_latency(engine: &Engine, columns: &mut [&mut Column], data: &Mnist, backend: Backend, gpu: &Device, protocol: Protocol) -> Result<(), String> {
     let cpu = Device::flex();
     for column in columns.iter_mut() {
-        if engine.cancelled() {
-            return Ok(());
-        }
-        if backend == Backend::Webgpu {
-            column.report.latency.webgpu = Some(compare::timings(&column.weights, data, gpu, protocol, &PageClock).await?);
-        }
-        column.report.latency.cpu = Some(compare::timings(&column.weights, data, &cpu, protocol, &PageClock).await?);
+        let weights = &column.weights;
+        let measured = engine
+            .unless_cancelled(async {
+                let webgpu = if backend == Backend::Webgpu { Some(compare::timings(weights, data, gpu, protocol, &PageClock).await?) } else { None };
+                Ok::<_, String>((webgpu, compare::timings(weights, data, &cpu, protocol, &PageClock).await?))
+            })
+            .await;
+        // A column whose measurement Cancel cut short shows no latency rather than a partial one.
+        let Some(measured) = measured else { return Ok(()) };
+        let (webgpu, cpu) = measured?;
+        column.report.latency.webgpu = webgpu;
+        column.report.latency.cpu = Some(cpu);
     }
     Ok(())
 }
@@ -172,7 +187,11 @@ pub(super) async fn run(engine: &Engine, settings: &Settings) {
 
     engine.set_phase("loading MNIST");
     let data = match data(engine).await {
-        Ok(data) => data,
+        Ok(Some(data)) => data,
+        Ok(None) => {
+            engine.set_phase("");
+            return engine.update(|r| r.state = RunState::Cancelled);
+        }
         Err(message) => return fail(engine, ErrorKind::Data, message),
     };
 
@@ -200,9 +219,21 @@ pub(super) async fn run(engine: &Engine, settings: &Settings) {
                 Finish::Cancelled => RunState::Cancelled,
             }
         }),
-        Err(message) => fail(engine, ErrorKind::Device, message),
+        Err(message) => {
+            // A failed GPU call is often the first sign of a lost device: then say that.
+            let lost = match picked.gpu {
+                Some(_) => backend::lost_soon().await,
+                None => None,
+            };
+            fail(engine, ErrorKind::Device, lost.as_deref().map(lost_device).unwrap_or(message))
+        }
     }
     engine.set_phase("");
+}
+
+/// What the page says when the GPU device is gone (the browser's reason).
+fn lost_device(reason: &str) -> String {
+    format!("the GPU device was lost ({reason}). Train again to continue on the CPU.")
 }
 
 fn fail(engine: &Engine, kind: ErrorKind, message: String) {
@@ -214,7 +245,7 @@ fn fail(engine: &Engine, kind: ErrorKind, message: String) {
 }
 
 /// One fused WebGPU step of a fresh model, kernel by kernel, after a warm-up step.
-async fn profile_step(gpu: &Gpu, config: &crate::train::TrainingConfig, train: &crate::data::Split, device: &Device) -> StepProfile {
+async fn profile_step(gpu: &Gpu, config: &TrainingConfig, train: &crate::data::Split, device: &Device) -> StepProfile {
     let batch = config.batch.min(train.len()).max(1);
     let mut profile = StepProfile { batch, dispatches: STEP_DISPATCHES, submits: 1, kernels: Vec::new(), error: None };
     let measured: Result<Vec<(&'static str, f64)>, String> = async {
@@ -237,8 +268,16 @@ async fn profile_step(gpu: &Gpu, config: &crate::train::TrainingConfig, train: &
 async fn pipeline(engine: &Engine, settings: &Settings, data: &Mnist, picked: &backend::Picked, observer: &mut PageObserver<'_>) -> Result<Finish, String> {
     let config = &settings.training;
     let mut watch = WatchWeights::new(DENSE_PICTURE_EVERY_MS);
-    let trained = train::train_with(config, &data.train, &data.test, &picked.device, observer, &mut watch).await.map_err(|e| e.to_string())?;
-    let lost = || backend::device_lost().map(|m| format!("the GPU device was lost ({m}). Train again to continue on the CPU."));
+    let trained = match train::train_with(config, &data.train, &data.test, &picked.device, observer, &mut watch).await {
+        Ok(trained) => trained,
+        Err(TrainError::DeviceLost { message, report }) => {
+            // The steps, losses and accuracies so far stay on the page.
+            engine.update(|r| r.train = Some(*report));
+            return Err(lost_device(&message));
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let lost = || picked.gpu.as_ref().and(backend::device_lost()).as_deref().map(lost_device);
     let accuracy = trained.report.test_accuracy.final_;
     let finish = trained.finish;
     engine.update(|r| r.train = Some(trained.report));
@@ -309,19 +348,22 @@ async fn pipeline(engine: &Engine, settings: &Settings, data: &Mnist, picked: &b
     let mut sparse = None;
     if let Some(pruned) = unstructured.as_ref().filter(|_| !engine.cancelled()) {
         engine.set_phase("running the pruned model on sparse kernels");
-        let (report, column, engines) = sparse_column(pruned, data, picked, protocol).await;
-        engine.update(|r| {
-            r.sparse = Some(report);
-            r.pruned_sparse = column;
-        });
-        sparse = engines;
+        if let Some((report, column, engines)) = engine.unless_cancelled(sparse_column(pruned, data, picked, protocol)).await {
+            engine.update(|r| {
+                r.sparse = Some(report);
+                r.pruned_sparse = column;
+            });
+            sparse = engines;
+        }
     }
     let mut int8 = Vec::new();
     if settings.quantize == Quantize::Int8 && !engine.cancelled() {
         engine.set_phase("quantizing to int8");
-        let (report, engines) = int8_columns(engine, &dense, unstructured.as_ref(), data, picked.gpu.as_ref(), protocol).await;
-        engine.update(|r| r.quant = Some(report));
-        int8 = engines;
+        if let Some((report, engines)) = engine.unless_cancelled(int8_columns(engine, &dense, unstructured.as_ref(), data, picked.gpu.as_ref(), protocol)).await
+        {
+            engine.update(|r| r.quant = Some(report));
+            int8 = engines;
+        }
     }
     let finished = |kind, c: Column, kept_units| Trained { kind, test_accuracy: c.report.test_accuracy, model: c.model, weights: c.weights, kept_units };
     let trained = std::iter::once(finished(ModelKind::Dense, dense, None))
@@ -371,8 +413,7 @@ async fn sparse_column(
         };
         let engine = SparseGpu::new(gpu, &model).await?;
         let dense = compare::dense_logits(&pruned.weights, &data.test, &picked.device).await?;
-        let all: Vec<usize> = (0..data.test.len()).collect();
-        let sparse = engine.logits(&data.test.inputs(&all), 1000).await?;
+        let sparse = engine.logits(&data.test, 1000).await?;
         report.agreement_webgpu = Some(agreement::compare(&sparse, &dense, CLASSES));
         latency.webgpu = Some(engine.timings(&data.test, protocol, &PageClock).await?);
         gpu_engine = Some(engine);
@@ -410,8 +451,7 @@ async fn int8_columns(
             // On WebGPU too, when the run has it: checked against the CPU engine, then timed.
             if let Some(gpu) = gpu {
                 let engine = Int8Gpu::new(gpu, &column.runner.model).await?;
-                let all: Vec<usize> = (0..data.test.len()).collect();
-                let logits = engine.logits(&data.test.inputs(&all), 1000).await?;
+                let logits = engine.logits(&data.test, 1000).await?;
                 let agreement = agreement::compare(&logits, &column.logits, CLASSES);
                 let dot_product = engine.dot4.map_or("one i32 product per stored code (sparse)", Dot4::describe);
                 column.check.webgpu = Some(Int8GpuCheck { dot_product: dot_product.into(), agreement, identical: logits == column.logits });

@@ -89,7 +89,7 @@ pub enum Engine {
 /// A fused trainer on the CPU or (in the page) on WebGPU.
 pub enum Trainer {
     Cpu(cpu::FusedCpu),
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
     Gpu(Box<crate::web::fused_gpu::FusedGpu>),
 }
 
@@ -97,7 +97,7 @@ impl Trainer {
     pub fn layout(&self) -> Layout {
         match self {
             Trainer::Cpu(t) => t.layout,
-            #[cfg(target_arch = "wasm32")]
+            #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
             Trainer::Gpu(t) => t.layout,
         }
     }
@@ -106,7 +106,7 @@ impl Trainer {
     pub fn label(&self) -> &'static str {
         match self {
             Trainer::Cpu(_) => "fused (CPU)",
-            #[cfg(target_arch = "wasm32")]
+            #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
             Trainer::Gpu(_) => "fused (WebGPU)",
         }
     }
@@ -117,7 +117,7 @@ impl Trainer {
     pub async fn step(&mut self, split: &Split, batch: &[usize], lr: f32, read_loss: bool) -> Result<Option<f32>, String> {
         match self {
             Trainer::Cpu(t) => Ok(Some(t.step(&split.inputs(batch), &split.targets(batch), lr)).filter(|_| read_loss)),
-            #[cfg(target_arch = "wasm32")]
+            #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
             Trainer::Gpu(t) => t.step(split, batch, lr, read_loss).await,
         }
     }
@@ -126,7 +126,7 @@ impl Trainer {
     pub async fn params(&mut self) -> Result<Vec<f32>, String> {
         match self {
             Trainer::Cpu(t) => Ok(t.params.clone()),
-            #[cfg(target_arch = "wasm32")]
+            #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
             Trainer::Gpu(t) => t.params().await,
         }
     }
@@ -136,7 +136,7 @@ impl Trainer {
         let mask = self.layout().mask(masks);
         match self {
             Trainer::Cpu(t) => t.set_mask(Some(mask)),
-            #[cfg(target_arch = "wasm32")]
+            #[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
             Trainer::Gpu(t) => t.set_mask(&mask),
         }
     }

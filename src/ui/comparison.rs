@@ -5,12 +5,12 @@ use leptos::prelude::*;
 use super::charts::LineChart;
 use super::state::AppState;
 use crate::chart::bar_fractions;
+use crate::config::PruneMethod;
 use crate::energy::Precision;
 use crate::format::{count, ms, percent};
 use crate::latency::{Timing, within_noise};
 use crate::model_kind::{ModelKind, SPARSE_KERNEL};
 use crate::report::{BatchTimings, Int8Check, ModelReport, Report};
-use crate::settings::PruneMethod;
 
 fn kb(bytes: usize) -> String {
     format!("{:.1} KB", bytes as f64 / 1000.0)

@@ -91,7 +91,10 @@ pub fn WeightPictures() -> impl IntoView {
     });
     Effect::new(move |_| {
         if let (Some(snapshot), Some(canvas)) = (shown.get(), canvas.get()) {
-            paint(&canvas, &snapshot);
+            // In the next frame, a task of its own: decoding a picture, updating the page and
+            // painting 100 k weights in the one task of its message would block the page for
+            // longer than a frame.
+            request_animation_frame(move || paint(&canvas, &snapshot));
         }
     });
     let hover = move |ev: PointerEvent| {

@@ -46,6 +46,18 @@ pub fn device_lost() -> Option<String> {
     DEVICE_LOST.lock().ok()?.clone()
 }
 
+/// The device's loss after a failed GPU call: the browser reports it a moment after the call
+/// fails, so this waits up to half a second for the reason; `None` if the device is still there.
+pub async fn lost_soon() -> Option<String> {
+    for _ in 0..20 {
+        if let Some(message) = device_lost() {
+            return Some(message);
+        }
+        gloo_timers::future::TimeoutFuture::new(25).await;
+    }
+    device_lost()
+}
+
 fn cpu(reason: String) -> Picked {
     Picked { device: Device::flex(), backend: Backend::Cpu, adapter: "burn flex backend, in WebAssembly".into(), fallback_reason: Some(reason), gpu: None }
 }

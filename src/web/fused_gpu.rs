@@ -4,9 +4,7 @@
 //! batch there. The loss is read back only when the loop asks for it. The math is
 //! `src/fused/cpu.rs`'s, and both are held to burn's autodiff by the tests.
 
-use wgpu::util::DeviceExt;
-
-use super::gpu::{Gpu, checked, pipeline, read_back, storage};
+use super::gpu::{Gpu, GpuBuffer, checked, pipeline, read_back, storage};
 use crate::data::Split;
 use crate::fused::Layout;
 use crate::fused::adam::{BETA_1, BETA_2, Factors};
@@ -22,34 +20,36 @@ const MASK: usize = 7;
 /// The buffers one batch size needs, and the bind group of every entry point over them.
 struct Batch {
     capacity: usize,
-    indices: wgpu::Buffer,
-    loss_rows: wgpu::Buffer,
-    loss_staging: wgpu::Buffer,
+    indices: GpuBuffer,
+    loss_rows: GpuBuffer,
+    loss_staging: GpuBuffer,
     groups: Vec<wgpu::BindGroup>,
+    /// The scratch buffers only the bind groups use, kept (and destroyed) with them.
+    _bound: [GpuBuffer; 5],
 }
 
 pub struct FusedGpu {
     pub layout: Layout,
     gpu: Gpu,
     pipelines: Vec<wgpu::ComputePipeline>,
-    weights: wgpu::Buffer,
-    grads: wgpu::Buffer,
-    moment1: wgpu::Buffer,
-    moment2: wgpu::Buffer,
-    mask: wgpu::Buffer,
-    uniform: wgpu::Buffer,
-    params_staging: wgpu::Buffer,
+    weights: GpuBuffer,
+    grads: GpuBuffer,
+    moment1: GpuBuffer,
+    moment2: GpuBuffer,
+    mask: GpuBuffer,
+    uniform: GpuBuffer,
+    params_staging: GpuBuffer,
     /// The split's pixels (bytes, four to a word) and labels, and which split they are.
-    pixels: wgpu::Buffer,
-    labels: wgpu::Buffer,
-    lut: wgpu::Buffer,
+    pixels: GpuBuffer,
+    labels: GpuBuffer,
+    lut: GpuBuffer,
     holds: Option<(usize, usize)>,
     batch: Option<Batch>,
     time: i32,
 }
 
-fn buffer(gpu: &Gpu, label: &str, bytes: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
-    gpu.device.create_buffer(&wgpu::BufferDescriptor { label: Some(label), size: bytes.max(4), usage, mapped_at_creation: false })
+fn buffer(gpu: &Gpu, label: &str, bytes: u64, usage: wgpu::BufferUsages) -> GpuBuffer {
+    gpu.buffer(&wgpu::BufferDescriptor { label: Some(label), size: bytes.max(4), usage, mapped_at_creation: false })
 }
 
 impl FusedGpu {
@@ -58,7 +58,7 @@ impl FusedGpu {
         let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
         let n = layout.len();
         let init = |label, contents: &[f32]| {
-            gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: bytemuck::cast_slice(contents), usage: storage })
+            gpu.buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: bytemuck::cast_slice(contents), usage: storage })
         };
         checked(gpu, "building the fused training step", || FusedGpu {
             layout,
@@ -139,7 +139,7 @@ impl FusedGpu {
                     gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &pipeline.get_bind_group_layout(0), entries: &entries })
                 })
                 .collect();
-            self.batch = Some(Batch { capacity: size, indices, loss_rows, loss_staging, groups });
+            self.batch = Some(Batch { capacity: size, indices, loss_rows, loss_staging, groups, _bound: [x, labels, hidden_buf, dlogits, dhidden] });
         }
     }
 

@@ -8,9 +8,7 @@
 //! `packed_4x8_integer_dot_product` language extension, otherwise the same sum unpacked in plain
 //! WGSL; the report says which ran.
 
-use wgpu::util::DeviceExt;
-
-use super::gpu::{Gpu, GpuForward, checked, pipeline, read_back, storage};
+use super::gpu::{Gpu, GpuBuffer, GpuForward, checked, pipeline, read_back, storage};
 use crate::model::CLASSES;
 use crate::quant::Int8Mlp;
 use crate::quant::model::{Codes, Int8Layer};
@@ -48,9 +46,9 @@ impl Dot4 {
 /// A dense layer: codes `[units padded to 4][words]`, rescale and bias padded (padding units
 /// have zero codes, rescale and bias, so they yield code 0).
 struct DenseLayer {
-    weights: wgpu::Buffer,
-    rescale: wgpu::Buffer,
-    bias: wgpu::Buffer,
+    weights: GpuBuffer,
+    rescale: GpuBuffer,
+    bias: GpuBuffer,
     quads: u32,
     outputs: u32,
     /// Packed words per input row.
@@ -59,11 +57,11 @@ struct DenseLayer {
 
 /// A sparse layer: the CSR rows of the sparse engine's layout, codes packed four to a u32.
 struct SparseLayer {
-    row_ptr: wgpu::Buffer,
-    row_inputs: wgpu::Buffer,
-    row_codes: wgpu::Buffer,
-    rescale: wgpu::Buffer,
-    bias: wgpu::Buffer,
+    row_ptr: GpuBuffer,
+    row_inputs: GpuBuffer,
+    row_codes: GpuBuffer,
+    rescale: GpuBuffer,
+    bias: GpuBuffer,
     outputs: u32,
 }
 
@@ -120,17 +118,20 @@ pub struct Int8Gpu {
 pub struct Int8Batch {
     batch: usize,
     steps: [(wgpu::BindGroup, [u32; 2]); 3],
-    logits: wgpu::Buffer,
-    staging: wgpu::Buffer,
+    logits: GpuBuffer,
+    staging: GpuBuffer,
+    /// The input, scratch and parameter buffers only the bind groups use, kept (and destroyed)
+    /// with them.
+    _bound: Vec<GpuBuffer>,
 }
 
 /// Params as both shaders declare them.
-fn params(gpu: &Gpu, batch: usize, second: u32, count: u32, relu: bool, inverse: f32) -> wgpu::Buffer {
+fn params(gpu: &Gpu, batch: usize, second: u32, count: u32, relu: bool, inverse: f32) -> GpuBuffer {
     let mut bytes = Vec::with_capacity(32);
     for v in [batch as u32, second, count, u32::from(relu), inverse.to_bits(), 0, 0, 0] {
         bytes.extend(v.to_le_bytes());
     }
-    gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor { label: Some("int8 params"), contents: &bytes, usage: wgpu::BufferUsages::UNIFORM })
+    gpu.buffer_init(&wgpu::util::BufferInitDescriptor { label: Some("int8 params"), contents: &bytes, usage: wgpu::BufferUsages::UNIFORM })
 }
 
 fn bind(gpu: &Gpu, pipeline: &wgpu::ComputePipeline, buffers: &[(u32, &wgpu::Buffer)]) -> wgpu::BindGroup {
@@ -180,7 +181,7 @@ impl GpuForward for Int8Gpu {
     async fn prepare(&self, images: &[f32], batch: usize) -> Result<Int8Batch, String> {
         let gpu = &self.gpu;
         let scratch = |label, bytes: u64| {
-            gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            gpu.buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
                 size: bytes.max(4),
                 usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
@@ -194,7 +195,7 @@ impl GpuForward for Int8Gpu {
             let logits = scratch("int8 logits", 4 * b * CLASSES as u64);
             // An entry point that writes logits (or codes) still binds a buffer for the other.
             let unused = scratch("int8 unused", 16);
-            let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            let staging = gpu.buffer(&wgpu::BufferDescriptor {
                 label: Some("int8 readback"),
                 size: logits.size(),
                 usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
@@ -204,17 +205,21 @@ impl GpuForward for Int8Gpu {
                 Layers::Dense { hidden, output } => {
                     let input_codes = scratch("int8 input codes", 4 * b * u64::from(hidden.words));
                     let hidden_codes = scratch("int8 hidden codes", 4 * b * u64::from(hidden.quads));
-                    let layer = |l: &DenseLayer, x: &wgpu::Buffer, codes: &wgpu::Buffer, logits: &wgpu::Buffer, relu: bool, inverse: f32| {
-                        let p = params(gpu, batch, l.words, l.outputs, relu, inverse);
-                        let group = bind(gpu, &self.layer, &[(0, &l.weights), (1, &l.rescale), (2, &l.bias), (3, x), (4, codes), (5, logits), (6, &p)]);
+                    let p = [
+                        params(gpu, batch, hidden.words, self.inputs as u32, false, self.input_inverse),
+                        params(gpu, batch, hidden.words, hidden.outputs, true, self.activation_inverse),
+                        params(gpu, batch, output.words, output.outputs, false, 0.0),
+                    ];
+                    let layer = |l: &DenseLayer, x: &wgpu::Buffer, codes: &wgpu::Buffer, logits: &wgpu::Buffer, p: &wgpu::Buffer| {
+                        let group = bind(gpu, &self.layer, &[(0, &l.weights), (1, &l.rescale), (2, &l.bias), (3, x), (4, codes), (5, logits), (6, p)]);
                         (group, [groups, l.quads])
                     };
-                    let p = params(gpu, batch, hidden.words, self.inputs as u32, false, self.input_inverse);
-                    [
-                        (bind(gpu, &self.quantize, &[(3, &input), (4, &input_codes), (6, &p)]), [groups, hidden.words]),
-                        layer(hidden, &input_codes, &hidden_codes, &unused, true, self.activation_inverse),
-                        layer(output, &hidden_codes, &unused, &logits, false, 0.0),
-                    ]
+                    let steps = [
+                        (bind(gpu, &self.quantize, &[(3, &input), (4, &input_codes), (6, &p[0])]), [groups, hidden.words]),
+                        layer(hidden, &input_codes, &hidden_codes, &unused, &p[1]),
+                        layer(output, &hidden_codes, &unused, &logits, &p[2]),
+                    ];
+                    (steps, [input_codes, hidden_codes], p)
                 }
                 Layers::Sparse { hidden, output } => {
                     let batch4 = batch.div_ceil(4) as u32;
@@ -222,21 +227,27 @@ impl GpuForward for Int8Gpu {
                     let input_codes = scratch("int8 input codes", columns * self.inputs as u64);
                     let hidden_codes = scratch("int8 hidden codes", columns * u64::from(hidden.outputs));
                     let column_groups = batch4.div_ceil(WORKGROUP);
-                    let layer = |l: &SparseLayer, x: &wgpu::Buffer, codes: &wgpu::Buffer, logits: &wgpu::Buffer, relu: bool, inverse: f32| {
-                        let p = params(gpu, batch, batch4, l.outputs, relu, inverse);
-                        let buffers =
-                            [(0, &l.row_ptr), (1, &l.row_inputs), (2, &l.row_codes), (3, &l.rescale), (4, &l.bias), (5, x), (6, codes), (7, logits), (8, &p)];
+                    let p = [
+                        params(gpu, batch, batch4, self.inputs as u32, false, self.input_inverse),
+                        params(gpu, batch, batch4, hidden.outputs, true, self.activation_inverse),
+                        params(gpu, batch, batch4, output.outputs, false, 0.0),
+                    ];
+                    let layer = |l: &SparseLayer, x: &wgpu::Buffer, codes: &wgpu::Buffer, logits: &wgpu::Buffer, p: &wgpu::Buffer| {
+                        let buffers: [(u32, &wgpu::Buffer); 9] =
+                            [(0, &l.row_ptr), (1, &l.row_inputs), (2, &l.row_codes), (3, &l.rescale), (4, &l.bias), (5, x), (6, codes), (7, logits), (8, p)];
                         (bind(gpu, &self.layer, &buffers), [column_groups, l.outputs])
                     };
-                    let p = params(gpu, batch, batch4, self.inputs as u32, false, self.input_inverse);
-                    [
-                        (bind(gpu, &self.quantize, &[(9, &input), (6, &input_codes), (8, &p)]), [column_groups, self.inputs as u32]),
-                        layer(hidden, &input_codes, &hidden_codes, &unused, true, self.activation_inverse),
-                        layer(output, &hidden_codes, &unused, &logits, false, 0.0),
-                    ]
+                    let steps = [
+                        (bind(gpu, &self.quantize, &[(9, &input), (6, &input_codes), (8, &p[0])]), [column_groups, self.inputs as u32]),
+                        layer(hidden, &input_codes, &hidden_codes, &unused, &p[1]),
+                        layer(output, &hidden_codes, &unused, &logits, &p[2]),
+                    ];
+                    (steps, [input_codes, hidden_codes], p)
                 }
             };
-            Int8Batch { batch, steps, logits, staging }
+            let (steps, codes, p) = steps;
+            let bound = std::iter::once(input).chain([unused]).chain(codes).chain(p).collect();
+            Int8Batch { batch, steps, logits, staging, _bound: bound }
         })
         .await
     }

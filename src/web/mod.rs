@@ -1,15 +1,20 @@
 //! Browser-only glue: the page (URL, clock, report element), picking the backend,
 //! downloading MNIST with progress, and saving exported files.
 
+#[cfg(feature = "webgpu")]
 pub mod backend;
 pub mod download;
+#[cfg(feature = "webgpu")]
 pub mod fused_gpu;
+#[cfg(feature = "webgpu")]
 pub mod gpu;
+#[cfg(feature = "webgpu")]
 pub mod int8_gpu;
 pub mod page;
 pub mod reactor;
 pub mod save;
 pub mod scope;
+#[cfg(feature = "webgpu")]
 pub mod sparse_gpu;
 
 use wasm_bindgen::{JsCast, JsValue};

@@ -9,9 +9,7 @@
 //! pipeline states all of that directly; a cube kernel would add a code generator between us and
 //! the shader we want to measure.
 
-use wgpu::util::DeviceExt;
-
-use super::gpu::{Gpu, GpuForward, checked, pipeline, read_back, storage};
+use super::gpu::{Gpu, GpuBuffer, GpuForward, checked, pipeline, read_back, storage};
 use crate::model::CLASSES;
 use crate::sparse::{SparseLayer, SparseMlp};
 
@@ -19,10 +17,10 @@ use crate::sparse::{SparseLayer, SparseMlp};
 const WORKGROUP: u32 = 64;
 
 struct GpuLayer {
-    row_ptr: wgpu::Buffer,
-    row_inputs: wgpu::Buffer,
-    row_values: wgpu::Buffer,
-    bias: wgpu::Buffer,
+    row_ptr: GpuBuffer,
+    row_inputs: GpuBuffer,
+    row_values: GpuBuffer,
+    bias: GpuBuffer,
     units: u32,
 }
 
@@ -43,8 +41,11 @@ pub struct GpuBatch {
     transpose: wgpu::BindGroup,
     hidden: wgpu::BindGroup,
     output: wgpu::BindGroup,
-    logits: wgpu::Buffer,
-    staging: wgpu::Buffer,
+    logits: GpuBuffer,
+    staging: GpuBuffer,
+    /// The input, scratch and parameter buffers only the bind groups use, kept (and destroyed)
+    /// with them.
+    _bound: Vec<GpuBuffer>,
 }
 
 fn upload(gpu: &Gpu, layer: &SparseLayer) -> GpuLayer {
@@ -58,9 +59,9 @@ fn upload(gpu: &Gpu, layer: &SparseLayer) -> GpuLayer {
     }
 }
 
-fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: usize, relu: bool) -> wgpu::Buffer {
+fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: usize, relu: bool) -> GpuBuffer {
     let params = [batch as u32, batch4, inputs as u32, u32::from(relu)];
-    gpu.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+    gpu.buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some("sparse params"),
         contents: bytemuck::cast_slice(&params),
         usage: wgpu::BufferUsages::UNIFORM,
@@ -100,7 +101,7 @@ impl GpuForward for SparseGpu {
         let batch4 = batch.div_ceil(4) as u32;
         let columns = u64::from(batch4) * 16;
         let scratch = |label, units: u32| {
-            gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            gpu.buffer(&wgpu::BufferDescriptor {
                 label: Some(label),
                 size: columns * u64::from(units.max(1)),
                 usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
@@ -112,23 +113,33 @@ impl GpuForward for SparseGpu {
             let transposed = scratch("sparse images_t", self.inputs as u32);
             let hidden = scratch("sparse hidden", self.hidden.units);
             let logits = scratch("sparse logits", self.output.units);
-            let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {
+            let staging = gpu.buffer(&wgpu::BufferDescriptor {
                 label: Some("sparse readback"),
                 size: logits.size(),
                 usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
-            let layer = |l: &GpuLayer, x: &wgpu::Buffer, y: &wgpu::Buffer, inputs: usize, relu: bool| {
-                bind(gpu, &self.layer, &[&l.row_ptr, &l.row_inputs, &l.row_values, &l.bias, x, y, &uniform(gpu, batch, batch4, inputs, relu)])
+            let params = [
+                uniform(gpu, batch, batch4, self.inputs, false),
+                uniform(gpu, batch, batch4, self.inputs, true),
+                uniform(gpu, batch, batch4, self.hidden.units as usize, false),
+            ];
+            let layer = |l: &GpuLayer, x: &wgpu::Buffer, y: &wgpu::Buffer, params: &wgpu::Buffer| {
+                bind(gpu, &self.layer, &[&l.row_ptr, &l.row_inputs, &l.row_values, &l.bias, x, y, params])
             };
+            let transpose = bind(gpu, &self.transpose, &[&input, &transposed, &params[0]]);
+            let hidden_group = layer(&self.hidden, &transposed, &hidden, &params[1]);
+            let output = layer(&self.output, &hidden, &logits, &params[2]);
+            let [transpose_params, hidden_params, output_params] = params;
             GpuBatch {
                 batch,
                 batch4,
-                transpose: bind(gpu, &self.transpose, &[&input, &transposed, &uniform(gpu, batch, batch4, self.inputs, false)]),
-                hidden: layer(&self.hidden, &transposed, &hidden, self.inputs, true),
-                output: layer(&self.output, &hidden, &logits, self.hidden.units as usize, false),
+                transpose,
+                hidden: hidden_group,
+                output,
                 logits,
                 staging,
+                _bound: vec![input, transposed, hidden, transpose_params, hidden_params, output_params],
             }
         })
         .await

@@ -8,10 +8,11 @@ use std::time::Instant;
 
 use burn::tensor::Device;
 use prunelab::compare::{Column, column, int8_column, prune, students};
+use prunelab::config::TrainingConfig;
+use prunelab::config::{PruneConfig, PruneMethod, Ranking};
 use prunelab::data::Mnist;
 use prunelab::quant::{CALIBRATION_IMAGES, Calibration};
-use prunelab::settings::{PruneConfig, PruneMethod, Ranking};
-use prunelab::train::{Silent, TrainingConfig, train};
+use prunelab::train::{Silent, train};
 
 fn main() {
     let quick = std::env::args().any(|a| a == "quick");

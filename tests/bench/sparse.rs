@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use burn::tensor::Device;
 use prunelab::compare::cpu_agreement;
+use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
 use prunelab::latency::{self, Clock, HostPasses, Protocol, Timing};
 use prunelab::model::Mlp;
@@ -16,7 +17,7 @@ use prunelab::quant::{CALIBRATION_IMAGES, Calibration, Int8Mlp, Int8Runner};
 use prunelab::sparse::layout::thresholded;
 use prunelab::sparse::timing::SWEEP_SPARSITIES;
 use prunelab::sparse::{SparseMlp, SparseRunner};
-use prunelab::train::{Silent, TrainingConfig, train};
+use prunelab::train::{Silent, train};
 
 struct Wall(Instant);
 

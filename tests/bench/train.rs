@@ -7,10 +7,11 @@ use std::future::Future;
 use std::time::Instant;
 
 use burn::tensor::Device;
+use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
 use prunelab::fused::Engine;
 use prunelab::report::LossPoint;
-use prunelab::train::{Observer, Progress, TrainingConfig, train};
+use prunelab::train::{Observer, Progress, train};
 
 /// Reports nothing, but keeps time (the loop's step times need a clock).
 struct Wall(Instant);

@@ -13,6 +13,8 @@ export const CHROMIUM_ARGS = [
   '--headless=new', '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan',
   '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run',
+  // `gc()` in the page and its workers, so a memory test can collect before it counts.
+  '--js-flags=--expose-gc',
 ];
 
 const TYPES = {
@@ -21,10 +23,12 @@ const TYPES = {
   '.png': 'image/png', '.ico': 'image/x-icon',
 };
 
-/** Serves `dir` on 127.0.0.1 under `prefix` (a sub-path such as `/blog/prunelab/`). */
-export async function serve(dir = DIST, prefix = '/') {
-  const server = http.createServer((req, res) => {
+/** Serves `dir` on 127.0.0.1 under `prefix` (a sub-path such as `/blog/prunelab/`). `hold(name)`,
+ *  when given, may return a promise for a file name: that file is sent once it settles. */
+export async function serve(dir = DIST, prefix = '/', { hold } = {}) {
+  const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
+    await hold?.(path.basename(url.pathname));
     if (!url.pathname.startsWith(prefix)) { res.writeHead(404).end('outside the sub-path'); return; }
     let rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
     const file = path.join(dir, path.normalize(rel).replace(/^(\.\.[/\\])+/, ''));
@@ -45,10 +49,10 @@ export async function launch() {
   return chromium.launch({ executablePath, headless: false, args: CHROMIUM_ARGS });
 }
 
-/** Opens `url` in a fresh context, echoing page errors to the test log. */
+/** Opens `url` in a fresh context (after `initScript`, one or a list), echoing page errors to the test log. */
 export async function open(browser, url, { initScript, viewport, colorScheme } = {}) {
   const context = await browser.newContext({ viewport: viewport ?? { width: 1100, height: 900 }, colorScheme: colorScheme ?? 'light' });
-  if (initScript) await context.addInitScript(initScript);
+  for (const script of [initScript ?? []].flat()) await context.addInitScript(script);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
   page.on('console', (m) => { if (m.type() === 'error') console.log(`[console.error] ${m.text()}`); });
@@ -113,4 +117,89 @@ export async function drawDigit(page, pixels) {
       x = end;
     }
   }
+}
+
+/** What runs in the engine's worker before the engine: it instruments the worker's global scope,
+ *  so a test can read the engine's wasm memory (`__memories`), its live GPU buffers (`__gpu`)
+ *  and its GPU devices (`__devices`) from there. */
+const ENGINE_PRELUDE = `
+  globalThis.__memories = [];
+  for (const name of ['instantiate', 'instantiateStreaming']) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = async (...args) => {
+      const made = await original(...args);
+      const memory = (made.instance ?? made).exports.memory;
+      if (memory) globalThis.__memories.push(memory);
+      return made;
+    };
+  }
+  globalThis.__gpu = { created: 0, live: 0 };
+  globalThis.__devices = [];
+  if (globalThis.GPUAdapter) {
+    const requestDevice = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = async function (...args) {
+      const device = await requestDevice.apply(this, args);
+      globalThis.__devices.push(device);
+      return device;
+    };
+    const createBuffer = GPUDevice.prototype.createBuffer;
+    GPUDevice.prototype.createBuffer = function (...args) {
+      const buffer = createBuffer.apply(this, args);
+      globalThis.__gpu.created++;
+      globalThis.__gpu.live++;
+      // A buffer stops counting when it is destroyed, or when nothing holds it any more (the
+      // collector then frees it): wgpu's web backend leaves destroy() to its callers, and
+      // cubecl drops the pages it no longer needs without calling it.
+      const state = { counted: true };
+      const forget = () => { if (state.counted) { state.counted = false; globalThis.__gpu.live--; } };
+      (globalThis.__collected ??= new FinalizationRegistry((s) => { if (s.counted) { s.counted = false; globalThis.__gpu.live--; } })).register(buffer, state);
+      const destroy = buffer.destroy;
+      buffer.destroy = function () {
+        forget();
+        return destroy.call(this);
+      };
+      return buffer;
+    };
+  }
+`;
+
+/** Opens `url` with the engine's worker instrumented (see `ENGINE_PRELUDE`): its loader script is
+ *  served with the prelude in front, so the worker keeps its own URL and relative fetches. */
+export async function openInstrumented(browser, url, options = {}) {
+  const page = await open(browser, 'about:blank', options);
+  await page.route('**/engine_loader.js', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: ENGINE_PRELUDE + await response.text() });
+  });
+  await page.goto(url);
+  return page;
+}
+
+/** The engine's wasm memory (bytes) and live GPU buffers, read in its worker (see `ENGINE_PRELUDE`),
+ *  after a full garbage collection there (Chromium runs with --expose-gc) and its finalizers. */
+export async function engineFootprint(page) {
+  const worker = await engineWorker(page);
+  return worker.evaluate(async () => {
+    for (let i = 0; i < 3; i++) {
+      globalThis.gc();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { memory: globalThis.__memories.at(-1)?.buffer.byteLength ?? 0, buffers: globalThis.__gpu.live };
+  });
+}
+
+/** Long tasks (PerformanceObserver 'longtask', over 50 ms) on the page's thread: an init script
+ *  for `open`; `longTasks(page)` then lists those after the first contentful paint. */
+export const observeLongTasks = () => {
+  globalThis.__longtasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) globalThis.__longtasks.push({ start: e.startTime, ms: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+};
+
+export async function longTasks(page) {
+  return page.evaluate(() => {
+    const paint = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0;
+    return globalThis.__longtasks.filter((t) => t.start >= paint);
+  });
 }

@@ -2,7 +2,7 @@
 // missing, and it survives corrupt data, bad URL parameters and a cancel.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { engineWorker, launch, open, panicMessage, report, serve, waitForState } from './harness.mjs';
+import { engineWorker, launch, longTasks, observeLongTasks, open, panicMessage, report, serve, waitForState } from './harness.mjs';
 
 // Same recipe as the native CPU test: a few thousand real images, two short epochs.
 const SMALL_RUN = 'train_samples=10000&epochs=2&batch=100&lr=0.002&loss_every=10';
@@ -29,9 +29,12 @@ describe('PruneLab in headless Chromium', () => {
 
   test('autorun trains on WebGPU, prunes, and measures every model', { timeout: 25 * 60_000 }, async () => {
     // backend=webgpu: SwiftShader is a software adapter, which backend=auto would leave for the CPU.
-    const page = await open(browser, `${server.base}?autorun=1&backend=webgpu&${SMALL_RUN}&${PRUNE_RUN}&sweep=1&check_engine=1`);
+    const page = await open(browser, `${server.base}?autorun=1&backend=webgpu&${SMALL_RUN}&${PRUNE_RUN}&sweep=1&check_engine=1`, { initScript: observeLongTasks });
     const r = await waitForState(page, ['done', 'error', 'cancelled'], 24 * 60_000);
     assert.equal(await panicMessage(page), null);
+    // The engine works in its worker: the page's thread has no task over 50 ms after the first paint.
+    const tasks = await longTasks(page);
+    assert.deepEqual(tasks, [], `long tasks after the first paint: ${JSON.stringify(tasks)}`);
     assert.equal(r.error, null, JSON.stringify(r.error));
     assert.equal(r.state, 'done');
     assert.equal(r.backend, 'webgpu', `fell back to the CPU: ${r.fallback_reason}`);

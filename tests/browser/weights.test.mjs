@@ -32,7 +32,9 @@ const HIDDEN_WEIGHTS = 784 * 128;
 
 /** The tile canvas' data attributes, and its pixels counted: pruned-grey, and tiles all grey. */
 async function tiles(page) {
-  return page.locator('#weight-tiles').evaluate((canvas, pruned) => {
+  return page.locator('#weight-tiles').evaluate(async (canvas, pruned) => {
+    // The page paints a picture in the frame after it arrives.
+    await new Promise((resolve) => requestAnimationFrame(resolve));
     const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
     let prunedPixels = 0;
     for (let i = 0; i < data.length; i += 4) {

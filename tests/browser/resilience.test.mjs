@@ -1,0 +1,162 @@
+// The page never freezes and never dies: its thread stays free while the engine works, Cancel
+// answers at every stage, a crashed engine or a lost GPU costs a message and a Retry, and twenty
+// runs in one page leave its memory where the second left it.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  engineFootprint, engineWorker, launch, longTasks, observeLongTasks, open, openInstrumented, panicMessage, report, serve, waitForState,
+} from './harness.mjs';
+
+/** Clicks Cancel as soon as the JS expression `when` holds on the page, and resolves with the
+ *  milliseconds (page clock) from the click until the run ended, and the state it ended in. Call
+ *  it before starting the run: the click happens in the page, the moment the stage shows. */
+function cancelWhen(page, when) {
+  return page.evaluate((expression) => new Promise((resolve) => {
+    const ready = new Function(`return ${expression}`);
+    let clicked = null;
+    const check = () => {
+      if (clicked === null && ready()) {
+        clicked = performance.now();
+        document.querySelector('#cancel').click();
+      }
+      const state = document.body.dataset.state;
+      if (clicked !== null && ['cancelled', 'done', 'error'].includes(state)) {
+        observer.disconnect();
+        resolve({ ms: performance.now() - clicked, state });
+      }
+    };
+    const observer = new MutationObserver(check);
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    check();
+  }), when);
+}
+
+const phase = (name) => `(document.querySelector('#train-progress label')?.textContent ?? '').startsWith(${JSON.stringify(name)})`;
+
+describe('the page stays responsive and survives faults', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await serve();
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  test('a whole default run on the CPU leaves the page thread free (no task over 50 ms)', { timeout: 10 * 60_000 }, async () => {
+    const page = await open(browser, `${server.base}?autorun=1&backend=cpu`, { initScript: observeLongTasks });
+    const r = await waitForState(page, ['done', 'error']);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.ok(r.pruned && r.structured && r.pruned_sparse, 'the run measured every model');
+    const tasks = await longTasks(page);
+    assert.deepEqual(tasks, [], `long tasks after the first paint: ${JSON.stringify(tasks)}`);
+  });
+
+  test('the page is usable within 1 s of navigation while the engine still loads', { timeout: 5 * 60_000 }, async () => {
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    const slow = await serve(undefined, '/', { hold: (name) => (name === 'engine_bg.wasm' ? held : null) });
+    try {
+      const page = await open(browser, `${slow.base}?backend=cpu&prune=none&quantize=none&train_samples=500&epochs=1`);
+      await page.locator('#train:enabled').waitFor({ timeout: 10_000 });
+      const usable = await page.evaluate(() => performance.now());
+      console.log(`Train usable ${usable.toFixed(0)} ms after navigation, the engine's wasm still held back`);
+      assert.ok(usable <= 1000, `Train usable after ${usable.toFixed(0)} ms`);
+      // A click while the engine loads is kept, and the run starts once it has loaded.
+      await page.locator('#train').click();
+      assert.equal(await page.evaluate(() => document.body.dataset.state), 'loading');
+      release();
+      const r = await waitForState(page, ['done', 'error']);
+      assert.equal(r.state, 'done', JSON.stringify(r.error));
+      assert.equal(r.train.steps, 4, '500 images at batch 128');
+    } finally {
+      release();
+      await slow.close();
+    }
+  });
+
+  test('Cancel takes effect within 200 ms at every stage', { timeout: 10 * 60_000 }, async () => {
+    const page = await open(browser, `${server.base}?backend=cpu&quantize=none`);
+    const stages = [
+      ['the MNIST download', "!!document.querySelector('#download-progress')"],
+      ['dense training', phase('training the dense model')],
+      ['gradual pruning', phase('training with gradual pruning')],
+      ['the latency measurement', phase('measuring inference latency')],
+    ];
+    for (const [stage, when] of stages) {
+      const cancelled = cancelWhen(page, when);
+      await page.locator('#train').click();
+      const { ms, state } = await cancelled;
+      assert.equal(state, 'cancelled', `Cancel during ${stage}`);
+      assert.ok(ms <= 200, `Cancel during ${stage} took ${ms.toFixed(0)} ms`);
+      console.log(`Cancel during ${stage}: ${ms.toFixed(0)} ms`);
+      assert.ok(await page.locator('#train').isEnabled());
+    }
+    // The download was cancelled, so the second run downloaded again; nothing was lost on the way.
+    assert.equal((await report(page)).data.train_images, 60000);
+    assert.equal(await panicMessage(page), null);
+  });
+
+  test('an engine that crashes mid-run is reported, and Retry trains in a fresh one', { timeout: 10 * 60_000 }, async () => {
+    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&prune=none&quantize=none&epochs=3&batch=32`);
+    await page.locator('#train-progress').waitFor({ timeout: 4 * 60_000 });
+    // What a trap inside the wasm is to the browser: an uncaught RuntimeError in the worker.
+    await (await engineWorker(page)).evaluate(() => setTimeout(() => { throw new WebAssembly.RuntimeError('unreachable'); }));
+    const r = await waitForState(page, ['error', 'done', 'cancelled']);
+    assert.equal(r.state, 'error');
+    assert.equal(r.error.kind, 'engine');
+    assert.match(await page.locator('#error').textContent(), /the engine \(a Web Worker\) failed \(.*unreachable\).*Retry starts a fresh one/);
+    assert.equal(await panicMessage(page), null);
+    assert.ok(await page.locator('#train').isEnabled(), 'the controls stay usable');
+
+    await page.locator('input[name=epochs]').fill('1');
+    await page.locator('input[name=epochs]').dispatchEvent('change');
+    await page.locator('#error button', { hasText: 'Retry' }).click();
+    const retried = await waitForState(page, ['done', 'error'], 5 * 60_000);
+    assert.equal(retried.state, 'done', JSON.stringify(retried.error));
+    assert.equal(retried.train.epochs_completed, 1);
+  });
+
+  test('a GPU device lost mid-training keeps what was trained, and the run goes on on the CPU', { timeout: 10 * 60_000 }, async () => {
+    const page = await openInstrumented(browser, `${server.base}?autorun=1&backend=webgpu&prune=none&quantize=none&train_samples=10000&epochs=3&batch=100`);
+    await page.waitForFunction(() => /step (\d+)/.exec(document.querySelector('#train-progress label')?.textContent ?? '')?.[1] >= 20, null, { timeout: 5 * 60_000, polling: 100 });
+    await (await engineWorker(page)).evaluate(() => globalThis.__devices.at(-1).destroy());
+    const r = await waitForState(page, ['error', 'done', 'cancelled']);
+    assert.equal(r.state, 'error');
+    assert.equal(r.error.kind, 'device');
+    assert.match(r.error.message, /GPU device was lost.*CPU/);
+    assert.ok(r.train.steps >= 20 && r.train.steps < 300, `what was trained is kept: ${r.train.steps} steps`);
+    assert.ok(r.train.loss_curve.length > 0);
+    assert.equal(await panicMessage(page), null);
+
+    await page.locator('#error button', { hasText: 'Retry' }).click();
+    const retried = await waitForState(page, ['done', 'error'], 5 * 60_000);
+    assert.equal(retried.state, 'done', JSON.stringify(retried.error));
+    assert.equal(retried.backend, 'cpu');
+    assert.match(retried.fallback_reason, /GPU device was lost/);
+    assert.ok(retried.dense.test_accuracy > 0.9, `accuracy ${retried.dense.test_accuracy}`);
+  });
+
+  test('twenty runs in one page: no panic, wasm memory and GPU buffers stay where the second run left them', { timeout: 20 * 60_000 }, async () => {
+    const run = 'backend=webgpu&hidden=16&train_samples=1000&epochs=1&batch=100&quantize=none' +
+      '&prune=poly&final_sparsity=0.8&begin_step=0&end_step=10&frequency=2&prune_batch=100&finetune_epochs=1&hidden_keep=8&distill=0';
+    const page = await openInstrumented(browser, `${server.base}?${run}`);
+    const footprints = [];
+    for (let cycle = 1; cycle <= 20; cycle++) {
+      await page.locator('#train').click();
+      const r = await waitForState(page, ['done', 'error', 'cancelled'], 3 * 60_000);
+      assert.equal(r.state, 'done', `cycle ${cycle}: ${JSON.stringify(r.error)}`);
+      assert.equal(r.backend, 'webgpu');
+      assert.ok(r.pruned && r.structured, `cycle ${cycle} pruned`);
+      footprints.push(await engineFootprint(page));
+    }
+    console.log(`footprints (wasm bytes, live GPU buffers): ${footprints.map((f) => `${f.memory}/${f.buffers}`).join(' ')}`);
+    const [second, last] = [footprints[1], footprints.at(-1)];
+    assert.ok(second.memory > 0 && second.buffers > 0, JSON.stringify(second));
+    assert.ok(last.memory <= second.memory * 1.1, `wasm memory ${second.memory} → ${last.memory}`);
+    assert.ok(last.buffers <= second.buffers * 1.1, `GPU buffers ${second.buffers} → ${last.buffers}`);
+    assert.equal(await panicMessage(page), null);
+  });
+});
