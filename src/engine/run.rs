@@ -158,18 +158,22 @@ fn timer() -> TimerReport {
 async fn measure_latency(engine: &Engine, columns: &mut [&mut Column], data: &Mnist, backend: Backend, gpu: &Device, protocol: Protocol) -> Result<(), String> {
     let cpu = Device::flex();
     for column in columns.iter_mut() {
-        let weights = &column.weights;
-        let measured = engine
-            .unless_cancelled(async {
-                let webgpu = if backend == Backend::Webgpu { Some(compare::timings(weights, data, gpu, protocol, &PageClock).await?) } else { None };
-                Ok::<_, String>((webgpu, compare::timings(weights, data, &cpu, protocol, &PageClock).await?))
-            })
-            .await;
+        if engine.cancelled() {
+            return Ok(());
+        }
+        // burn's WebGPU timing runs to its end: a burn readback dropped half-way would leave
+        // cubecl's pooled staging buffer mapped for the next run. Cancel is seen after it.
+        let webgpu = match backend {
+            Backend::Webgpu => Some(compare::timings(&column.weights, data, gpu, protocol, &PageClock).await?),
+            Backend::Cpu => None,
+        };
         // A column whose measurement Cancel cut short shows no latency rather than a partial one.
-        let Some(measured) = measured else { return Ok(()) };
-        let (webgpu, cpu) = measured?;
+        let Some(cpu) = engine.unless_cancelled(compare::timings(&column.weights, data, &cpu, protocol, &PageClock)).await else { return Ok(()) };
+        if engine.cancelled() {
+            return Ok(());
+        }
         column.report.latency.webgpu = webgpu;
-        column.report.latency.cpu = Some(cpu);
+        column.report.latency.cpu = Some(cpu?);
     }
     Ok(())
 }
@@ -348,7 +352,13 @@ async fn pipeline(engine: &Engine, settings: &Settings, data: &Mnist, picked: &b
     let mut sparse = None;
     if let Some(pruned) = unstructured.as_ref().filter(|_| !engine.cancelled()) {
         engine.set_phase("running the pruned model on sparse kernels");
-        if let Some((report, column, engines)) = engine.unless_cancelled(sparse_column(pruned, data, picked, protocol)).await {
+        // On WebGPU it reads back through burn (the dense reference), which must not be dropped
+        // half-way (see measure_latency): there it runs to its end and Cancel is seen after it.
+        let measured = match picked.gpu {
+            Some(_) => Some(sparse_column(pruned, data, picked, protocol).await).filter(|_| !engine.cancelled()),
+            None => engine.unless_cancelled(sparse_column(pruned, data, picked, protocol)).await,
+        };
+        if let Some((report, column, engines)) = measured {
             engine.update(|r| {
                 r.sparse = Some(report);
                 r.pruned_sparse = column;
@@ -359,11 +369,9 @@ async fn pipeline(engine: &Engine, settings: &Settings, data: &Mnist, picked: &b
     let mut int8 = Vec::new();
     if settings.quantize == Quantize::Int8 && !engine.cancelled() {
         engine.set_phase("quantizing to int8");
-        if let Some((report, engines)) = engine.unless_cancelled(int8_columns(engine, &dense, unstructured.as_ref(), data, picked.gpu.as_ref(), protocol)).await
-        {
-            engine.update(|r| r.quant = Some(report));
-            int8 = engines;
-        }
+        let (report, engines) = int8_columns(engine, &dense, unstructured.as_ref(), data, picked.gpu.as_ref(), protocol).await;
+        engine.update(|r| r.quant = Some(report));
+        int8 = engines;
     }
     let finished = |kind, c: Column, kept_units| Trained { kind, test_accuracy: c.report.test_accuracy, model: c.model, weights: c.weights, kept_units };
     let trained = std::iter::once(finished(ModelKind::Dense, dense, None))
@@ -459,7 +467,10 @@ async fn int8_columns(
             }
             Ok::<_, String>(column)
         };
-        match measured.await {
+        // Cancel drops a model's measurement whole (it reads back only through the CPU and our
+        // own kernels, whose buffers are destroyed with them); the models before it stay.
+        let Some(measured) = engine.unless_cancelled(measured).await else { break };
+        match measured {
             Ok(column) => {
                 let kind = if sparse { ModelKind::PrunedInt8 } else { ModelKind::Int8 };
                 let test_accuracy = column.report.test_accuracy;

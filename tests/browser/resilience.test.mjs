@@ -31,6 +31,10 @@ function cancelWhen(page, when) {
   }), when);
 }
 
+// A whole train → prune → compare run on WebGPU, small enough for SwiftShader (about 20 s).
+const SMALL_WEBGPU_RUN = 'backend=webgpu&hidden=16&train_samples=1000&epochs=1&batch=100&quantize=none' +
+  '&prune=poly&final_sparsity=0.8&begin_step=0&end_step=10&frequency=2&prune_batch=100&finetune_epochs=1&hidden_keep=8&distill=0';
+
 const phase = (name) => `(document.querySelector('#train-progress label')?.textContent ?? '').startsWith(${JSON.stringify(name)})`;
 
 describe('the page stays responsive and survives faults', () => {
@@ -93,9 +97,26 @@ describe('the page stays responsive and survives faults', () => {
       assert.ok(ms <= 200, `Cancel during ${stage} took ${ms.toFixed(0)} ms`);
       console.log(`Cancel during ${stage}: ${ms.toFixed(0)} ms`);
       assert.ok(await page.locator('#train').isEnabled());
+      if (stage === 'the MNIST download') assert.equal((await report(page)).data, null, 'Cancel stopped the download itself');
     }
     // The download was cancelled, so the second run downloaded again; nothing was lost on the way.
     assert.equal((await report(page)).data.train_images, 60000);
+    assert.equal(await panicMessage(page), null);
+  });
+
+  test('Cancel during the WebGPU latency measurement leaves the device fit for the next run', { timeout: 10 * 60_000 }, async () => {
+    const page = await open(browser, `${server.base}?${SMALL_WEBGPU_RUN}`);
+    await page.locator('#train').click();
+    await page.waitForFunction(new Function(`return ${phase('measuring inference latency')}`), null, { timeout: 5 * 60_000, polling: 20 });
+    // Into a timing window, whose readback goes through burn's pooled staging buffers.
+    await page.waitForTimeout(300);
+    await page.locator('#cancel').click();
+    assert.equal((await waitForState(page, ['cancelled', 'done', 'error'])).state, 'cancelled');
+    await page.locator('#train').click();
+    const r = await waitForState(page, ['done', 'error']);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.equal(r.backend, 'webgpu');
+    assert.ok(r.pruned_sparse?.latency.webgpu, 'the next run measured on WebGPU');
     assert.equal(await panicMessage(page), null);
   });
 
@@ -140,9 +161,7 @@ describe('the page stays responsive and survives faults', () => {
   });
 
   test('twenty runs in one page: no panic, wasm memory and GPU buffers stay where the second run left them', { timeout: 20 * 60_000 }, async () => {
-    const run = 'backend=webgpu&hidden=16&train_samples=1000&epochs=1&batch=100&quantize=none' +
-      '&prune=poly&final_sparsity=0.8&begin_step=0&end_step=10&frequency=2&prune_batch=100&finetune_epochs=1&hidden_keep=8&distill=0';
-    const page = await openInstrumented(browser, `${server.base}?${run}`);
+    const page = await openInstrumented(browser, `${server.base}?${SMALL_WEBGPU_RUN}`);
     const footprints = [];
     for (let cycle = 1; cycle <= 20; cycle++) {
       await page.locator('#train').click();
