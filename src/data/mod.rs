@@ -5,4 +5,4 @@ pub mod batches;
 pub mod idx;
 pub mod mnist;
 
-pub use mnist::{DataError, FILES, IMAGE_PIXELS, IMAGE_SIDE, Mnist, MnistFile, Split};
+pub use mnist::{DataError, FILES, FileDecoder, IMAGE_PIXELS, IMAGE_SIDE, Mnist, MnistFile, Split};

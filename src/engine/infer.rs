@@ -3,16 +3,15 @@
 
 use burn::tensor::{Tensor, TensorData};
 
-use super::LastRun;
+use super::{Host, LastRun};
 use crate::data::IMAGE_PIXELS;
 use crate::export::{About, ExportedModel, burnpack};
+use crate::gpu::GpuForward;
 use crate::latency::HostEngine;
 use crate::model_kind::{ModelKind, SPARSE_KERNEL};
 use crate::protocol::{ExportFormat, Prediction, SavedFile};
 use crate::quant::export::ExportedInt8;
 use crate::sparse::agreement;
-use crate::web::gpu::GpuForward;
-use crate::web::page;
 
 /// A prediction from logits.
 fn prediction(model: String, logits: &[f32], latency_ms: f64) -> Prediction {
@@ -22,32 +21,32 @@ fn prediction(model: String, logits: &[f32], latency_ms: f64) -> Prediction {
 
 /// Every trained model's prediction for one 28 × 28 input, each timed on its own device, then
 /// the pruned model's on the sparse kernels (CPU, and WebGPU when the run used it), then int8.
-pub(super) async fn predict(last: &LastRun, input: Vec<f32>) -> Result<Vec<Prediction>, String> {
+pub(super) async fn predict(host: &impl Host, last: &LastRun, input: Vec<f32>) -> Result<Vec<Prediction>, String> {
     let mut out = Vec::with_capacity(last.trained.len() + 4);
     for trained in &last.trained {
         let device = trained.model.hidden.weight.device();
-        let started = page::now_ms();
+        let started = host.now_ms();
         let image = Tensor::<2>::from_data(TensorData::new(input.clone(), [1, IMAGE_PIXELS]), &device);
         let logits = trained.model.forward(image).into_data_async().await.map_err(|e| format!("{e:?}"))?;
-        let latency_ms = page::now_ms() - started;
+        let latency_ms = host.now_ms() - started;
         out.push(prediction(trained.kind.label().into(), &logits.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?, latency_ms));
     }
     if let Some(sparse) = &last.sparse {
-        let started = page::now_ms();
+        let started = host.now_ms();
         let logits = sparse.cpu.borrow_mut().run(&input, 1).to_vec();
-        out.push(prediction(format!("{SPARSE_KERNEL} (CPU)"), &logits, page::now_ms() - started));
+        out.push(prediction(format!("{SPARSE_KERNEL} (CPU)"), &logits, host.now_ms() - started));
         if let Some(gpu) = &sparse.gpu {
-            let started = page::now_ms();
+            let started = host.now_ms();
             let batch = gpu.prepare(&input, 1).await?;
             gpu.submit(&batch);
             let logits = gpu.read(&batch).await?;
-            out.push(prediction(format!("{SPARSE_KERNEL} (WebGPU)"), &logits, page::now_ms() - started));
+            out.push(prediction(format!("{SPARSE_KERNEL} (WebGPU)"), &logits, host.now_ms() - started));
         }
     }
     for engine in &last.int8 {
-        let started = page::now_ms();
+        let started = host.now_ms();
         let logits = engine.runner.borrow_mut().run(&input, 1).to_vec();
-        out.push(prediction(format!("{} (CPU)", engine.kind.label()), &logits, page::now_ms() - started));
+        out.push(prediction(format!("{} (CPU)", engine.kind.label()), &logits, host.now_ms() - started));
     }
     Ok(out)
 }

@@ -3,18 +3,23 @@
 //! [`Event`]s, and it keeps what a run made (the data, the models, their engines) for the
 //! commands that come after it. Nothing in it is global: the page owns one `Engine`.
 
+pub mod host;
 mod infer;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
 mod run;
 mod sweep;
+#[cfg(target_arch = "wasm32")]
 pub mod worker;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use wasm_bindgen_futures::spawn_local;
-
+pub use self::host::{Host, Picked};
 use crate::config::TrainingConfig;
 use crate::data::Mnist;
+use crate::gpu::Gpu;
+use crate::gpu::sparse::SparseGpu;
 use crate::latency::Protocol;
 use crate::model::Mlp;
 use crate::model_kind::ModelKind;
@@ -23,9 +28,6 @@ use crate::prune::weights::MlpWeights;
 use crate::quant::Int8Runner;
 use crate::report::{Report, RunState, StageTime};
 use crate::sparse::SparseRunner;
-use crate::web::gpu::Gpu;
-use crate::web::page;
-use crate::web::sparse_gpu::SparseGpu;
 
 /// One int8 model of the last run, with its engine.
 struct Int8Engine {
@@ -78,7 +80,8 @@ impl LastRun {
 /// How often a stage without cancel checks of its own looks at the Cancel flag.
 const CANCEL_POLL_MS: u32 = 20;
 
-pub struct Engine {
+pub struct Engine<H: Host> {
+    host: H,
     emit: Box<dyn Fn(Event)>,
     report: RefCell<Report>,
     cancel: Cell<bool>,
@@ -91,10 +94,11 @@ pub struct Engine {
     last: RefCell<Option<Rc<LastRun>>>,
 }
 
-impl Engine {
-    /// An engine that tells `emit` everything it does.
-    pub fn new(emit: impl Fn(Event) + 'static) -> Rc<Self> {
+impl<H: Host> Engine<H> {
+    /// An engine on `host` that tells `emit` everything it does.
+    pub fn new(host: H, emit: impl Fn(Event) + 'static) -> Rc<Self> {
         Rc::new(Engine {
+            host,
             emit: Box::new(emit),
             report: RefCell::new(Report::new(TrainingConfig::new(), Vec::new())),
             cancel: Cell::new(false),
@@ -119,7 +123,7 @@ impl Engine {
                     r.state = RunState::Loading;
                 });
                 let engine = self.clone();
-                spawn_local(async move {
+                self.host.spawn(async move {
                     run::run(&engine, &settings).await;
                     engine.busy.set(false);
                 });
@@ -133,7 +137,7 @@ impl Engine {
                 }
                 self.cancel.set(false);
                 let engine = self.clone();
-                spawn_local(async move {
+                self.host.spawn(async move {
                     sweep::sweep(&engine, &data, &last).await;
                     engine.set_phase("");
                     engine.busy.set(false);
@@ -142,9 +146,9 @@ impl Engine {
             Command::Infer(image) => {
                 let last = self.last.borrow().clone();
                 let engine = self.clone();
-                spawn_local(async move {
+                self.host.spawn(async move {
                     let answers = match last {
-                        Some(last) => infer::predict(&last, image).await,
+                        Some(last) => infer::predict(&engine.host, &last, image).await,
                         None => Err("train the models first".into()),
                     };
                     engine.emit(Event::Predictions(answers));
@@ -174,7 +178,7 @@ impl Engine {
     async fn unless_cancelled<T>(&self, work: impl Future<Output = T>) -> Option<T> {
         let watch = async {
             while !self.cancelled() {
-                gloo_timers::future::TimeoutFuture::new(CANCEL_POLL_MS).await;
+                self.host.sleep(CANCEL_POLL_MS).await;
             }
             None
         };
@@ -202,7 +206,7 @@ impl Engine {
     }
 
     fn phase(&self, name: &'static str, training: bool) {
-        let now = page::now_ms();
+        let now = self.host.now_ms();
         if let Some((stage, started)) = self.stage.get() {
             self.update(|r| r.stages.push(StageTime { stage: stage.into(), wall_ms: now - started }));
         }

@@ -6,14 +6,19 @@ use std::rc::Rc;
 
 use burn::tensor::Device;
 
+use super::host::{HostClock, lost_soon};
 use super::sweep::sweep;
-use super::{Engine, Int8Engine, LastRun, Measured, SparseEngines, Trained};
+use super::{Engine, Host, Int8Engine, LastRun, Measured, Picked, SparseEngines, Trained};
 use crate::compare::{self, Column};
 use crate::config::{PruneMethod, TrainingConfig};
 use crate::data::Mnist;
 use crate::fused::check::check_engine;
 use crate::fused::cpu::FusedCpu;
 use crate::fused::{Layout, Trainer};
+use crate::gpu::fused::{FusedGpu, STEP_DISPATCHES};
+use crate::gpu::int8::{Dot4, Int8Gpu};
+use crate::gpu::sparse::SparseGpu;
+use crate::gpu::{Gpu, GpuForward};
 use crate::latency::{Clock, Protocol, timer_resolution_ms};
 use crate::model::{CLASSES, Mlp};
 use crate::model_kind::ModelKind;
@@ -28,29 +33,29 @@ use crate::settings::{Quantize, Settings};
 use crate::sparse::{SparseMlp, SparseRunner, agreement};
 use crate::tiles::{FirstLayer, Snapshot};
 use crate::train::{self, Finish, Observer, Progress, TrainError, WatchWeights};
-use crate::web::fused_gpu::{FusedGpu, STEP_DISPATCHES};
-use crate::web::gpu::{Gpu, GpuForward};
-use crate::web::int8_gpu::{Dot4, Int8Gpu};
-use crate::web::sparse_gpu::SparseGpu;
-use crate::web::{backend, download, page, scope};
 
 /// How often the dense model's picture is refreshed while it trains: each refresh is one
 /// readback of the first layer, so this bounds what the live view costs the training.
 const DENSE_PICTURE_EVERY_MS: f64 = 1000.0;
 
 /// MNIST, downloaded once per page; `None` when Cancel stopped the download.
-async fn data(engine: &Engine) -> Result<Option<Rc<Mnist>>, String> {
+async fn data(engine: &Engine<impl Host>) -> Result<Option<Rc<Mnist>>, String> {
     if let Some(data) = engine.data.borrow().clone() {
         return Ok(Some(data));
     }
-    let started = page::now_ms();
+    let started = engine.host.now_ms();
     engine.emit(Event::Downloaded(Some(0)));
-    let loaded = engine.unless_cancelled(download::load_mnist(&mut |bytes| engine.emit(Event::Downloaded(Some(bytes))))).await;
+    let loaded = engine.unless_cancelled(engine.host.load_mnist(&mut |bytes| engine.emit(Event::Downloaded(Some(bytes))))).await;
     engine.emit(Event::Downloaded(None));
     let Some(loaded) = loaded else { return Ok(None) };
     let (mnist, bytes) = loaded.map_err(|e| e.to_string())?;
     engine.update(|r| {
-        r.data = Some(DataReport { train_images: mnist.train.len(), test_images: mnist.test.len(), downloaded_bytes: bytes, load_ms: page::now_ms() - started })
+        r.data = Some(DataReport {
+            train_images: mnist.train.len(),
+            test_images: mnist.test.len(),
+            downloaded_bytes: bytes,
+            load_ms: engine.host.now_ms() - started,
+        })
     });
     let data = Rc::new(mnist);
     *engine.data.borrow_mut() = Some(data.clone());
@@ -60,17 +65,17 @@ async fn data(engine: &Engine) -> Result<Option<Rc<Mnist>>, String> {
 /// The training loop's observer: what it reports goes to the page as events, gathered between the
 /// loop's yields (every 50 ms) so that a fast CPU step (under a millisecond) does not send the
 /// page a message per step.
-struct PageObserver<'a> {
-    engine: &'a Engine,
+struct RunObserver<'a, H: Host> {
+    engine: &'a Engine<H>,
     /// The run's WebGPU device, when it trains there (the fused step then runs on it).
     gpu: Option<Gpu>,
     progress: Option<Progress>,
     losses: Vec<LossPoint>,
 }
 
-impl<'a> PageObserver<'a> {
-    fn new(engine: &'a Engine, gpu: Option<Gpu>) -> Self {
-        PageObserver { engine, gpu, progress: None, losses: Vec::new() }
+impl<'a, H: Host> RunObserver<'a, H> {
+    fn new(engine: &'a Engine<H>, gpu: Option<Gpu>) -> Self {
+        RunObserver { engine, gpu, progress: None, losses: Vec::new() }
     }
 
     /// Sends what was gathered.
@@ -84,13 +89,13 @@ impl<'a> PageObserver<'a> {
     }
 }
 
-impl Observer for PageObserver<'_> {
+impl<H: Host> Observer for RunObserver<'_, H> {
     fn now_ms(&self) -> f64 {
-        page::now_ms()
+        self.engine.host.now_ms()
     }
     fn cancelled(&self) -> bool {
         // A lost GPU device stops a run on it; the CPU run after it goes on.
-        self.engine.cancelled() || (self.gpu.is_some() && backend::device_lost().is_some())
+        self.engine.cancelled() || (self.gpu.is_some() && self.engine.host.device_lost().is_some())
     }
     fn progress(&mut self, progress: Progress) {
         self.progress = Some(progress);
@@ -108,7 +113,7 @@ impl Observer for PageObserver<'_> {
     }
     async fn yield_now(&mut self) {
         self.flush();
-        gloo_timers::future::TimeoutFuture::new(0).await;
+        self.engine.host.sleep(0).await;
     }
     fn phase(&mut self, name: &'static str) {
         self.flush();
@@ -116,7 +121,7 @@ impl Observer for PageObserver<'_> {
     }
     async fn device_lost(&mut self) -> Option<String> {
         match self.gpu {
-            Some(_) => backend::lost_soon().await,
+            Some(_) => lost_soon(&self.engine.host).await,
             None => None,
         }
     }
@@ -133,30 +138,28 @@ impl Observer for PageObserver<'_> {
     }
 }
 
-pub(super) struct PageClock;
-
-impl Clock for PageClock {
-    fn now_ms(&self) -> f64 {
-        page::now_ms()
-    }
-    async fn pause(&self) {
-        gloo_timers::future::TimeoutFuture::new(0).await;
-    }
-}
-
-/// `performance.now()`'s step, read by sampling it until it has ticked a few times.
-fn timer() -> TimerReport {
+/// The clock's step (`performance.now()`'s in the browser), read by sampling it until it has
+/// ticked a few times.
+fn timer(host: &impl Host) -> TimerReport {
     let mut readings = Vec::with_capacity(1 << 16);
-    let start = page::now_ms();
-    while readings.len() < 1 << 16 && page::now_ms() - start < 5.0 {
-        readings.push(page::now_ms());
+    let start = host.now_ms();
+    while readings.len() < 1 << 16 && host.now_ms() - start < 5.0 {
+        readings.push(host.now_ms());
     }
-    TimerReport { resolution_ms: timer_resolution_ms(&readings), cross_origin_isolated: scope::cross_origin_isolated() }
+    TimerReport { resolution_ms: timer_resolution_ms(&readings), cross_origin_isolated: host.cross_origin_isolated() }
 }
 
 /// Latency of every column on the training backend (when it is WebGPU) and on the CPU.
-async fn measure_latency(engine: &Engine, columns: &mut [&mut Column], data: &Mnist, backend: Backend, gpu: &Device, protocol: Protocol) -> Result<(), String> {
+async fn measure_latency(
+    engine: &Engine<impl Host>,
+    columns: &mut [&mut Column],
+    data: &Mnist,
+    backend: Backend,
+    gpu: &Device,
+    protocol: Protocol,
+) -> Result<(), String> {
     let cpu = Device::flex();
+    let clock = HostClock(&engine.host);
     for column in columns.iter_mut() {
         if engine.cancelled() {
             return Ok(());
@@ -164,11 +167,11 @@ async fn measure_latency(engine: &Engine, columns: &mut [&mut Column], data: &Mn
         // burn's WebGPU timing runs to its end: a burn readback dropped half-way would leave
         // cubecl's pooled staging buffer mapped for the next run. Cancel is seen after it.
         let webgpu = match backend {
-            Backend::Webgpu => Some(compare::timings(&column.weights, data, gpu, protocol, &PageClock).await?),
+            Backend::Webgpu => Some(compare::timings(&column.weights, data, gpu, protocol, &clock).await?),
             Backend::Cpu => None,
         };
         // A column whose measurement Cancel cut short shows no latency rather than a partial one.
-        let Some(cpu) = engine.unless_cancelled(compare::timings(&column.weights, data, &cpu, protocol, &PageClock)).await else { return Ok(()) };
+        let Some(cpu) = engine.unless_cancelled(compare::timings(&column.weights, data, &cpu, protocol, &clock)).await else { return Ok(()) };
         if engine.cancelled() {
             return Ok(());
         }
@@ -180,9 +183,9 @@ async fn measure_latency(engine: &Engine, columns: &mut [&mut Column], data: &Mn
 
 /// One run: the device, MNIST (once per page), then the pipeline. Every outcome, failure too,
 /// lands in the report.
-pub(super) async fn run(engine: &Engine, settings: &Settings) {
+pub(super) async fn run(engine: &Engine<impl Host>, settings: &Settings) {
     engine.set_phase("starting the device");
-    let picked = backend::pick(settings.backend).await;
+    let picked = engine.host.pick(settings.backend).await;
     engine.update(|r| {
         r.backend = Some(picked.backend);
         r.adapter = Some(picked.adapter.clone());
@@ -200,13 +203,13 @@ pub(super) async fn run(engine: &Engine, settings: &Settings) {
     };
 
     engine.update(|r| r.state = RunState::Training);
-    let mut observer = PageObserver::new(engine, picked.gpu.clone());
+    let mut observer = RunObserver::new(engine, picked.gpu.clone());
     if settings.check_engine {
         engine.set_phase("checking the fused step against autodiff");
         let t = &settings.training;
         match check_engine(t.hidden, &data.train, t.seed, t.batch, t.lr, &picked.device, &mut observer).await {
             Ok(check) => engine.update(|r| r.engine_check = Some(check)),
-            Err(e) => return fail(engine, ErrorKind::Device, format!("the fused-step check failed: {e}")),
+            Err(e) => return fail(engine, ErrorKind::Device, explain(&engine.host, &picked, format!("the fused-step check failed: {e}")).await),
         }
         if let Some(gpu) = &picked.gpu {
             let profile = profile_step(gpu, t, &data.train, &picked.device).await;
@@ -223,16 +226,32 @@ pub(super) async fn run(engine: &Engine, settings: &Settings) {
                 Finish::Cancelled => RunState::Cancelled,
             }
         }),
-        Err(message) => {
-            // A failed GPU call is often the first sign of a lost device: then say that.
-            let lost = match picked.gpu {
-                Some(_) => backend::lost_soon().await,
-                None => None,
-            };
-            fail(engine, ErrorKind::Device, lost.as_deref().map(lost_device).unwrap_or(message))
-        }
+        Err(Failure::DeviceLost(message)) => fail(engine, ErrorKind::Device, message),
+        Err(Failure::Failed(message)) => fail(engine, ErrorKind::Device, explain(&engine.host, &picked, message).await),
     }
     engine.set_phase("");
+}
+
+/// Why the pipeline stopped short: the device's loss is already explained, any other failure
+/// may be its first sign.
+enum Failure {
+    DeviceLost(String),
+    Failed(String),
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Failed(message)
+    }
+}
+
+/// A failed GPU call is often the first sign of a lost device: then that is what the page says.
+async fn explain(host: &impl Host, picked: &Picked, message: String) -> String {
+    let lost = match picked.gpu {
+        Some(_) => lost_soon(host).await,
+        None => None,
+    };
+    lost.as_deref().map(lost_device).unwrap_or(message)
 }
 
 /// What the page says when the GPU device is gone (the browser's reason).
@@ -240,7 +259,7 @@ fn lost_device(reason: &str) -> String {
     format!("the GPU device was lost ({reason}). Train again to continue on the CPU.")
 }
 
-fn fail(engine: &Engine, kind: ErrorKind, message: String) {
+fn fail(engine: &Engine<impl Host>, kind: ErrorKind, message: String) {
     engine.set_phase("");
     engine.update(|r| {
         r.state = RunState::Error;
@@ -269,7 +288,13 @@ async fn profile_step(gpu: &Gpu, config: &TrainingConfig, train: &crate::data::S
 }
 
 /// Dense training, pruning, latency; each result lands in the report as soon as it exists.
-async fn pipeline(engine: &Engine, settings: &Settings, data: &Mnist, picked: &backend::Picked, observer: &mut PageObserver<'_>) -> Result<Finish, String> {
+async fn pipeline<H: Host>(
+    engine: &Engine<H>,
+    settings: &Settings,
+    data: &Mnist,
+    picked: &Picked,
+    observer: &mut RunObserver<'_, H>,
+) -> Result<Finish, Failure> {
     let config = &settings.training;
     let mut watch = WatchWeights::new(DENSE_PICTURE_EVERY_MS);
     let trained = match train::train_with(config, &data.train, &data.test, &picked.device, observer, &mut watch).await {
@@ -277,11 +302,11 @@ async fn pipeline(engine: &Engine, settings: &Settings, data: &Mnist, picked: &b
         Err(TrainError::DeviceLost { message, report }) => {
             // The steps, losses and accuracies so far stay on the page.
             engine.update(|r| r.train = Some(*report));
-            return Err(lost_device(&message));
+            return Err(Failure::DeviceLost(lost_device(&message)));
         }
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(e.to_string().into()),
     };
-    let lost = || picked.gpu.as_ref().and(backend::device_lost()).as_deref().map(lost_device);
+    let lost = || picked.gpu.as_ref().and(engine.host.device_lost()).as_deref().map(lost_device).map(Failure::DeviceLost);
     let accuracy = trained.report.test_accuracy.final_;
     let finish = trained.finish;
     engine.update(|r| r.train = Some(trained.report));
@@ -334,7 +359,7 @@ async fn pipeline(engine: &Engine, settings: &Settings, data: &Mnist, picked: &b
     observer.flush();
     engine.set_phase("measuring inference latency");
     let (mut unstructured, mut structured, kept_units) = pruned.map(|p| (p.unstructured, p.structured, p.kept_units)).unwrap_or((None, None, None));
-    let timer = timer();
+    let timer = timer(&engine.host);
     engine.update(|r| r.timer = Some(timer));
     // An unknown resolution is planned for as the coarsest browsers give (1 ms), never shown as measured.
     let protocol = Protocol::for_resolution(timer.resolution_ms.unwrap_or(1.0));
@@ -355,8 +380,8 @@ async fn pipeline(engine: &Engine, settings: &Settings, data: &Mnist, picked: &b
         // On WebGPU it reads back through burn (the dense reference), which must not be dropped
         // half-way (see measure_latency): there it runs to its end and Cancel is seen after it.
         let measured = match picked.gpu {
-            Some(_) => Some(sparse_column(pruned, data, picked, protocol).await).filter(|_| !engine.cancelled()),
-            None => engine.unless_cancelled(sparse_column(pruned, data, picked, protocol)).await,
+            Some(_) => Some(sparse_column(pruned, data, picked, protocol, &HostClock(&engine.host)).await).filter(|_| !engine.cancelled()),
+            None => engine.unless_cancelled(sparse_column(pruned, data, picked, protocol, &HostClock(&engine.host))).await,
         };
         if let Some((report, column, engines)) = measured {
             engine.update(|r| {
@@ -395,8 +420,9 @@ async fn pipeline(engine: &Engine, settings: &Settings, data: &Mnist, picked: &b
 async fn sparse_column(
     pruned: &Column,
     data: &Mnist,
-    picked: &backend::Picked,
+    picked: &Picked,
     protocol: Protocol,
+    clock: &impl Clock,
 ) -> (SparseReport, Option<ModelReport>, Option<SparseEngines>) {
     let mut report = SparseReport { layout: CSR_LAYOUT.into(), ..SparseReport::default() };
     let model = match SparseMlp::new(&pruned.weights) {
@@ -410,7 +436,7 @@ async fn sparse_column(
     let mut latency = LatencyReport::default();
     let cpu: Result<(), String> = async {
         report.agreement_cpu = Some(compare::cpu_agreement(&pruned.weights, &mut runner, &data.test).await?);
-        latency.cpu = Some(compare::host_timings(&mut runner, data, protocol, &PageClock).await?);
+        latency.cpu = Some(compare::host_timings(&mut runner, data, protocol, clock).await?);
         Ok(())
     }
     .await;
@@ -423,7 +449,7 @@ async fn sparse_column(
         let dense = compare::dense_logits(&pruned.weights, &data.test, &picked.device).await?;
         let sparse = engine.logits(&data.test, 1000).await?;
         report.agreement_webgpu = Some(agreement::compare(&sparse, &dense, CLASSES));
-        latency.webgpu = Some(engine.timings(&data.test, protocol, &PageClock).await?);
+        latency.webgpu = Some(engine.timings(&data.test, protocol, clock).await?);
         gpu_engine = Some(engine);
         Ok(())
     }
@@ -437,13 +463,14 @@ async fn sparse_column(
 /// column lands in the report as soon as it is measured. A failure is reported in the
 /// quantization section and leaves the rest of the run standing.
 async fn int8_columns(
-    engine: &Engine,
+    engine: &Engine<impl Host>,
     dense: &Column,
     pruned: Option<&Column>,
     data: &Mnist,
     gpu: Option<&Gpu>,
     protocol: Protocol,
 ) -> (QuantReport, Vec<Int8Engine>) {
+    let clock = HostClock(&engine.host);
     let images = data.train.inputs(&(0..CALIBRATION_IMAGES.min(data.train.len())).collect::<Vec<_>>());
     let mut report = QuantReport { scheme: crate::quant::SCHEME.into(), dense: None, pruned: None, error: None };
     let mut engines = Vec::new();
@@ -455,7 +482,7 @@ async fn int8_columns(
         let calibration = Calibration::measure(&source.weights, &images);
         let measured = async {
             let mut column = compare::int8_column(source, &calibration, sparse, data).await?;
-            column.report.latency.cpu = Some(compare::host_timings(&mut column.runner, data, protocol, &PageClock).await?);
+            column.report.latency.cpu = Some(compare::host_timings(&mut column.runner, data, protocol, &clock).await?);
             // On WebGPU too, when the run has it: checked against the CPU engine, then timed.
             if let Some(gpu) = gpu {
                 let engine = Int8Gpu::new(gpu, &column.runner.model).await?;
@@ -463,7 +490,7 @@ async fn int8_columns(
                 let agreement = agreement::compare(&logits, &column.logits, CLASSES);
                 let dot_product = engine.dot4.map_or("one i32 product per stored code (sparse)", Dot4::describe);
                 column.check.webgpu = Some(Int8GpuCheck { dot_product: dot_product.into(), agreement, identical: logits == column.logits });
-                column.report.latency.webgpu = Some(engine.timings(&data.test, protocol, &PageClock).await?);
+                column.report.latency.webgpu = Some(engine.timings(&data.test, protocol, &clock).await?);
             }
             Ok::<_, String>(column)
         };

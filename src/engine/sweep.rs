@@ -1,9 +1,11 @@
 //! Dense vs sparse latency across sparsities, on the last run's dense model.
 
-use super::run::PageClock;
-use super::{Engine, LastRun};
+use super::host::HostClock;
+use super::{Engine, Host, LastRun};
 use crate::compare;
 use crate::data::Mnist;
+use crate::gpu::GpuForward;
+use crate::gpu::sparse::SparseGpu;
 use crate::model_kind::ModelKind;
 use crate::protocol::Event;
 use crate::prune::storage::CSR_LAYOUT;
@@ -11,13 +13,12 @@ use crate::report::{Backend, BatchTimings, SparseReport, SweepReport};
 use crate::sparse::layout::thresholded;
 use crate::sparse::timing::{SWEEP_SPARSITIES, SweepSeries, crossover};
 use crate::sparse::{SparseMlp, SparseRunner};
-use crate::web::gpu::GpuForward;
-use crate::web::sparse_gpu::SparseGpu;
 
 /// Dense vs sparse latency across [`SWEEP_SPARSITIES`], on the CPU and (when the run had it)
 /// WebGPU, at batch 1 and 1024. The dense kernel's work does not depend on the weights' values,
 /// so its figure is the dense column's, timed with the same protocol on the same images.
-pub(super) async fn sweep(engine: &Engine, data: &Mnist, last: &LastRun) {
+pub(super) async fn sweep(engine: &Engine<impl Host>, data: &Mnist, last: &LastRun) {
+    let clock = HostClock(&engine.host);
     let measured = &last.measured;
     let Some(dense) = last.trained(ModelKind::Dense) else {
         return;
@@ -50,10 +51,10 @@ pub(super) async fn sweep(engine: &Engine, data: &Mnist, last: &LastRun) {
             }
             let timings = match (backend, &measured.gpu) {
                 (Backend::Webgpu, Some(gpu)) => match SparseGpu::new(gpu, &model).await {
-                    Ok(engine) => engine.timings(&data.test, measured.protocol, &PageClock).await,
+                    Ok(engine) => engine.timings(&data.test, measured.protocol, &clock).await,
                     Err(e) => Err(e),
                 },
-                _ => compare::host_timings(&mut SparseRunner::new(model.clone()), data, measured.protocol, &PageClock).await,
+                _ => compare::host_timings(&mut SparseRunner::new(model.clone()), data, measured.protocol, &clock).await,
             };
             match timings {
                 Ok(t) => sparse[i].push(t),

@@ -7,6 +7,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::Engine;
 use crate::protocol::{Command, Event};
+use crate::web::host::WorkerHost;
 
 fn post(scope: &DedicatedWorkerGlobalScope, event: &Event) {
     match serde_json::to_string(event) {
@@ -26,7 +27,7 @@ pub fn serve() {
         post(&crash, &Event::Crashed(info.to_string()));
     }));
     let out = scope.clone();
-    let engine = Engine::new(move |event| post(&out, &event));
+    let engine = Engine::new(WorkerHost, move |event| post(&out, &event));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
         match message.data().as_string().map(|text| serde_json::from_str::<Command>(&text)) {
             Some(Ok(command)) => engine.handle(command),

@@ -2,6 +2,8 @@
 //! live while the run trains and prunes, and the histogram of weight magnitudes with the
 //! mask's threshold.
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use leptos::html::Canvas;
@@ -89,12 +91,22 @@ pub fn WeightPictures() -> impl IntoView {
         let model = state.shown_picture.get();
         state.pictures.with(|p| p.iter().find(|s| s.model == model).or(p.last()).cloned())
     });
+    // The picture waiting for the next frame. Painting happens there, a task of its own:
+    // decoding a picture, updating the page and painting 100 k weights in the one task of its
+    // message would block the page for longer than a frame. Only the newest waits: a hidden tab
+    // runs no frames, and the pictures that come meanwhile (half a megabyte each) must neither
+    // pile up nor be painted all at once when the tab is shown again.
+    let waiting = Rc::new(RefCell::new(None::<Arc<Snapshot>>));
     Effect::new(move |_| {
-        if let (Some(snapshot), Some(canvas)) = (shown.get(), canvas.get()) {
-            // In the next frame, a task of its own: decoding a picture, updating the page and
-            // painting 100 k weights in the one task of its message would block the page for
-            // longer than a frame.
-            request_animation_frame(move || paint(&canvas, &snapshot));
+        if let (Some(snapshot), Some(canvas)) = (shown.get(), canvas.get())
+            && waiting.borrow_mut().replace(snapshot).is_none()
+        {
+            let waiting = waiting.clone();
+            request_animation_frame(move || {
+                if let Some(snapshot) = waiting.borrow_mut().take() {
+                    paint(&canvas, &snapshot);
+                }
+            });
         }
     });
     let hover = move |ev: PointerEvent| {

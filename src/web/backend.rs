@@ -15,22 +15,11 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::adapter::AdapterInfo;
+use crate::engine::Picked;
+use crate::gpu::Gpu;
 use crate::report::Backend;
 use crate::settings::BackendChoice;
-use crate::web::gpu::Gpu;
 use crate::web::{js_message, property};
-
-#[derive(Clone)]
-pub struct Picked {
-    pub device: Device,
-    pub backend: Backend,
-    /// What the browser says the adapter is, or what the CPU backend is.
-    pub adapter: String,
-    /// Why this is not WebGPU, when it is not.
-    pub fallback_reason: Option<String>,
-    /// burn's wgpu device and queue, for the sparse kernels (WebGPU only).
-    pub gpu: Option<Gpu>,
-}
 
 thread_local! {
     // burn's wgpu runtime can be initialised once per page, so the outcome of the one attempt is
@@ -44,18 +33,6 @@ static DEVICE_LOST: Mutex<Option<String>> = Mutex::new(None);
 /// The message of a lost GPU device, if it was lost.
 pub fn device_lost() -> Option<String> {
     DEVICE_LOST.lock().ok()?.clone()
-}
-
-/// The device's loss after a failed GPU call: the browser reports it a moment after the call
-/// fails, so this waits up to half a second for the reason; `None` if the device is still there.
-pub async fn lost_soon() -> Option<String> {
-    for _ in 0..20 {
-        if let Some(message) = device_lost() {
-            return Some(message);
-        }
-        gloo_timers::future::TimeoutFuture::new(25).await;
-    }
-    device_lost()
 }
 
 fn cpu(reason: String) -> Picked {

@@ -5,17 +5,11 @@
 pub mod backend;
 pub mod download;
 #[cfg(feature = "webgpu")]
-pub mod fused_gpu;
-#[cfg(feature = "webgpu")]
-pub mod gpu;
-#[cfg(feature = "webgpu")]
-pub mod int8_gpu;
+pub mod host;
 pub mod page;
 pub mod reactor;
 pub mod save;
 pub mod scope;
-#[cfg(feature = "webgpu")]
-pub mod sparse_gpu;
 
 use wasm_bindgen::{JsCast, JsValue};
 

@@ -24,8 +24,10 @@ pub fn cross_origin_isolated() -> bool {
     get("crossOriginIsolated").as_bool().unwrap_or(false)
 }
 
-/// `fetch(url)`: the promise of a `Response`.
-pub fn fetch(url: &str) -> Result<js_sys::Promise, JsValue> {
+/// `fetch(url, { signal })`: the promise of a `Response`, aborted with `signal`.
+pub fn fetch(url: &str, signal: &web_sys::AbortSignal) -> Result<js_sys::Promise, JsValue> {
     let fetch: Function = get("fetch").dyn_into().map_err(|_| JsValue::from_str("this scope has no fetch"))?;
-    fetch.call1(&js_sys::global(), &JsValue::from_str(url))?.dyn_into()
+    let init = web_sys::RequestInit::new();
+    init.set_signal(Some(signal));
+    fetch.call2(&js_sys::global(), &JsValue::from_str(url), &init)?.dyn_into()
 }

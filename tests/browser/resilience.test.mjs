@@ -81,25 +81,27 @@ describe('the page stays responsive and survives faults', () => {
     }
   });
 
-  test('Cancel takes effect within 200 ms while training and measuring, within 1 s during the download', { timeout: 10 * 60_000 }, async () => {
+  test('Cancel takes effect within 200 ms at every stage', { timeout: 10 * 60_000 }, async () => {
     const page = await open(browser, `${server.base}?backend=cpu&quantize=none`);
-    // The download's bound is looser: each file is inflated, checked and parsed in one
-    // synchronous step (up to about 0.8 s here), and Cancel is seen only after it.
+    // The download twice: as its first file starts, and once the 47 MB training images (86 % of
+    // the bytes) are in, so that Cancel comes while files are being inflated and checked.
+    const downloaded = (fraction) => `(document.querySelector('#download-progress progress')?.value ?? -1) >= ${fraction}`;
     const stages = [
-      ['the MNIST download', "!!document.querySelector('#download-progress')", 1000],
-      ['dense training', phase('training the dense model'), 200],
-      ['gradual pruning', phase('training with gradual pruning'), 200],
-      ['the latency measurement', phase('measuring inference latency'), 200],
+      ['the MNIST download (start)', downloaded(0)],
+      ['the MNIST download (last files)', downloaded(0.9)],
+      ['dense training', phase('training the dense model')],
+      ['gradual pruning', phase('training with gradual pruning')],
+      ['the latency measurement', phase('measuring inference latency')],
     ];
-    for (const [stage, when, limit] of stages) {
+    for (const [stage, when] of stages) {
       const cancelled = cancelWhen(page, when);
       await page.locator('#train').click();
       const { ms, state } = await cancelled;
       assert.equal(state, 'cancelled', `Cancel during ${stage}`);
-      assert.ok(ms <= limit, `Cancel during ${stage} took ${ms.toFixed(0)} ms`);
+      assert.ok(ms <= 200, `Cancel during ${stage} took ${ms.toFixed(0)} ms`);
       console.log(`Cancel during ${stage}: ${ms.toFixed(0)} ms`);
       assert.ok(await page.locator('#train').isEnabled());
-      if (stage === 'the MNIST download') assert.equal((await report(page)).data, null, 'Cancel stopped the download itself');
+      if (stage.startsWith('the MNIST download')) assert.equal((await report(page)).data, null, 'Cancel stopped the download itself');
     }
     // The download was cancelled, so the second run downloaded again; nothing was lost on the way.
     assert.equal((await report(page)).data.train_images, 60000);

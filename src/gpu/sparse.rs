@@ -9,7 +9,7 @@
 //! pipeline states all of that directly; a cube kernel would add a code generator between us and
 //! the shader we want to measure.
 
-use super::gpu::{Gpu, GpuBuffer, GpuForward, checked, pipeline, read_back, storage};
+use super::{Gpu, GpuBuffer, GpuForward, checked, pipeline, read_back, storage};
 use crate::model::CLASSES;
 use crate::sparse::{SparseLayer, SparseMlp};
 
@@ -171,7 +171,7 @@ impl GpuForward for SparseGpu {
         self.gpu.queue.submit([encoder.finish()]);
         // The logits come back as [class][batch4 × 4]; the page wants [image][class].
         let stride = batch.batch4 as usize * 4;
-        let by_class = read_back(&batch.staging, stride * CLASSES).await?;
+        let by_class = read_back(&self.gpu, &batch.staging, stride * CLASSES).await?;
         Ok((0..batch.batch).flat_map(|image| (0..CLASSES).map(move |class| (image, class))).map(|(image, class)| by_class[class * stride + image]).collect())
     }
 }

@@ -1,5 +1,10 @@
-//! What the WebGPU engines beside burn share (sparse, int8, the fused training step): burn's
-//! device and queue, buffers, pipelines, error scopes and the awaited readback.
+//! Our own GPU kernels beside burn's (the fused training step, sparse, int8), in WGSL on burn's
+//! wgpu device: WebGPU in the browser, Vulkan, Metal or DX12 natively. What they share is here:
+//! burn's device and queue, buffers, pipelines, error scopes and the awaited readback.
+
+pub mod fused;
+pub mod int8;
+pub mod sparse;
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -46,6 +51,13 @@ impl Gpu {
         GpuBuffer(self.device.create_buffer(descriptor))
     }
 
+    /// Natively (Vulkan, Metal, DX12: the benchmark) a mapping completes only while the device
+    /// is polled, so this waits for the queue; in the browser the event loop completes it.
+    pub fn settle(&self) {
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = self.device.poll(wgpu::PollType::wait_indefinitely());
+    }
+
     pub fn buffer_init(&self, descriptor: &wgpu::util::BufferInitDescriptor) -> GpuBuffer {
         GpuBuffer(self.device.create_buffer_init(descriptor))
     }
@@ -81,11 +93,12 @@ pub async fn checked<T>(gpu: &Gpu, what: &str, make: impl FnOnce() -> T) -> Resu
 
 /// Maps `staging` (already copied into) and returns its first `floats` f32s; awaiting it waits for
 /// every submit before it, since the queue runs in order.
-pub async fn read_back(staging: &wgpu::Buffer, floats: usize) -> Result<Vec<f32>, String> {
+pub async fn read_back(gpu: &Gpu, staging: &wgpu::Buffer, floats: usize) -> Result<Vec<f32>, String> {
     let (done, mapped) = futures_channel::oneshot::channel();
     staging.slice(..).map_async(wgpu::MapMode::Read, move |result| {
         let _ = done.send(result);
     });
+    gpu.settle();
     mapped.await.map_err(|_| "the GPU dropped a readback".to_string())?.map_err(|e| format!("reading back failed: {e}"))?;
     let out = {
         let view = staging.slice(..).get_mapped_range().map_err(|e| format!("reading back failed: {e}"))?;

@@ -4,7 +4,7 @@
 //! batch there. The loss is read back only when the loop asks for it. The math is
 //! `src/fused/cpu.rs`'s, and both are held to burn's autodiff by the tests.
 
-use super::gpu::{Gpu, GpuBuffer, checked, pipeline, read_back, storage};
+use super::{Gpu, GpuBuffer, checked, pipeline, read_back, storage};
 use crate::data::Split;
 use crate::fused::Layout;
 use crate::fused::adam::{BETA_1, BETA_2, Factors};
@@ -220,7 +220,7 @@ impl FusedGpu {
         if !read_loss {
             return Ok(None);
         }
-        let rows = read_back(&batch.loss_staging, size).await?;
+        let rows = read_back(gpu, &batch.loss_staging, size).await?;
         Ok(Some(rows.iter().sum::<f32>() / size as f32))
     }
 
@@ -256,6 +256,7 @@ impl FusedGpu {
         staging.slice(..).map_async(wgpu::MapMode::Read, move |result| {
             let _ = done.send(result);
         });
+        gpu.settle();
         mapped.await.map_err(|_| "the GPU dropped the profile".to_string())?.map_err(|e| format!("reading the profile back failed: {e}"))?;
         let ticks: Vec<u64> = {
             let view = staging.slice(..).get_mapped_range().map_err(|e| format!("reading the profile back failed: {e}"))?;
@@ -271,7 +272,7 @@ impl FusedGpu {
         let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("fused params readback") });
         encoder.copy_buffer_to_buffer(&self.weights, 0, &self.params_staging, 0, None);
         self.gpu.queue.submit([encoder.finish()]);
-        read_back(&self.params_staging, self.layout.len()).await
+        read_back(&self.gpu, &self.params_staging, self.layout.len()).await
     }
 
     /// Prunes with `mask` (flat 0/1) from now on; zeroes the pruned weights and their moments.

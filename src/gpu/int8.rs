@@ -8,7 +8,7 @@
 //! `packed_4x8_integer_dot_product` language extension, otherwise the same sum unpacked in plain
 //! WGSL; the report says which ran.
 
-use super::gpu::{Gpu, GpuBuffer, GpuForward, checked, pipeline, read_back, storage};
+use super::{Gpu, GpuBuffer, GpuForward, checked, pipeline, read_back, storage};
 use crate::model::CLASSES;
 use crate::quant::Int8Mlp;
 use crate::quant::model::{Codes, Int8Layer};
@@ -271,6 +271,6 @@ impl GpuForward for Int8Gpu {
         let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("int8 readback") });
         encoder.copy_buffer_to_buffer(&batch.logits, 0, &batch.staging, 0, None);
         self.gpu.queue.submit([encoder.finish()]);
-        read_back(&batch.staging, batch.batch * CLASSES).await
+        read_back(&self.gpu, &batch.staging, batch.batch * CLASSES).await
     }
 }
