@@ -8,65 +8,26 @@
 //! steps, each ending in an awaited loss readback). Latency: the page's protocol (warm-up, then
 //! windows of K queued passes ending in one awaited readback; median and p95 per pass).
 
-use std::future::Future;
-use std::time::Instant;
-
 use burn::tensor::Device;
 use prunelab::compare;
 use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
-use prunelab::fused::{Engine, Layout, Trainer};
+use prunelab::fused::Engine;
 use prunelab::gpu::int8::Int8Gpu;
 use prunelab::gpu::sparse::SparseGpu;
 use prunelab::gpu::{Gpu, GpuForward};
-use prunelab::latency::{Clock, Protocol, Timing};
+use prunelab::latency::{Protocol, Timing};
 use prunelab::model::CLASSES;
 use prunelab::quant::{CALIBRATION_IMAGES, Calibration, Int8Mlp, Int8Runner};
-use prunelab::report::{BatchTimings, LossPoint};
+use prunelab::report::BatchTimings;
 use prunelab::sparse::layout::thresholded;
 use prunelab::sparse::timing::SWEEP_SPARSITIES;
 use prunelab::sparse::{SparseMlp, SparseRunner, agreement};
-use prunelab::train::{Observer, Progress, train};
+use prunelab::train::train;
+use wall::{Wall, block_on};
 
-/// Wall clock for the loop and the latency protocol; trains the fused step on `gpu` when given.
-struct Wall {
-    start: Instant,
-    gpu: Option<Gpu>,
-}
-
-impl Observer for Wall {
-    fn now_ms(&self) -> f64 {
-        self.start.elapsed().as_secs_f64() * 1000.0
-    }
-    fn cancelled(&self) -> bool {
-        false
-    }
-    fn progress(&mut self, _: Progress) {}
-    fn loss(&mut self, _: LossPoint) {}
-    fn epoch_done(&mut self, _: usize, _: f64) {}
-    fn yield_now(&mut self) -> impl Future<Output = ()> {
-        std::future::ready(())
-    }
-    async fn fused_trainer(&mut self, layout: Layout, params: Vec<f32>) -> Result<Trainer, String> {
-        match &self.gpu {
-            Some(gpu) => Ok(Trainer::Gpu(Box::new(prunelab::gpu::fused::FusedGpu::new(gpu, layout, &params).await?))),
-            None => Ok(Trainer::Cpu(prunelab::fused::cpu::FusedCpu::new(layout, params))),
-        }
-    }
-}
-
-impl Clock for Wall {
-    fn now_ms(&self) -> f64 {
-        self.start.elapsed().as_secs_f64() * 1000.0
-    }
-    fn pause(&self) -> impl Future<Output = ()> {
-        std::future::ready(())
-    }
-}
-
-fn block_on<T>(f: impl Future<Output = T>) -> T {
-    futures_lite::future::block_on(f)
-}
+#[path = "wall.rs"]
+mod wall;
 
 fn show(t: &Timing) -> String {
     format!("{:.4} (p95 {:.4})", t.median_ms, t.p95_ms)
@@ -94,7 +55,7 @@ fn main() {
         for (name, dev, on_gpu) in [("GPU", &device, true), ("CPU", &cpu, false)] {
             for engine in [Engine::Autodiff, Engine::Fused] {
                 let config = TrainingConfig::new().with_epochs(1).with_batch(batch).with_train_samples(images).with_loss_every(10).with_engine(engine);
-                let mut wall = Wall { start: Instant::now(), gpu: on_gpu.then(|| gpu.clone()) };
+                let mut wall = Wall::with_gpu(on_gpu.then(|| gpu.clone()));
                 let trained = block_on(train(&config, &data.train, &data.test, dev, &mut wall)).expect("training");
                 let r = &trained.report;
                 println!(
@@ -110,7 +71,7 @@ fn main() {
     }
 
     println!("\n## Inference latency, ms per forward pass: median (p95)\n");
-    let mut wall = Wall { start: Instant::now(), gpu: Some(gpu.clone()) };
+    let mut wall = Wall::with_gpu(Some(gpu.clone()));
     let trained =
         block_on(train(&TrainingConfig::new().with_epochs(1).with_engine(Engine::Fused), &data.train, &data.test, &device, &mut wall)).expect("training");
     let dense = block_on(trained.model.read_weights()).expect("weights");

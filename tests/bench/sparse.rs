@@ -4,35 +4,23 @@
 //! training on all of MNIST, then each kernel thresholded by magnitude to each sparsity
 //! (latency depends on how many weights are left, not on retraining). Inputs: MNIST test images.
 
-use std::future::Future;
 use std::time::Instant;
 
 use burn::tensor::Device;
 use prunelab::compare::cpu_agreement;
 use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
-use prunelab::latency::{self, Clock, HostPasses, Protocol, Timing};
+use prunelab::latency::{self, HostPasses, Protocol, Timing};
 use prunelab::model::Mlp;
 use prunelab::quant::{CALIBRATION_IMAGES, Calibration, Int8Mlp, Int8Runner};
 use prunelab::sparse::layout::thresholded;
 use prunelab::sparse::timing::SWEEP_SPARSITIES;
 use prunelab::sparse::{SparseMlp, SparseRunner};
 use prunelab::train::{Silent, train};
+use wall::{Wall, block_on};
 
-struct Wall(Instant);
-
-impl Clock for Wall {
-    fn now_ms(&self) -> f64 {
-        self.0.elapsed().as_secs_f64() * 1000.0
-    }
-    fn pause(&self) -> impl Future<Output = ()> {
-        std::future::ready(())
-    }
-}
-
-fn block_on<T>(f: impl Future<Output = T>) -> T {
-    futures_lite::future::block_on(f)
-}
+#[path = "wall.rs"]
+mod wall;
 
 fn show(t: &Timing) -> String {
     format!("{:>9.4} ms (p95 {:>8.4})", t.median_ms, t.p95_ms)
@@ -41,7 +29,7 @@ fn show(t: &Timing) -> String {
 fn main() {
     let data = Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).expect("MNIST in static/mnist");
     let device = Device::flex();
-    let clock = Wall(Instant::now());
+    let clock = Wall::new();
     // 1 µs is far below what a window lasts: 50 ms windows, as in the browser with its 100 µs timer.
     let protocol = Protocol { warmup: 3, windows: 15, min_window_ms: 50.0, max_k: 1 << 16 };
     println!("training the 784-128-10 MLP for one epoch on 60,000 images (burn flex) …");

@@ -1,23 +1,14 @@
 // Drawing a digit: a digit from the MNIST test set is traced onto the canvas with real pointer
 // input, and the dense, pruned and structured models each read it (the pruned one also on its sparse kernel, and both in int8).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { drawDigit, launch, open, panicMessage, serve, testDigit, waitForState } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { browserSuite, drawDigit, open, panicMessage, testDigit, waitForState } from './harness.mjs';
 
 describe('Draw a digit', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await serve();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = browserSuite();
 
   test('a digit from the test set, drawn with the pointer, is read by every model', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&train_samples=10000&epochs=2&batch=100&lr=0.002` +
+    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu&train_samples=10000&epochs=2&batch=100&lr=0.002` +
       '&prune=oneshot&ranking=global&final_sparsity=0.9&finetune_epochs=1&hidden_keep=32');
     const r = await waitForState(page);
     assert.equal(r.state, 'done', JSON.stringify(r.error));

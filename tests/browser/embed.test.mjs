@@ -1,27 +1,18 @@
 // The page embedded in a blog post: served from a sub-path, in an iframe-sized viewport, with a
 // shareable URL and an embed snippet.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { launch, open, panicMessage, serve, waitForState } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { browserSuite, open, panicMessage, waitForState } from './harness.mjs';
 
 const QUICK_CPU_RUN = 'autorun=1&backend=cpu&prune=none&train_samples=1000&epochs=1';
 
 describe('PruneLab embedded', () => {
-  let server;
-  let browser;
-  before(async () => {
-    // As if dist/ were dropped into a blog's static folder.
-    server = await serve(undefined, '/blog/prunelab/');
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  // As if dist/ were dropped into a blog's static folder.
+  const env = browserSuite('/blog/prunelab/');
 
   for (const width of [360, 720]) {
     test(`?embed=1 fits ${width} px without horizontal scrolling, under a sub-path`, { timeout: 5 * 60_000 }, async () => {
-      const page = await open(browser, `${server.base}?embed=1&${QUICK_CPU_RUN}`, { viewport: { width, height: 900 } });
+      const page = await open(env.browser, `${env.server.base}?embed=1&${QUICK_CPU_RUN}`, { viewport: { width, height: 900 } });
       const r = await waitForState(page);
       assert.equal(await panicMessage(page), null);
       assert.equal(r.state, 'done', JSON.stringify(r.error));
@@ -35,15 +26,15 @@ describe('PruneLab embedded', () => {
       assert.ok(layout.embed);
       assert.ok(layout.scroll <= layout.viewport, `page is ${layout.scroll} px wide in a ${layout.viewport} px viewport`);
       const full = await page.locator('#embed-caption a').getAttribute('href');
-      assert.ok(full.startsWith(server.base) && !full.includes('embed'), full);
+      assert.ok(full.startsWith(env.server.base) && !full.includes('embed'), full);
       await page.screenshot({ path: `${process.env.SCREENSHOTS ?? '/tmp'}/embed-${width}.png`, fullPage: true });
     });
   }
 
   test('the URL reproduces the settings and the embed code can be copied', { timeout: 5 * 60_000 }, async () => {
-    const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const context = await env.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await context.newPage();
-    await page.goto(`${server.base}?final_sparsity=0.9&bogus=1&${QUICK_CPU_RUN}`);
+    await page.goto(`${env.server.base}?final_sparsity=0.9&bogus=1&${QUICK_CPU_RUN}`);
     await waitForState(page);
     const search = await page.evaluate(() => location.search);
     assert.equal(search, '?epochs=1&train_samples=1000&prune=none&final_sparsity=0.9&backend=cpu');

@@ -4,6 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const DIST = process.env.DIST ?? path.resolve(import.meta.dirname, '../../dist');
@@ -41,6 +42,28 @@ export async function serve(dir = DIST, prefix = '/', { hold } = {}) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${server.address().port}${prefix}`;
   return { base, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** A suite's page server (under `prefix`) and browser: started before its tests, closed after
+ *  them. Call it in a `describe` body; read `env.server` and `env.browser` in the tests. The
+ *  browser contexts a test opens are closed when it ends (those opened in a `before` hook stay, for
+ *  the suite's tests to share). */
+export function browserSuite(prefix = '/') {
+  const env = { server: null, browser: null };
+  let openBefore = new Set();
+  before(async () => {
+    env.server = await serve(DIST, prefix);
+    env.browser = await launch();
+  });
+  beforeEach(() => { openBefore = new Set(env.browser.contexts()); });
+  afterEach(async () => {
+    for (const context of env.browser.contexts()) if (!openBefore.has(context)) await context.close();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
 
 export async function launch() {

@@ -3,8 +3,8 @@
 // alone, and no request leaving the page's own origin.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { launch, open, panicMessage, serve, waitForState } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { browserSuite, open, panicMessage, waitForState } from './harness.mjs';
 
 // Quick, but every section of the page gets filled: one-shot pruning and a structured model.
 const QUICK = 'backend=cpu&train_samples=1000&epochs=1&batch=100&prune=oneshot&finetune_epochs=0&hidden_keep=16';
@@ -25,20 +25,11 @@ async function audit(page) {
 }
 
 describe('Accessible, keyboard-driven, self-contained', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await serve();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = browserSuite();
 
   for (const colorScheme of ['light', 'dark']) {
     test(`no WCAG 2.1 AA violations after a run, ${colorScheme} scheme`, { timeout: 5 * 60_000 }, async () => {
-      const page = await open(browser, `${server.base}?autorun=1&${QUICK}`, { colorScheme });
+      const page = await open(env.browser, `${env.server.base}?autorun=1&${QUICK}`, { colorScheme });
       const r = await waitForState(page);
       assert.equal(r.state, 'done', JSON.stringify(r.error));
       await page.locator('.share summary').click();
@@ -47,13 +38,13 @@ describe('Accessible, keyboard-driven, self-contained', () => {
   }
 
   test('no WCAG 2.1 AA violations in the embed view at 360 px', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?embed=1&autorun=1&${QUICK}`, { viewport: { width: 360, height: 800 } });
+    const page = await open(env.browser, `${env.server.base}?embed=1&autorun=1&${QUICK}`, { viewport: { width: 360, height: 800 } });
     assert.equal((await waitForState(page)).state, 'done');
     assert.deepEqual(await audit(page), []);
   });
 
   test('the keyboard alone starts a run and switches the weight picture', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?${QUICK}`);
+    const page = await open(env.browser, `${env.server.base}?${QUICK}`);
     await page.locator('#train').waitFor();
     // Tab from the top of the page to the Train button; every stop shows where focus is.
     const stops = [];
@@ -86,12 +77,12 @@ describe('Accessible, keyboard-driven, self-contained', () => {
   });
 
   test('every request stays on the page\'s own origin', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(browser, 'about:blank');
+    const page = await open(env.browser, 'about:blank');
     const requests = [];
     page.on('request', (req) => requests.push(req.url()));
-    await page.goto(`${server.base}?autorun=1&${QUICK}`);
+    await page.goto(`${env.server.base}?autorun=1&${QUICK}`);
     assert.equal((await waitForState(page)).state, 'done');
-    const origin = new URL(server.base).origin;
+    const origin = new URL(env.server.base).origin;
     const elsewhere = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('data:') && !url.startsWith('blob:'));
     assert.deepEqual(elsewhere, []);
     assert.ok(requests.some((url) => url.endsWith('.wasm')) && requests.some((url) => url.includes('/mnist/')), requests.join('\n'));

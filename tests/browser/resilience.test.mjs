@@ -2,9 +2,9 @@
 // answers at every stage, a crashed engine or a lost GPU costs a message and a Retry, and twenty
 // runs in one page leave its memory where the second left it.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
-  engineFootprint, engineWorker, launch, longTasks, observeLongTasks, open, openInstrumented, panicMessage, report, serve, waitForState,
+  browserSuite, engineFootprint, engineWorker, longTasks, observeLongTasks, open, openInstrumented, panicMessage, report, serve, waitForState,
 } from './harness.mjs';
 
 /** Clicks Cancel as soon as the JS expression `when` holds on the page, and resolves with the
@@ -38,19 +38,10 @@ const SMALL_WEBGPU_RUN = 'backend=webgpu&hidden=16&train_samples=1000&epochs=1&b
 const phase = (name) => `(document.querySelector('#train-progress label')?.textContent ?? '').startsWith(${JSON.stringify(name)})`;
 
 describe('the page stays responsive and survives faults', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await serve();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = browserSuite();
 
   test('a whole default run on the CPU leaves the page thread free (no task over 50 ms)', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu`, { initScript: observeLongTasks });
+    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu`, { initScript: observeLongTasks });
     const r = await waitForState(page, ['done', 'error']);
     assert.equal(r.state, 'done', JSON.stringify(r.error));
     assert.ok(r.pruned && r.structured && r.pruned_sparse, 'the run measured every model');
@@ -63,7 +54,7 @@ describe('the page stays responsive and survives faults', () => {
     const held = new Promise((resolve) => { release = resolve; });
     const slow = await serve(undefined, '/', { hold: (name) => (name === 'engine_bg.wasm' ? held : null) });
     try {
-      const page = await open(browser, `${slow.base}?backend=cpu&prune=none&quantize=none&train_samples=500&epochs=1`);
+      const page = await open(env.browser, `${slow.base}?backend=cpu&prune=none&quantize=none&train_samples=500&epochs=1`);
       await page.locator('#train:enabled').waitFor({ timeout: 10_000 });
       const usable = await page.evaluate(() => performance.now());
       console.log(`Train usable ${usable.toFixed(0)} ms after navigation, the engine's wasm still held back`);
@@ -82,7 +73,7 @@ describe('the page stays responsive and survives faults', () => {
   });
 
   test('Cancel takes effect within 200 ms at every stage', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?backend=cpu&quantize=none`);
+    const page = await open(env.browser, `${env.server.base}?backend=cpu&quantize=none`);
     // The download twice: as its first file starts, and once the 47 MB training images (86 % of
     // the bytes) are in, so that Cancel comes while files are being inflated and checked.
     const downloaded = (fraction) => `(document.querySelector('#download-progress progress')?.value ?? -1) >= ${fraction}`;
@@ -109,7 +100,7 @@ describe('the page stays responsive and survives faults', () => {
   });
 
   test('Cancel during the WebGPU latency measurement leaves the device fit for the next run', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?${SMALL_WEBGPU_RUN}`);
+    const page = await open(env.browser, `${env.server.base}?${SMALL_WEBGPU_RUN}`);
     await page.locator('#train').click();
     await page.waitForFunction(new Function(`return ${phase('measuring inference latency')}`), null, { timeout: 5 * 60_000, polling: 20 });
     // Into a timing window, whose readback goes through burn's pooled staging buffers.
@@ -125,7 +116,7 @@ describe('the page stays responsive and survives faults', () => {
   });
 
   test('an engine that crashes mid-run is reported, and Retry trains in a fresh one', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&prune=none&quantize=none&epochs=3&batch=32`);
+    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu&prune=none&quantize=none&epochs=3&batch=32`);
     await page.locator('#train-progress').waitFor({ timeout: 4 * 60_000 });
     // What a trap inside the wasm is to the browser: an uncaught RuntimeError in the worker.
     await (await engineWorker(page)).evaluate(() => setTimeout(() => { throw new WebAssembly.RuntimeError('unreachable'); }));
@@ -145,7 +136,7 @@ describe('the page stays responsive and survives faults', () => {
   });
 
   test('a GPU device lost mid-training keeps what was trained, and the run goes on on the CPU', { timeout: 10 * 60_000 }, async () => {
-    const page = await openInstrumented(browser, `${server.base}?autorun=1&backend=webgpu&prune=none&quantize=none&train_samples=10000&epochs=3&batch=100`);
+    const page = await openInstrumented(env.browser, `${env.server.base}?autorun=1&backend=webgpu&prune=none&quantize=none&train_samples=10000&epochs=3&batch=100`);
     await page.waitForFunction(() => /step (\d+)/.exec(document.querySelector('#train-progress label')?.textContent ?? '')?.[1] >= 20, null, { timeout: 5 * 60_000, polling: 100 });
     await (await engineWorker(page)).evaluate(() => globalThis.__devices.at(-1).destroy());
     const r = await waitForState(page, ['error', 'done', 'cancelled']);
@@ -165,7 +156,7 @@ describe('the page stays responsive and survives faults', () => {
   });
 
   test('twenty runs in one page: no panic, wasm memory and GPU buffers stay where the second run left them', { timeout: 20 * 60_000 }, async () => {
-    const page = await openInstrumented(browser, `${server.base}?${SMALL_WEBGPU_RUN}`);
+    const page = await openInstrumented(env.browser, `${env.server.base}?${SMALL_WEBGPU_RUN}`);
     const footprints = [];
     for (let cycle = 1; cycle <= 20; cycle++) {
       await page.locator('#train').click();

@@ -1,8 +1,8 @@
 // The page trains in a real browser: on WebGPU (SwiftShader here), on the CPU when WebGPU is
 // missing, and it survives corrupt data, bad URL parameters and a cancel.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { engineWorker, launch, longTasks, observeLongTasks, open, panicMessage, report, serve, waitForState } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { browserSuite, engineWorker, longTasks, observeLongTasks, open, panicMessage, report, waitForState } from './harness.mjs';
 
 // Same recipe as the native CPU test: a few thousand real images, two short epochs.
 const SMALL_RUN = 'train_samples=10000&epochs=2&batch=100&lr=0.002&loss_every=10';
@@ -16,20 +16,11 @@ function assertTiming(t, what) {
 }
 
 describe('PruneLab in headless Chromium', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await serve();
-    browser = await launch();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = browserSuite();
 
   test('autorun trains on WebGPU, prunes, and measures every model', { timeout: 25 * 60_000 }, async () => {
     // backend=webgpu: SwiftShader is a software adapter, which backend=auto would leave for the CPU.
-    const page = await open(browser, `${server.base}?autorun=1&backend=webgpu&${SMALL_RUN}&${PRUNE_RUN}&sweep=1&check_engine=1`, { initScript: observeLongTasks });
+    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=webgpu&${SMALL_RUN}&${PRUNE_RUN}&sweep=1&check_engine=1`, { initScript: observeLongTasks });
     const r = await waitForState(page, ['done', 'error', 'cancelled'], 24 * 60_000);
     assert.equal(await panicMessage(page), null);
     // The engine works in its worker: the page's thread has no task over 50 ms after the first paint.
@@ -182,7 +173,7 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('every lever at once on WebGPU: L1/L2, early stopping, pruning, distillation, int8', { timeout: 15 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&backend=webgpu&train_samples=2000&epochs=2&batch=100&lr=0.002` +
+    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=webgpu&train_samples=2000&epochs=2&batch=100&lr=0.002` +
       '&prune=oneshot&ranking=global&final_sparsity=0.9&finetune_epochs=1&hidden_keep=16' +
       '&l1=0.0001&l2=0.0001&validation_split=0.1&early_stopping=1&patience=3&distill_t=4&distill_alpha=0.3');
     const r = await waitForState(page, ['done', 'error', 'cancelled'], 14 * 60_000);
@@ -210,7 +201,7 @@ describe('PruneLab in headless Chromium', () => {
   test('one-shot global pruning on the CPU prunes exactly round(s × N) weights', { timeout: 10 * 60_000 }, async () => {
     // With L1 and L2 on the kernels (Keras' L1L2), early stopping on a validation split, int8 and
     // distillation (T = 4, α = 0.3): every lever at once.
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&${SMALL_RUN}&prune=oneshot&ranking=global&final_sparsity=0.95&finetune_epochs=1&hidden_keep=16` +
+    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu&${SMALL_RUN}&prune=oneshot&ranking=global&final_sparsity=0.95&finetune_epochs=1&hidden_keep=16` +
       '&l1=0.0001&l2=0.0001&validation_split=0.1&early_stopping=1&patience=3&distill_t=4&distill_alpha=0.3');
     const r = await waitForState(page);
     assert.equal(r.state, 'done', JSON.stringify(r.error));
@@ -289,7 +280,7 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('the pruning controls set what the run does', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?backend=cpu&train_samples=2000&epochs=1&finetune_epochs=1&hidden_keep=16`);
+    const page = await open(env.browser, `${env.server.base}?backend=cpu&train_samples=2000&epochs=1&finetune_epochs=1&hidden_keep=16`);
     await page.locator('select[name=prune]').selectOption('oneshot');
     await page.locator('input[name=final_sparsity]').fill('0.8');
     await page.locator('select[name=ranking]').selectOption('global');
@@ -305,7 +296,7 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('on a software adapter, backend=auto picks the CPU and says why', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&prune=none&train_samples=500&epochs=1`);
+    const page = await open(env.browser, `${env.server.base}?autorun=1&prune=none&train_samples=500&epochs=1`);
     const r = await waitForState(page);
     assert.equal(r.state, 'done', JSON.stringify(r.error));
     assert.equal(r.backend, 'cpu');
@@ -317,7 +308,7 @@ describe('PruneLab in headless Chromium', () => {
   test('without WebGPU it says so and trains on the CPU', { timeout: 10 * 60_000 }, async () => {
     // A browser without WebGPU: no navigator.gpu at all, on the page or in the engine's worker
     // (which must lose it before the run starts, so this run waits for the click).
-    const page = await open(browser, `${server.base}?prune=none&${SMALL_RUN}`, {
+    const page = await open(env.browser, `${env.server.base}?prune=none&${SMALL_RUN}`, {
       initScript: () => { delete Navigator.prototype.gpu; },
     });
     const worker = await engineWorker(page);
@@ -335,7 +326,7 @@ describe('PruneLab in headless Chromium', () => {
 
   test('early stopping on a validation split stops, restores the best epoch and says what it saved', { timeout: 5 * 60_000 }, async () => {
     // No epoch can beat the first by min_delta = 10: with patience 1 the run stops after epoch 2 of 5.
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&prune=none&quantize=none&train_samples=2000&epochs=5&batch=100` +
+    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu&prune=none&quantize=none&train_samples=2000&epochs=5&batch=100` +
       '&validation_split=0.2&early_stopping=1&patience=1&min_delta=10&restore_best_weights=1');
     const r = await waitForState(page);
     assert.equal(r.state, 'done', JSON.stringify(r.error));
@@ -352,8 +343,8 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('a corrupt MNIST file ends in a clear error, and Retry recovers', { timeout: 10 * 60_000 }, async () => {
-    const url = `${server.base}?autorun=1&backend=cpu&prune=none&train_samples=500&epochs=1`;
-    const page = await open(browser, `${server.base}?backend=cpu`);
+    const url = `${env.server.base}?autorun=1&backend=cpu&prune=none&train_samples=500&epochs=1`;
+    const page = await open(env.browser, `${env.server.base}?backend=cpu`);
     await page.route('**/mnist/t10k-labels-idx1-ubyte.gz', async (route) => {
       const response = await route.fetch();
       const body = Buffer.from(await response.body());
@@ -380,7 +371,7 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('a missing MNIST file is reported with the server status', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?backend=cpu`);
+    const page = await open(env.browser, `${env.server.base}?backend=cpu`);
     await page.route('**/mnist/train-labels-idx1-ubyte.gz', (route) => route.fulfill({ status: 404, body: 'gone' }));
     await page.locator('#train').click();
     const r = await waitForState(page, ['error', 'done']);
@@ -390,9 +381,9 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('an engine worker that fails to load is reported, and Retry starts a fresh one', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(browser, 'about:blank');
+    const page = await open(env.browser, 'about:blank');
     await page.route('**/engine_loader.js', (route) => route.fulfill({ status: 404, body: 'gone' }));
-    await page.goto(`${server.base}?autorun=1&backend=cpu&prune=none&quantize=none&train_samples=500&epochs=1`);
+    await page.goto(`${env.server.base}?autorun=1&backend=cpu&prune=none&quantize=none&train_samples=500&epochs=1`);
     const r = await waitForState(page, ['error', 'done']);
     assert.equal(r.state, 'error');
     assert.equal(r.error.kind, 'engine');
@@ -410,7 +401,7 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('invalid URL parameters are reported and replaced, never fatal', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&prune=none&train_samples=300&epochs=abc&batch=0&lr=NaN&bogus=1`);
+    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu&prune=none&train_samples=300&epochs=abc&batch=0&lr=NaN&bogus=1`);
     const r = await waitForState(page);
     assert.equal(await panicMessage(page), null);
     assert.equal(r.state, 'done', JSON.stringify(r.error));
@@ -421,7 +412,7 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('Cancel stops training and keeps the page usable', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(browser, `${server.base}?autorun=1&backend=cpu&prune=none&epochs=3&batch=32`);
+    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu&prune=none&epochs=3&batch=32`);
     await page.locator('#train-progress').waitFor({ timeout: 4 * 60_000 });
     await page.locator('#cancel').click();
     const r = await waitForState(page, ['cancelled', 'done', 'error']);

@@ -2,8 +2,8 @@
 // live and show exactly what each model lost; the exported files hold the models the page made.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, before, describe, test } from 'node:test';
-import { launch, open, panicMessage, serve, waitForState } from './harness.mjs';
+import { before, describe, test } from 'node:test';
+import { browserSuite, open, panicMessage, waitForState } from './harness.mjs';
 
 // 100 steps a epoch on 10,000 images; masks every 10 steps from step 0 to 100, to 90 %. Six
 // epochs, so that dense training outlasts the live picture's 1 s refresh even on the fast
@@ -63,15 +63,12 @@ async function download(page, button) {
 }
 
 describe('See the pruning, download the models', () => {
-  let server;
-  let browser;
+  const env = browserSuite();
   let page;
   let report;
   const live = [];
   before(async () => {
-    server = await serve();
-    browser = await launch();
-    page = await open(browser, `${server.base}?${RUN}`, { initScript: recordPictures });
+    page = await open(env.browser, `${env.server.base}?${RUN}`, { initScript: recordPictures });
     // Watch the picture while the run goes: every state it shows, in order.
     await page.exposeFunction('sawTiles', (d) => live.push(d));
     await page.evaluate(() => {
@@ -85,10 +82,6 @@ describe('See the pruning, download the models', () => {
       look();
     });
     report = await waitForState(page);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   test('the tiles follow training and gradual pruning live', async () => {

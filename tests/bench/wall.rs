@@ -1,0 +1,72 @@
+//! What the benchmarks time with: the process's clock, as the training loop's observer (which
+//! reports nothing, but keeps time: the loop's step times need a clock) and as the latency
+//! protocol's clock. Each benchmark includes it (`#[path = "wall.rs"] mod wall;`).
+
+use std::future::Future;
+use std::time::Instant;
+
+use prunelab::fused::Layout;
+use prunelab::fused::Trainer;
+use prunelab::latency::Clock;
+use prunelab::report::LossPoint;
+use prunelab::train::{Observer, Progress};
+
+pub struct Wall {
+    start: Instant,
+    /// The GPU the fused step trains on, when a benchmark asks for it (the CPU otherwise).
+    #[cfg(feature = "webgpu")]
+    gpu: Option<prunelab::gpu::Gpu>,
+}
+
+impl Wall {
+    pub fn new() -> Self {
+        Wall {
+            start: Instant::now(),
+            #[cfg(feature = "webgpu")]
+            gpu: None,
+        }
+    }
+
+    /// A wall whose fused step trains on `gpu` (the CPU when `None`).
+    #[cfg(feature = "webgpu")]
+    #[allow(dead_code, reason = "every benchmark includes this file; only `gpu` trains on a GPU")]
+    pub fn with_gpu(gpu: Option<prunelab::gpu::Gpu>) -> Self {
+        Wall { gpu, ..Wall::new() }
+    }
+}
+
+impl Observer for Wall {
+    fn now_ms(&self) -> f64 {
+        self.start.elapsed().as_secs_f64() * 1000.0
+    }
+    fn cancelled(&self) -> bool {
+        false
+    }
+    fn progress(&mut self, _: Progress) {}
+    fn loss(&mut self, _: LossPoint) {}
+    fn epoch_done(&mut self, _: usize, _: f64) {}
+    fn yield_now(&mut self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
+    async fn fused_trainer(&mut self, layout: Layout, params: Vec<f32>) -> Result<Trainer, String> {
+        #[cfg(feature = "webgpu")]
+        if let Some(gpu) = &self.gpu {
+            return Ok(Trainer::Gpu(Box::new(prunelab::gpu::fused::FusedGpu::new(gpu, layout, &params).await?)));
+        }
+        Ok(Trainer::Cpu(prunelab::fused::cpu::FusedCpu::new(layout, params)))
+    }
+}
+
+impl Clock for Wall {
+    fn now_ms(&self) -> f64 {
+        Observer::now_ms(self)
+    }
+    fn pause(&self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
+}
+
+/// Runs `f` to its end on this thread (natively nothing in the engine waits on anything else).
+pub fn block_on<T>(f: impl Future<Output = T>) -> T {
+    futures_lite::future::block_on(f)
+}
