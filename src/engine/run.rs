@@ -38,6 +38,9 @@ use crate::train::{self, Finish, Observer, Progress, TrainError, WatchWeights};
 /// readback of the first layer, so this bounds what the live view costs the training.
 const DENSE_PICTURE_EVERY_MS: f64 = 1000.0;
 
+/// How often the download's progress is sent to the page.
+const DOWNLOAD_PROGRESS_EVERY_MS: f64 = 50.0;
+
 /// MNIST, downloaded once per page; `None` when Cancel stopped the download.
 async fn data(engine: &Engine<impl Host>) -> Result<Option<Rc<Mnist>>, String> {
     if let Some(data) = engine.data.borrow().clone() {
@@ -45,7 +48,17 @@ async fn data(engine: &Engine<impl Host>) -> Result<Option<Rc<Mnist>>, String> {
     }
     let started = engine.host.now_ms();
     engine.emit(Event::Downloaded(Some(0)));
-    let loaded = engine.unless_cancelled(engine.host.load_mnist(&mut |bytes| engine.emit(Event::Downloaded(Some(bytes))))).await;
+    // The page redraws its progress bar for each of these: one every 50 ms is plenty, where the
+    // download's 64 KB pieces would send nearly two hundred.
+    let mut sent_ms = f64::NEG_INFINITY;
+    let mut progress = |bytes| {
+        let now = engine.host.now_ms();
+        if now - sent_ms >= DOWNLOAD_PROGRESS_EVERY_MS {
+            sent_ms = now;
+            engine.emit(Event::Downloaded(Some(bytes)));
+        }
+    };
+    let loaded = engine.unless_cancelled(engine.host.load_mnist(&mut progress)).await;
     engine.emit(Event::Downloaded(None));
     let Some(loaded) = loaded else { return Ok(None) };
     let (mnist, bytes) = loaded.map_err(|e| e.to_string())?;

@@ -1,5 +1,5 @@
 //! The int8 models on WebGPU, on the very `wgpu::Device` burn trains on, like the sparse kernels
-//! beside them (`sparse_gpu.rs`, which says why raw WGSL): the dense int8 model
+//! beside them (`sparse.rs`, which says why raw WGSL): the dense int8 model
 //! (`int8_dense.wgsl`) and the pruned one in its CSR layout (`int8_sparse.wgsl`).
 //!
 //! Three dispatches per pass, one submit: quantize the images to codes, the hidden layer (i32

@@ -1,7 +1,7 @@
 // The dense int8 model on WebGPU, bit for bit the CPU engine's arithmetic (src/quant): codes
 // packed four to a u32, i32 dot products (`dot4`: WGSL's dot4I8Packed where the adapter has
 // the packed_4x8_integer_dot_product extension, else unpacked in plain WGSL, prepended to this
-// file by int8_gpu.rs), float bias and rescale, round half to even (WGSL's `round`).
+// file by int8.rs), float bias and rescale, round half to even (WGSL's `round`).
 //
 // Barrier-free like the sparse kernels: each invocation owns one image and four output units.
 // Codes are batch-contiguous (word k of every image side by side), so the 64 invocations of a

@@ -3,6 +3,7 @@
 //! crashed — so a dead engine costs a Retry, never the page.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
@@ -72,6 +73,59 @@ fn stop(link: &Rc<RefCell<Link>>) {
     link.pending.clear();
 }
 
+/// Events held back behind a picture, in order; `None` when nothing is held.
+type Backlog = Rc<RefCell<Option<VecDeque<Event>>>>;
+
+/// Applies `event` to the page's state. A picture is half a megabyte of weights: decoding its
+/// message is one task and applying it (the picture list, the histogram, the page's update) the
+/// next, so that neither holds the page's thread for longer than a frame or two. The events behind
+/// a picture wait for it, so the page still sees them in the order the engine sent them.
+fn deliver(state: AppState, backlog: &Backlog, event: Event) {
+    let mut held = backlog.borrow_mut();
+    match held.as_mut() {
+        Some(waiting) => waiting.push_back(event),
+        None if matches!(event, Event::Picture(_)) => {
+            *held = Some(VecDeque::from([event]));
+            drop(held);
+            apply_backlog_later(state, backlog.clone());
+        }
+        None => {
+            drop(held);
+            state.apply(event);
+        }
+    }
+}
+
+/// In a task of its own: the held picture and the events behind it, up to the next picture,
+/// which then gets a task of its own in turn.
+fn apply_backlog_later(state: AppState, backlog: Backlog) {
+    gloo_timers::callback::Timeout::new(0, move || {
+        let mut first = true;
+        loop {
+            let next = {
+                let mut held = backlog.borrow_mut();
+                let Some(waiting) = held.as_mut() else { return };
+                match waiting.front() {
+                    None => {
+                        *held = None;
+                        return;
+                    }
+                    Some(Event::Picture(_)) if !first => {
+                        drop(held);
+                        return apply_backlog_later(state, backlog.clone());
+                    }
+                    Some(_) => waiting.pop_front(),
+                }
+            };
+            first = false;
+            if let Some(event) = next {
+                state.apply(event);
+            }
+        }
+    })
+    .forget();
+}
+
 fn start(state: AppState, link: &Rc<RefCell<Link>>) {
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
@@ -80,6 +134,7 @@ fn start(state: AppState, link: &Rc<RefCell<Link>>) {
         Err(e) => return state.engine_failed(format!("could not be started by the browser ({})", crate::web::js_message(e))),
     };
     let messages = link.clone();
+    let backlog = Backlog::default();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
         let event = message.data().as_string().map(|text| serde_json::from_str::<Event>(&text));
         match event {
@@ -97,7 +152,7 @@ fn start(state: AppState, link: &Rc<RefCell<Link>>) {
                 stop(&messages);
                 state.engine_failed(format!("stopped on an internal error ({message})"));
             }
-            Some(Ok(event)) => state.apply(event),
+            Some(Ok(event)) => deliver(state, &backlog, event),
             Some(Err(e)) => web_sys::console::error_1(&format!("PruneLab: an engine message could not be read: {e}").into()),
             None => web_sys::console::error_1(&"PruneLab: an engine message that is not text".into()),
         }
