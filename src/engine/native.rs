@@ -41,8 +41,7 @@ impl NativeHost {
             }
         });
         let info = setup.adapter.get_info();
-        let packed_dot = setup.instance.wgsl_language_features().contains(wgpu::WgslLanguageFeatures::Packed4x8IntegerDotProduct);
-        let gpu = Gpu { device: setup.device.clone(), queue: setup.queue.clone(), packed_dot };
+        let gpu = Gpu::from_setup(&setup);
         Ok(Picked {
             device,
             backend: Backend::Webgpu,

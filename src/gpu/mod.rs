@@ -47,6 +47,13 @@ impl Drop for GpuBuffer {
 }
 
 impl Gpu {
+    /// The device and queue burn's wgpu runtime was started with, and whether its WGSL has
+    /// packed int8 dot products.
+    pub fn from_setup(setup: &burn::tensor::wgpu::WgpuSetup) -> Self {
+        let packed_dot = setup.instance.wgsl_language_features().contains(wgpu::WgslLanguageFeatures::Packed4x8IntegerDotProduct);
+        Gpu { device: setup.device.clone(), queue: setup.queue.clone(), packed_dot }
+    }
+
     pub fn buffer(&self, descriptor: &wgpu::BufferDescriptor) -> GpuBuffer {
         GpuBuffer(self.device.create_buffer(descriptor))
     }

@@ -74,8 +74,7 @@ async fn init_webgpu(adapter: String) -> Result<Picked, String> {
             *lost = Some(format!("{reason:?}: {message}"));
         }
     });
-    let packed_dot = setup.instance.wgsl_language_features().contains(wgpu::WgslLanguageFeatures::Packed4x8IntegerDotProduct);
-    let gpu = Gpu { device: setup.device.clone(), queue: setup.queue.clone(), packed_dot };
+    let gpu = Gpu::from_setup(&setup);
     Ok(Picked { device, backend: Backend::Webgpu, adapter, fallback_reason: None, gpu: Some(gpu) })
 }
 

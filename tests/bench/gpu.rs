@@ -39,8 +39,7 @@ fn main() {
     let data = Mnist::load_dir(std::path::Path::new(&dir)).expect("MNIST in static/mnist (or PRUNELAB_MNIST)");
     let (device, setup) = Device::wgpu_options().init_with_setup().expect("a GPU that wgpu can use (Vulkan, Metal or DX12)");
     let info = setup.adapter.get_info();
-    let packed_dot = setup.instance.wgsl_language_features().contains(wgpu::WgslLanguageFeatures::Packed4x8IntegerDotProduct);
-    let gpu = Gpu { device: setup.device.clone(), queue: setup.queue.clone(), packed_dot };
+    let gpu = Gpu::from_setup(&setup);
     let cpu = Device::flex();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
@@ -130,7 +129,10 @@ fn main() {
             println!("| {:.0} % | {batch} | {} |", sparsity * 100.0, cells.join(" | "));
         }
     }
-    println!("\nInt8 on the GPU: {}. Every engine was checked on all 10,000 test images:", if packed_dot { "dot4I8Packed" } else { "unpacked dot products" });
+    println!(
+        "\nInt8 on the GPU: {}. Every engine was checked on all 10,000 test images:",
+        if gpu.packed_dot { "dot4I8Packed" } else { "unpacked dot products" }
+    );
     for check in checks {
         println!("- {check}");
     }
