@@ -33,7 +33,6 @@ pub mod stats;
 pub mod summary;
 pub mod tiles;
 pub mod train;
-pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

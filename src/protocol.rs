@@ -1,7 +1,7 @@
 //! What the page and the engine say to each other, and nothing else: the page sends
 //! [`Command`]s, the engine answers with [`Event`]s. The view is built from events alone, so the
 //! engine (training, pruning, latency) knows no signal, component or tile, and can run wherever
-//! its events can be delivered.
+//! its events can be delivered. [`Wire`] is how each crosses the channel.
 
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +70,61 @@ pub enum Event {
     File(Result<SavedFile, String>),
 }
 
+/// An event as it crosses the channel between the engine and the page.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Wire {
+    /// JSON: every event but the two below; small, and readable in the browser's tools.
+    Text(String),
+    /// postcard's bytes: a picture (100,352 weights and as many mask flags, twice a second while a
+    /// model trains) or a saved file. As bytes the sender hands the buffer over instead of copying
+    /// it, and the page's thread reads it with one copy; as JSON it was half a megabyte of text to
+    /// convert, parse and decode in the page's frame.
+    Bytes(Vec<u8>),
+}
+
+impl Event {
+    pub fn to_wire(&self) -> Result<Wire, String> {
+        let bytes = |bulk: BulkRef| postcard::to_allocvec(&bulk).map(Wire::Bytes).map_err(|e| e.to_string());
+        match self {
+            Event::Picture(snapshot) => bytes(BulkRef::Picture(snapshot)),
+            Event::File(file) => bytes(BulkRef::File(file)),
+            _ => serde_json::to_string(self).map(Wire::Text).map_err(|e| e.to_string()),
+        }
+    }
+
+    pub fn from_wire(wire: &Wire) -> Result<Event, String> {
+        match wire {
+            Wire::Text(json) => Event::from_text(json),
+            Wire::Bytes(bytes) => Event::from_bytes(bytes),
+        }
+    }
+
+    pub fn from_text(json: &str) -> Result<Event, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Event, String> {
+        match postcard::from_bytes(bytes).map_err(|e| e.to_string())? {
+            Bulk::Picture(snapshot) => Ok(Event::Picture(snapshot)),
+            Bulk::File(file) => Ok(Event::File(file)),
+        }
+    }
+}
+
+/// The events that travel as bytes, and only they, so that the page's decoder for bytes carries
+/// no code for the others. [`BulkRef`] writes the same bytes without copying the event.
+#[derive(Deserialize)]
+enum Bulk {
+    Picture(Snapshot),
+    File(Result<SavedFile, String>),
+}
+
+#[derive(Serialize)]
+enum BulkRef<'a> {
+    Picture(&'a Snapshot),
+    File(&'a Result<SavedFile, String>),
+}
+
 /// One model's answer for a drawn digit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
@@ -99,6 +154,10 @@ mod tests {
 
     fn round_trip<T: Serialize + for<'de> Deserialize<'de>>(value: &T) -> T {
         serde_json::from_str(&serde_json::to_string(value).unwrap()).unwrap()
+    }
+
+    fn through_the_wire(event: &Event) -> Event {
+        Event::from_wire(&event.to_wire().expect("events encode")).expect("events decode")
     }
 
     #[test]
@@ -135,8 +194,45 @@ mod tests {
             Event::Models(vec![ModelKind::Dense, ModelKind::Int8]),
             Event::Predictions(Err("train first".into())),
             Event::File(Ok(SavedFile { name: "prunelab-dense.bpk".into(), mime: "application/octet-stream".into(), bytes: vec![1, 2, 3] })),
+            Event::File(Err("train first".into())),
         ] {
-            assert_eq!(round_trip(&event), event);
+            assert_eq!(through_the_wire(&event), event);
         }
+    }
+
+    #[test]
+    fn a_picture_crosses_as_compact_bytes_bit_for_bit() {
+        let (inputs, hidden) = (784, 128);
+        let kernel: Vec<f32> = (0..inputs * hidden).map(|i| (i as f32 * 0.37).sin() * 1e-3 - f32::MIN_POSITIVE * (i % 3) as f32).collect();
+        let weights = MlpWeights {
+            inputs,
+            hidden,
+            hidden_kernel: kernel,
+            hidden_bias: vec![0.0; hidden],
+            output_kernel: vec![0.0; hidden * 10],
+            output_bias: vec![0.0; 10],
+        };
+        let mask = crate::prune::mask::layer_mask(&weights.hidden_kernel, 0.75);
+        let picture = Event::Picture(Snapshot { model: ModelKind::Pruned, note: "step 100".into(), layer: FirstLayer::masked(&weights, &mask) });
+        let wire = picture.to_wire().unwrap();
+        let Wire::Bytes(bytes) = &wire else { panic!("a picture travels as bytes") };
+        // 4 bytes a weight and 1 a mask flag, and little else.
+        assert!(bytes.len() < inputs * hidden * 5 + 100, "{} bytes", bytes.len());
+        let Event::Picture(back) = Event::from_wire(&wire).unwrap() else { panic!("not a picture") };
+        let Event::Picture(sent) = &picture else { unreachable!() };
+        assert!(back.layer.kernel.iter().zip(&sent.layer.kernel).all(|(a, b)| a.to_bits() == b.to_bits()));
+        assert_eq!(&back, sent);
+        assert!(back.layer.pruned_count() > 0);
+    }
+
+    #[test]
+    fn damaged_messages_are_refused() {
+        let Wire::Bytes(mut bytes) = Event::File(Ok(SavedFile { name: "a".into(), mime: "b".into(), bytes: vec![7; 40] })).to_wire().unwrap() else {
+            panic!("a file travels as bytes")
+        };
+        bytes.truncate(bytes.len() - 1);
+        assert!(Event::from_bytes(&bytes).is_err(), "a truncated file");
+        assert!(Event::from_bytes(&[250, 1, 2]).is_err(), "no such event");
+        assert!(Event::from_text("{\"Picture\": 3}").is_err());
     }
 }

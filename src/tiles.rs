@@ -37,13 +37,10 @@ pub struct FirstLayer {
     pub units: usize,
     /// `[784, units]`, row-major (Keras layout). For a snapshot taken as a mask is computed, the
     /// weights before masking, so the histogram can show what was cut.
-    #[serde(with = "crate::wire::f32s")]
     pub kernel: Vec<f32>,
     /// Per weight: pruned. Empty when nothing is.
-    #[serde(with = "crate::wire::bits")]
     pub pruned: Vec<bool>,
     /// Per unit: removed by structured pruning. Empty when none is.
-    #[serde(with = "crate::wire::bits")]
     pub removed: Vec<bool>,
     /// The magnitude threshold of the mask: the smallest |w| it kept.
     pub threshold: Option<f32>,
@@ -105,24 +102,58 @@ impl FirstLayer {
         (0..IMAGE_PIXELS).filter(|i| self.is_pruned(i * self.units + unit)).count()
     }
 
-    /// The |w| drawn at full colour.
+    /// The |w| drawn at full colour: the [`SCALE_PERCENTILE`] of the kept weights' magnitudes, to
+    /// within 1/64 of its value. The page computes it for every picture, so it counts instead of
+    /// sorting: a non-negative f32's bits order like its value, and their top 15 bits (exponent and
+    /// 6 bits of mantissa) are a bin 1/64 of an octave wide.
     pub fn colour_scale(&self) -> f32 {
-        let mut kept: Vec<f32> = self.kernel.iter().enumerate().filter(|(i, _)| !self.is_pruned(*i)).map(|(_, w)| w.abs()).collect();
-        if kept.is_empty() {
+        const DROPPED: u32 = 17;
+        let bin = |w: f32| (w.abs().to_bits() >> DROPPED) as usize;
+        let mut counts = vec![0u32; (f32::INFINITY.to_bits() >> DROPPED) as usize + 1];
+        let mut kept = 0usize;
+        for (i, &w) in self.kernel.iter().enumerate() {
+            if w.is_finite() && !self.is_pruned(i) {
+                counts[bin(w)] += 1;
+                kept += 1;
+            }
+        }
+        if kept == 0 {
             return 1.0;
         }
-        let rank = ((SCALE_PERCENTILE / 100.0 * kept.len() as f64).ceil() as usize).clamp(1, kept.len()) - 1;
-        let (_, scale, _) = kept.select_nth_unstable_by(rank, f32::total_cmp);
-        if scale.is_finite() && *scale > 0.0 { *scale } else { 1.0 }
+        let rank = ((SCALE_PERCENTILE / 100.0 * kept as f64).ceil() as usize).clamp(1, kept);
+        let mut below = 0usize;
+        let at = counts.iter().position(|&n| {
+            below += n as usize;
+            below >= rank
+        });
+        // The bin's upper edge, so the weight at the percentile gets (almost) the strongest colour.
+        let scale = at.map_or(1.0, |b| f32::from_bits(((b as u32 + 1) << DROPPED) - 1));
+        if scale.is_finite() && scale > 0.0 { scale } else { 1.0 }
+    }
+
+    /// Tile rows in the grid (128 units: 8).
+    pub fn tile_rows(&self) -> usize {
+        self.units.div_ceil(COLUMNS).max(1)
+    }
+
+    /// The grid's width and height in pixels.
+    pub fn grid_size(&self) -> (usize, usize) {
+        let columns = self.units.clamp(1, COLUMNS);
+        (columns * (IMAGE_SIDE + GAP) - GAP, self.tile_rows() * (IMAGE_SIDE + GAP) - GAP)
     }
 
     /// The whole grid as RGBA pixels.
     pub fn render(&self) -> Image {
-        let rows = self.units.div_ceil(COLUMNS).max(1);
-        let columns = self.units.clamp(1, COLUMNS);
-        let (width, height) = (columns * (IMAGE_SIDE + GAP) - GAP, rows * (IMAGE_SIDE + GAP) - GAP);
+        self.render_band(self.colour_scale(), 0..self.tile_rows()).1
+    }
+
+    /// Tile rows `rows` of the grid as RGBA pixels, drawn with `scale`, and the grid row of
+    /// pixels the band starts at: the page paints a picture a band per frame.
+    pub fn render_band(&self, scale: f32, rows: std::ops::Range<usize>) -> (usize, Image) {
+        let (width, grid_height) = self.grid_size();
+        let top = (rows.start * (IMAGE_SIDE + GAP)).min(grid_height);
+        let height = (rows.end * (IMAGE_SIDE + GAP)).min(grid_height).saturating_sub(top);
         let mut rgba = vec![0u8; width * height * 4];
-        let scale = self.colour_scale();
         // The map sampled once: 100 k weights each evaluating the spline would cost more than the
         // rest of a picture.
         let lut: Vec<[u8; 3]> = (0..LEVELS).map(|i| diverging(i as f32 / (LEVELS - 1) as f32 * 2.0 - 1.0)).collect();
@@ -130,19 +161,21 @@ impl FirstLayer {
             let v = if w.is_finite() { (w / scale).clamp(-1.0, 1.0) } else { 0.0 };
             lut[((v + 1.0) / 2.0 * (LEVELS - 1) as f32).round() as usize]
         };
-        for unit in 0..self.units {
-            let (x0, y0) = (unit % COLUMNS * (IMAGE_SIDE + GAP), unit / COLUMNS * (IMAGE_SIDE + GAP));
+        let units = (rows.start * COLUMNS).min(self.units)..(rows.end * COLUMNS).min(self.units);
+        for unit in units {
+            let (x0, y0) = (unit % COLUMNS * (IMAGE_SIDE + GAP), unit / COLUMNS * (IMAGE_SIDE + GAP) - top);
+            let removed = self.is_removed(unit);
             for pixel in 0..IMAGE_PIXELS {
                 let index = pixel * self.units + unit;
                 let mut colour = if self.is_pruned(index) { PRUNED } else { colour_of(self.kernel[index]) };
-                if self.is_removed(unit) {
+                if removed {
                     colour = greyed(colour);
                 }
                 let at = ((y0 + pixel / IMAGE_SIDE) * width + x0 + pixel % IMAGE_SIDE) * 4;
                 rgba[at..at + 4].copy_from_slice(&[colour[0], colour[1], colour[2], 255]);
             }
         }
-        Image { width, height, rgba }
+        (top, Image { width, height, rgba })
     }
 
     /// The unit whose tile holds pixel (`x`, `y`) of [`render`](Self::render)'s image.
@@ -288,5 +321,32 @@ mod tests {
         let all_pruned = FirstLayer::masked(&w, &Mask { keep: vec![false; w.hidden_kernel.len()] });
         assert_eq!(all_pruned.colour_scale(), 1.0);
         assert_eq!(all_pruned.threshold, None);
+    }
+
+    #[test]
+    fn the_colour_scale_is_the_percentile_to_within_a_64th() {
+        let w = layer(128);
+        let view = FirstLayer::masked(&w, &crate::prune::mask::layer_mask(&w.hidden_kernel, 0.5));
+        let mut kept: Vec<f32> = w.hidden_kernel.iter().enumerate().filter(|(i, _)| !view.is_pruned(*i)).map(|(_, x)| x.abs()).collect();
+        kept.sort_by(f32::total_cmp);
+        let exact = kept[(SCALE_PERCENTILE / 100.0 * kept.len() as f64).ceil() as usize - 1];
+        let scale = view.colour_scale();
+        assert!(scale >= exact && scale <= exact * (1.0 + 1.0 / 64.0), "{scale} vs {exact}");
+    }
+
+    #[test]
+    fn bands_of_tile_rows_make_up_the_whole_picture() {
+        let mut w = layer(100);
+        w.hidden_kernel[(3 * 28 + 5) * 100 + 99] = 10.0;
+        let view = FirstLayer::masked(&w, &crate::prune::mask::layer_mask(&w.hidden_kernel, 0.3));
+        let whole = view.render();
+        let scale = view.colour_scale();
+        let mut stacked = Vec::new();
+        for start in (0..view.tile_rows()).step_by(3) {
+            let (top, band) = view.render_band(scale, start..start + 3);
+            assert_eq!((top, band.width), (stacked.len() / 4 / whole.width, whole.width));
+            stacked.extend(band.rgba);
+        }
+        assert_eq!(stacked, whole.rgba);
     }
 }

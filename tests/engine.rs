@@ -1,5 +1,5 @@
 //! The engine end to end, natively: commands in, events out, as the page's worker drives it (every
-//! command and event goes through its JSON, as over `postMessage`), on burn's CPU backend with
+//! command and event goes through its message form, as over `postMessage`), on burn's CPU backend with
 //! MNIST read from `static/mnist`. `cargo test --features webgpu --test engine`.
 
 use std::cell::{Cell, RefCell};
@@ -44,7 +44,7 @@ impl Session {
         let (heard, slot) = (events.clone(), engine_slot.clone());
         let engine = Engine::new(NativeHost::new(mnist), move |event: Event| {
             // Over the wire, as in the browser.
-            let event: Event = serde_json::from_str(&serde_json::to_string(&event).expect("events encode")).expect("events decode");
+            let event = Event::from_wire(&event.to_wire().expect("events encode")).expect("events decode");
             let answer = on_event(&event);
             heard.borrow_mut().push(event);
             if let (Some(command), Some(engine)) = (answer, slot.borrow().upgrade()) {
@@ -55,7 +55,7 @@ impl Session {
         Session { engine, events }
     }
 
-    /// Sends `command` (through its JSON) and returns the events it caused.
+    /// Sends `command` (through its JSON, as the page does) and returns the events it caused.
     fn send(&self, command: Command) -> Vec<Event> {
         let before = self.events.borrow().len();
         let command: Command = serde_json::from_str(&serde_json::to_string(&command).expect("commands encode")).expect("commands decode");

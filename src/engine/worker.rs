@@ -1,20 +1,26 @@
-//! The engine's end of the worker: commands arrive as JSON messages, events leave as JSON
-//! messages, and a panic is reported to the page before the worker dies.
+//! The engine's end of the worker: commands arrive as JSON messages, events leave in their
+//! [`Wire`] form (a picture's bytes handed over, not copied), and a panic is reported to the page
+//! before the worker dies.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use super::Engine;
-use crate::protocol::{Command, Event};
+use crate::protocol::{Command, Event, Wire};
 use crate::web::host::WorkerHost;
 
 fn post(scope: &DedicatedWorkerGlobalScope, event: &Event) {
-    match serde_json::to_string(event) {
-        Ok(json) => {
-            let _ = scope.post_message(&json.into());
+    let posted = match event.to_wire() {
+        Ok(Wire::Text(json)) => scope.post_message(&json.into()),
+        Ok(Wire::Bytes(bytes)) => {
+            let array = js_sys::Uint8Array::from(&bytes[..]);
+            scope.post_message_with_transfer(&array, &js_sys::Array::of1(&array.buffer()))
         }
-        Err(e) => web_sys::console::error_1(&format!("PruneLab engine: an event could not be encoded: {e}").into()),
+        Err(e) => return web_sys::console::error_1(&format!("PruneLab engine: an event could not be encoded: {e}").into()),
+    };
+    if let Err(e) = posted {
+        web_sys::console::error_1(&format!("PruneLab engine: an event could not be sent: {}", crate::web::js_message(e)).into());
     }
 }
 

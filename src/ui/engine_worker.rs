@@ -73,18 +73,39 @@ fn stop(link: &Rc<RefCell<Link>>) {
     link.pending.clear();
 }
 
-/// Events held back behind a picture, in order; `None` when nothing is held.
+/// Events held back behind a picture or a report, in order; `None` when nothing is held.
 type Backlog = Rc<RefCell<Option<VecDeque<Event>>>>;
 
-/// Applies `event` to the page's state. A picture is half a megabyte of weights: decoding its
-/// message is one task and applying it (the picture list, the histogram, the page's update) the
-/// next, so that neither holds the page's thread for longer than a frame or two. The events behind
-/// a picture wait for it, so the page still sees them in the order the engine sent them.
+/// Whether applying `event` is most of a frame's work on the page's thread: a picture (100 k
+/// weights for the histogram and the tiles) or a report (the tables it fills, rebuilt).
+fn heavy(event: &Event) -> bool {
+    matches!(event, Event::Picture(_) | Event::Report(_))
+}
+
+/// Whether `newer` makes `waiting` moot: a report is the whole run so far, a picture the whole
+/// layer of its model.
+fn supersedes(newer: &Event, waiting: &Event) -> bool {
+    match (newer, waiting) {
+        (Event::Report(_), Event::Report(_)) => true,
+        (Event::Picture(a), Event::Picture(b)) => a.model == b.model,
+        _ => false,
+    }
+}
+
+/// Applies `event` to the page's state. A heavy event is applied in a task after the one that
+/// decoded its message, one heavy event per task, so that no task holds the page's thread for
+/// longer than a frame or two; the events behind it wait for it, so the page still sees them in
+/// the order the engine sent them. A report or picture that a newer one makes moot while it waits
+/// is dropped: the engine often sends two or three reports within a few milliseconds, as a stage
+/// ends and the next begins, and each would rebuild the tables.
 fn deliver(state: AppState, backlog: &Backlog, event: Event) {
     let mut held = backlog.borrow_mut();
     match held.as_mut() {
-        Some(waiting) => waiting.push_back(event),
-        None if matches!(event, Event::Picture(_)) => {
+        Some(waiting) => {
+            waiting.retain(|w| !supersedes(&event, w));
+            waiting.push_back(event);
+        }
+        None if heavy(&event) => {
             *held = Some(VecDeque::from([event]));
             drop(held);
             apply_backlog_later(state, backlog.clone());
@@ -96,8 +117,8 @@ fn deliver(state: AppState, backlog: &Backlog, event: Event) {
     }
 }
 
-/// In a task of its own: the held picture and the events behind it, up to the next picture,
-/// which then gets a task of its own in turn.
+/// In a task of its own: the first held event and the light ones behind it, up to the next heavy
+/// one, which then gets a task of its own in turn.
 fn apply_backlog_later(state: AppState, backlog: Backlog) {
     gloo_timers::callback::Timeout::new(0, move || {
         let mut first = true;
@@ -110,7 +131,7 @@ fn apply_backlog_later(state: AppState, backlog: Backlog) {
                         *held = None;
                         return;
                     }
-                    Some(Event::Picture(_)) if !first => {
+                    Some(event) if heavy(event) && !first => {
                         drop(held);
                         return apply_backlog_later(state, backlog.clone());
                     }
@@ -136,7 +157,12 @@ fn start(state: AppState, link: &Rc<RefCell<Link>>) {
     let messages = link.clone();
     let backlog = Backlog::default();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
-        let event = message.data().as_string().map(|text| serde_json::from_str::<Event>(&text));
+        let data = message.data();
+        // JSON text, or a picture's or a file's bytes (see `Wire`).
+        let event = match data.as_string() {
+            Some(text) => Some(Event::from_text(&text)),
+            None => data.dyn_ref::<js_sys::Uint8Array>().map(|bytes| Event::from_bytes(&bytes.to_vec())),
+        };
         match event {
             Some(Ok(Event::Ready)) => {
                 let mut link = messages.borrow_mut();
@@ -154,7 +180,7 @@ fn start(state: AppState, link: &Rc<RefCell<Link>>) {
             }
             Some(Ok(event)) => deliver(state, &backlog, event),
             Some(Err(e)) => web_sys::console::error_1(&format!("PruneLab: an engine message could not be read: {e}").into()),
-            None => web_sys::console::error_1(&"PruneLab: an engine message that is not text".into()),
+            None => web_sys::console::error_1(&"PruneLab: an engine message that is neither text nor bytes".into()),
         }
     });
     let errors = link.clone();

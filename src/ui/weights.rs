@@ -19,15 +19,71 @@ const BINS: usize = 48;
 const HIST_W: f64 = 480.0;
 const HIST_H: f64 = 120.0;
 
-/// Paints `snapshot`'s tiles into `canvas`, sized to the grid.
-fn paint(canvas: &web_sys::HtmlCanvasElement, snapshot: &Snapshot) {
-    let image = snapshot.layer.render();
-    canvas.set_width(image.width as u32);
-    canvas.set_height(image.height as u32);
+/// Tile rows painted per animation frame: a picture of 128 units is 8 rows, so 4 frames, each
+/// a quarter of the work (the colour scale is the first frame's).
+const ROWS_PER_FRAME: usize = 2;
+
+/// What the tiles' canvas is to show, painted a band of rows per frame.
+#[derive(Default)]
+struct Painter {
+    /// The newest picture, not started yet. Only the newest waits: a hidden tab runs no frames,
+    /// and the pictures that come meanwhile must neither pile up nor be painted all at once when
+    /// the tab is shown again.
+    next: Option<Arc<Snapshot>>,
+    /// The picture being painted, its colour scale, and its first tile row still to paint.
+    current: Option<(Arc<Snapshot>, f32, usize)>,
+    /// A frame is asked for.
+    scheduled: bool,
+}
+
+/// Paints the painter's pictures in the coming frames, a band of tile rows in each: a picture
+/// (100 k weights) painted whole in one task would hold the page's thread for longer than a frame.
+fn paint_later(canvas: web_sys::HtmlCanvasElement, painter: Rc<RefCell<Painter>>) {
+    if std::mem::replace(&mut painter.borrow_mut().scheduled, true) {
+        return;
+    }
+    request_animation_frame(move || {
+        let more = {
+            let mut p = painter.borrow_mut();
+            p.scheduled = false;
+            if let Some(snapshot) = p.next.take() {
+                let (width, height) = snapshot.layer.grid_size();
+                // Resizing clears the canvas: only when the grid's size changes.
+                if (canvas.width(), canvas.height()) != (width as u32, height as u32) {
+                    canvas.set_width(width as u32);
+                    canvas.set_height(height as u32);
+                }
+                let scale = snapshot.layer.colour_scale();
+                p.current = Some((snapshot, scale, 0));
+            }
+            match p.current.take() {
+                Some((snapshot, scale, row)) => {
+                    let end = row + ROWS_PER_FRAME;
+                    paint_band(&canvas, &snapshot, scale, row..end);
+                    let more = end < snapshot.layer.tile_rows();
+                    if more {
+                        p.current = Some((snapshot, scale, end));
+                    }
+                    more || p.next.is_some()
+                }
+                None => false,
+            }
+        };
+        if more {
+            paint_later(canvas, painter);
+        }
+    });
+}
+
+fn paint_band(canvas: &web_sys::HtmlCanvasElement, snapshot: &Snapshot, scale: f32, rows: std::ops::Range<usize>) {
+    let (top, image) = snapshot.layer.render_band(scale, rows);
+    if image.height == 0 {
+        return;
+    }
     let context = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
     if let (Some(context), Ok(data)) = (context, ImageData::new_with_u8_clamped_array_and_sh(Clamped(&image.rgba[..]), image.width as u32, image.height as u32))
     {
-        let _ = context.put_image_data(&data, 0.0, 0.0);
+        let _ = context.put_image_data(&data, 0.0, top as f64);
     }
 }
 
@@ -45,14 +101,19 @@ fn legend_gradient() -> String {
 #[component]
 fn MagnitudeHistogram(snapshot: Arc<Snapshot>) -> impl IntoView {
     let h = Histogram::of(&snapshot.layer, BINS);
+    // Each series is one path of bars (two elements, not a hundred): the histogram is redrawn
+    // with every picture, twice a second while a model trains.
     let width = HIST_W / BINS as f64;
-    let bar = |i: usize, base: usize, count: usize, class: &'static str| {
-        let (y0, y1) = (h.log_height(base) * HIST_H, h.log_height(base + count) * HIST_H);
-        (count > 0).then(|| {
-            view! { <rect class=class x=format!("{:.1}", i as f64 * width) y=format!("{:.1}", HIST_H - y1) width=format!("{:.1}", width - 1.0) height=format!("{:.1}", y1 - y0)></rect> }
-        })
+    let bars = |base: &dyn Fn(usize) -> usize, count: &[usize]| {
+        let mut d = String::new();
+        for (i, &n) in count.iter().enumerate().filter(|(_, n)| **n > 0) {
+            let (y0, y1) = (h.log_height(base(i)) * HIST_H, h.log_height(base(i) + n) * HIST_H);
+            d += &format!("M{:.1} {:.1}h{:.1}v{:.1}h{:.1}z", i as f64 * width, HIST_H - y1, width - 1.0, y1 - y0, 1.0 - width);
+        }
+        d
     };
-    let bars = (0..BINS).map(|i| view! { {bar(i, 0, h.kept[i], "kept")}{bar(i, h.kept[i], h.pruned[i], "cut")} }).collect_view();
+    let kept = bars(&|_| 0, &h.kept);
+    let cut = bars(&|i| h.kept[i], &h.pruned);
     let line = h.threshold_fraction().map(|f| {
         let x = format!("{:.1}", f64::from(f) * HIST_W);
         view! { <line class="threshold" x1=x.clone() x2=x y1="0" y2=HIST_H.to_string()></line> }
@@ -73,7 +134,8 @@ fn MagnitudeHistogram(snapshot: Arc<Snapshot>) -> impl IntoView {
             <svg viewBox=format!("0 0 {HIST_W} {HIST_H}") preserveAspectRatio="none" role="img"
                 aria-label=format!("Histogram of first-layer weight magnitudes. {summary}")>
                 <rect class="frame" x="0" y="0" width=HIST_W.to_string() height=HIST_H.to_string()></rect>
-                {bars}
+                <path class="kept" d=kept></path>
+                <path class="cut" d=cut></path>
                 {line}
             </svg>
             <p class="note"><span class="swatch kept"></span>" kept  " <span class="swatch cut"></span>" cut"</p>
@@ -91,22 +153,11 @@ pub fn WeightPictures() -> impl IntoView {
         let model = state.shown_picture.get();
         state.pictures.with(|p| p.iter().find(|s| s.model == model).or(p.last()).cloned())
     });
-    // The picture waiting for the next frame. Painting happens there, a task of its own:
-    // decoding a picture, updating the page and painting 100 k weights in the one task of its
-    // message would block the page for longer than a frame. Only the newest waits: a hidden tab
-    // runs no frames, and the pictures that come meanwhile (half a megabyte each) must neither
-    // pile up nor be painted all at once when the tab is shown again.
-    let waiting = Rc::new(RefCell::new(None::<Arc<Snapshot>>));
+    let painter = Rc::new(RefCell::new(Painter::default()));
     Effect::new(move |_| {
-        if let (Some(snapshot), Some(canvas)) = (shown.get(), canvas.get())
-            && waiting.borrow_mut().replace(snapshot).is_none()
-        {
-            let waiting = waiting.clone();
-            request_animation_frame(move || {
-                if let Some(snapshot) = waiting.borrow_mut().take() {
-                    paint(&canvas, &snapshot);
-                }
-            });
+        if let (Some(snapshot), Some(canvas)) = (shown.get(), canvas.get()) {
+            painter.borrow_mut().next = Some(snapshot);
+            paint_later(canvas, painter.clone());
         }
     });
     let hover = move |ev: PointerEvent| {
