@@ -216,6 +216,10 @@ mod tests {
         let picture = Event::Picture(Snapshot { model: ModelKind::Pruned, note: "step 100".into(), layer: FirstLayer::masked(&weights, &mask) });
         let wire = picture.to_wire().unwrap();
         let Wire::Bytes(bytes) = &wire else { panic!("a picture travels as bytes") };
+        // The prefix the browser test reads to follow the pictures: 0 (a picture), the model's
+        // index, the note's length and its text.
+        assert_eq!(&bytes[..3], &[0, ModelKind::ALL.iter().position(|m| *m == ModelKind::Pruned).unwrap() as u8, 8]);
+        assert_eq!(&bytes[3..11], b"step 100");
         // 4 bytes a weight and 1 a mask flag, and little else.
         assert!(bytes.len() < inputs * hidden * 5 + 100, "{} bytes", bytes.len());
         let Event::Picture(back) = Event::from_wire(&wire).unwrap() else { panic!("not a picture") };

@@ -98,6 +98,9 @@ pub struct TrainReport {
     pub engine_note: Option<String>,
     /// The first step alone (shader compilation and warm-up on a GPU), awaited.
     pub first_step_ms: Option<f64>,
+    /// Went on from the weights read back after this many steps, on another device, when the GPU
+    /// device was lost; the figures above count from there.
+    pub resumed_from_step: Option<usize>,
 }
 
 /// Latency at batch 1 and batch 1024 on one backend.

@@ -128,6 +128,14 @@ pub async fn train(config: &TrainingConfig, train: &Split, test: &Split, device:
     train_with(config, train, test, device, observer, &mut NoHook).await
 }
 
+/// The weights of a training after `step` batches, as last read back: enough to go on training
+/// elsewhere when the device they were on is lost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checkpoint {
+    pub step: usize,
+    pub weights: MlpWeights,
+}
+
 /// [`train`], calling `hook` before every step.
 pub async fn train_with(
     config: &TrainingConfig,
@@ -141,6 +149,23 @@ pub async fn train_with(
     device_ad.seed(config.seed);
     let model = Mlp::new(config.hidden, &device_ad);
     fit(model, config, train, test, device, observer, hook, None).await
+}
+
+/// [`train_with`] going on from `checkpoint` of the same training: the same batches in the same
+/// order from its step on, with Adam's moments started afresh (they were on the lost device too).
+pub async fn resume_with(
+    config: &TrainingConfig,
+    checkpoint: &Checkpoint,
+    train: &Split,
+    test: &Split,
+    device: &Device,
+    observer: &mut impl Observer,
+    hook: &mut impl StepHook,
+) -> Result<Trained, TrainError> {
+    let device_ad = device.clone().autodiff();
+    device_ad.seed(config.seed);
+    let model = Mlp::from_weights(&checkpoint.weights, &device_ad);
+    fit_from(model, checkpoint.step, config, train, test, device, observer, hook, None).await
 }
 
 /// Runs before every training step; pruning uses it to recompute and apply masks.
@@ -188,6 +213,8 @@ pub struct WatchWeights {
     pub every_ms: f64,
     gap_ms: f64,
     last_ms: Option<f64>,
+    /// The weights of the last look, kept in case the device is lost.
+    pub last: Option<Checkpoint>,
 }
 
 /// The share of training time the live picture may take.
@@ -195,7 +222,7 @@ pub const WATCH_BUDGET: f64 = 0.05;
 
 impl WatchWeights {
     pub fn new(every_ms: f64) -> Self {
-        WatchWeights { every_ms, gap_ms: every_ms, last_ms: None }
+        WatchWeights { every_ms, gap_ms: every_ms, last_ms: None, last: None }
     }
 }
 
@@ -204,8 +231,9 @@ impl WatchWeights {
         self.last_ms.is_none_or(|last| now - last >= self.gap_ms)
     }
 
-    fn show(&mut self, step: usize, weights: &MlpWeights, started: f64, observer: &mut impl Observer) {
-        observer.snapshot(Snapshot { model: ModelKind::Dense, note: format!("step {step}"), layer: FirstLayer::dense(weights) });
+    fn show(&mut self, step: usize, weights: MlpWeights, started: f64, observer: &mut impl Observer) {
+        observer.snapshot(Snapshot { model: ModelKind::Dense, note: format!("step {step}"), layer: FirstLayer::dense(&weights) });
+        self.last = Some(Checkpoint { step, weights });
         let now = observer.now_ms();
         self.gap_ms = self.every_ms.max((now - started) / WATCH_BUDGET);
         self.last_ms = Some(now);
@@ -217,7 +245,7 @@ impl StepHook for WatchWeights {
         let started = observer.now_ms();
         if self.due(started) {
             let weights = model.read_weights().await.map_err(TrainError::Device)?;
-            self.show(step, &weights, started, observer);
+            self.show(step, weights, started, observer);
         }
         Ok(model)
     }
@@ -231,7 +259,7 @@ impl StepHook for WatchWeights {
         let started = observer.now_ms();
         if self.due(started) {
             let weights = trainer.layout().weights(&trainer.params().await.map_err(TrainError::Device)?);
-            self.show(step, &weights, started, observer);
+            self.show(step, weights, started, observer);
         }
         Ok(None)
     }
@@ -286,6 +314,22 @@ pub async fn fit(
     hook: &mut impl StepHook,
     teacher: Option<&Teacher>,
 ) -> Result<Trained, TrainError> {
+    fit_from(model, 0, config, train, test, device, observer, hook, teacher).await
+}
+
+/// [`fit`] with `model` as it stood after `from_step` batches of this same training.
+#[allow(clippy::too_many_arguments)]
+async fn fit_from(
+    model: Mlp,
+    from_step: usize,
+    config: &TrainingConfig,
+    train: &Split,
+    test: &Split,
+    device: &Device,
+    observer: &mut impl Observer,
+    hook: &mut impl StepHook,
+    teacher: Option<&Teacher>,
+) -> Result<Trained, TrainError> {
     let train = train.truncated(config.train_samples);
     // Keras: the last `validation_split` of the samples, taken before shuffling.
     let held_out = (train.len() as f64 * config.validation_split.clamp(0.0, 1.0)) as usize;
@@ -296,7 +340,7 @@ pub async fn fit(
     if let Some(teacher) = teacher.filter(|t| t.len() < train.len()) {
         return Err(TrainError::Teacher { have: teacher.len(), need: train.len() });
     }
-    let mut report = TrainReport::default();
+    let mut report = TrainReport { steps: from_step, resumed_from_step: (from_step > 0).then_some(from_step), ..TrainReport::default() };
     match fit_steps(model, config, &train, &validation, test, device, observer, hook, teacher, &mut report).await {
         Ok((model, finish)) => Ok(Trained { model, report, finish }),
         Err(error) => match observer.device_lost().await {
@@ -307,7 +351,7 @@ pub async fn fit(
     }
 }
 
-/// [`fit`]'s steps and epochs, filling in `report` as they go.
+/// [`fit`]'s steps and epochs from `report.steps` on, filling in `report` as they go.
 #[allow(clippy::too_many_arguments)]
 async fn fit_steps(
     model: Mlp,
@@ -353,13 +397,17 @@ async fn fit_steps(
     let started = observer.now_ms();
     let mut last_yield = started;
     let mut finish = Finish::Completed;
+    // A resumed training starts in the epoch of its step, past the batches already taken.
+    let from_step = report.steps;
+    let (first_epoch, taken) = (from_step / steps_per_epoch.max(1), from_step % steps_per_epoch.max(1));
 
-    'epochs: for epoch in 0..config.epochs {
+    'epochs: for epoch in first_epoch..config.epochs {
         let epoch_started = observer.now_ms();
         let order = batches::shuffled_indices(train.len(), config.seed, epoch);
         let mut window_started = epoch_started;
         let mut window_steps = 0;
-        for (i, batch) in batches::batches(&order, config.batch).enumerate() {
+        let skip = if epoch == first_epoch { taken } else { 0 };
+        for (i, batch) in batches::batches(&order, config.batch).enumerate().skip(skip) {
             if observer.cancelled() {
                 finish = Finish::Cancelled;
                 break 'epochs;
@@ -367,7 +415,7 @@ async fn fit_steps(
             let last_of_epoch = i + 1 == steps_per_epoch;
             // The first step is read back on its own: it carries shader compilation and warm-up,
             // so it is reported apart and kept out of the step-time statistics.
-            let first = report.steps == 0;
+            let first = report.steps == from_step;
             let read_loss = first || (report.steps + 1).is_multiple_of(config.loss_every.max(1)) || last_of_epoch;
             let loss_value = match &mut stepper {
                 Stepper::Autodiff { model, optim } => {
@@ -420,7 +468,7 @@ async fn fit_steps(
                 epochs: config.epochs,
                 step: report.steps,
                 total_steps,
-                samples_per_s: (report.steps * config.batch).min(train.len() * config.epochs) as f64 / (elapsed_ms / 1000.0).max(1e-9),
+                samples_per_s: ((report.steps - from_step) * config.batch).min(train.len() * config.epochs) as f64 / (elapsed_ms / 1000.0).max(1e-9),
                 elapsed_ms,
             });
             if now - last_yield > YIELD_EVERY_MS {

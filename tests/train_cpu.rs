@@ -8,7 +8,7 @@ use common::Recorder;
 use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
 use prunelab::model_kind::ModelKind;
-use prunelab::train::{Finish, WatchWeights, train, train_with};
+use prunelab::train::{Checkpoint, Finish, WatchWeights, resume_with, train, train_with};
 
 fn mnist() -> Mnist {
     Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()
@@ -141,4 +141,27 @@ fn early_stopping_stops_restores_the_best_epoch_and_counts_the_steps_saved() {
     assert_eq!(r.test_accuracy.final_, Some(r.test_accuracy.per_epoch[0]));
     let accuracy = futures_lite::future::block_on(prunelab::train::test_accuracy(&trained.model, &data.test, &Device::flex())).unwrap();
     assert_eq!(accuracy, r.test_accuracy.per_epoch[0]);
+}
+
+#[test]
+fn a_training_goes_on_from_a_checkpoint_past_the_batches_it_had_taken() {
+    let data = mnist();
+    let config = TrainingConfig::new().with_train_samples(10_000).with_epochs(2).with_batch(100).with_lr(2e-3).with_loss_every(10);
+    let device = Device::flex();
+    let first_epoch = futures_lite::future::block_on(train(&config.clone().with_epochs(1), &data.train, &data.test, &device, &mut Recorder::new())).unwrap();
+    let weights = futures_lite::future::block_on(first_epoch.model.read_weights()).unwrap();
+    // As if the device had been lost at step 150, with the weights last read back then.
+    let checkpoint = Checkpoint { step: 150, weights };
+    let mut recorder = Recorder::new();
+    let resumed =
+        futures_lite::future::block_on(resume_with(&config, &checkpoint, &data.train, &data.test, &device, &mut recorder, &mut WatchWeights::new(1e9)))
+            .unwrap();
+    let report = &resumed.report;
+    assert_eq!(resumed.finish, Finish::Completed);
+    assert_eq!(report.resumed_from_step, Some(150));
+    assert_eq!((report.steps, report.epochs_completed), (200, 2), "the 50 batches left of epoch 2");
+    assert_eq!(report.test_accuracy.per_epoch.len(), 1, "only epoch 2 was evaluated");
+    assert!(report.loss_curve.iter().all(|p| p.step > 150) && report.loss_curve.last().unwrap().step == 200, "{:?}", report.loss_curve);
+    let accuracy = report.test_accuracy.final_.unwrap();
+    assert!(accuracy > 0.9, "test accuracy {accuracy}");
 }

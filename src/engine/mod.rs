@@ -92,6 +92,9 @@ pub struct Engine<H: Host> {
     /// Downloaded once per page: a retry after a training failure does not download again.
     data: RefCell<Option<Rc<Mnist>>>,
     last: RefCell<Option<Rc<LastRun>>>,
+    /// The dense training's last weights read back before its GPU device was lost: a retry of the
+    /// same training goes on from them (on the CPU) instead of starting over.
+    checkpoint: RefCell<Option<(TrainingConfig, crate::train::Checkpoint)>>,
 }
 
 impl<H: Host> Engine<H> {
@@ -106,6 +109,7 @@ impl<H: Host> Engine<H> {
             stage: Cell::new(None),
             data: RefCell::new(None),
             last: RefCell::new(None),
+            checkpoint: RefCell::new(None),
         })
     }
 

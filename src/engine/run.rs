@@ -310,12 +310,26 @@ async fn pipeline<H: Host>(
 ) -> Result<Finish, Failure> {
     let config = &settings.training;
     let mut watch = WatchWeights::new(DENSE_PICTURE_EVERY_MS);
-    let trained = match train::train_with(config, &data.train, &data.test, &picked.device, observer, &mut watch).await {
+    // Only the same training goes on from a lost device's weights; any other starts afresh.
+    let resume = engine.checkpoint.take().filter(|(same, _)| same == config).map(|(_, checkpoint)| checkpoint);
+    let outcome = match &resume {
+        Some(checkpoint) => train::resume_with(config, checkpoint, &data.train, &data.test, &picked.device, observer, &mut watch).await,
+        None => train::train_with(config, &data.train, &data.test, &picked.device, observer, &mut watch).await,
+    };
+    let trained = match outcome {
         Ok(trained) => trained,
         Err(TrainError::DeviceLost { message, report }) => {
-            // The steps, losses and accuracies so far stay on the page.
+            // The steps, losses and accuracies so far stay on the page, and the weights last read
+            // back (the live picture's) stay here for Retry.
             engine.update(|r| r.train = Some(*report));
-            return Err(Failure::DeviceLost(lost_device(&message)));
+            let Some(checkpoint) = watch.last.take().filter(|c| c.step > 0).or(resume) else {
+                return Err(Failure::DeviceLost(lost_device(&message)));
+            };
+            let step = checkpoint.step;
+            *engine.checkpoint.borrow_mut() = Some((config.clone(), checkpoint));
+            return Err(Failure::DeviceLost(format!(
+                "the GPU device was lost ({message}). Retry goes on on the CPU from step {step}, with the weights read back then."
+            )));
         }
         Err(e) => return Err(e.to_string().into()),
     };

@@ -46,6 +46,11 @@ pub fn Results() -> impl IntoView {
                     <tbody>
                         <tr><th scope="row">"Training step"</th><td id="engine">{train.engine}{train.engine_note.map(|n| format!(" ({n})")).unwrap_or_default()}</td></tr>
                         <tr><th scope="row">"Steps"</th><td>{count(train.steps)}</td></tr>
+                        {train.resumed_from_step.map(|step| view! {
+                            <tr><th scope="row">"Resumed"</th><td id="resumed">{format!(
+                                "from step {step}, with the weights read back before the GPU device was lost (Adam's moments start afresh); the times count from there"
+                            )}</td></tr>
+                        })}
                         <tr><th scope="row">"Time per step (median · p95)"</th>
                             <td>{format!("{} · {}", ms(train.ms_per_step_median), ms(train.ms_per_step_p95))}</td></tr>
                         <tr><th scope="row">"First step (compilation, warm-up)"</th><td id="first-step">{ms(train.first_step_ms)}</td></tr>

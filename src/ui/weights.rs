@@ -63,6 +63,9 @@ fn paint_later(canvas: web_sys::HtmlCanvasElement, painter: Rc<RefCell<Painter>>
                     let more = end < snapshot.layer.tile_rows();
                     if more {
                         p.current = Some((snapshot, scale, end));
+                    } else {
+                        // Whole now: what tests (and anyone reading the pixels) wait for.
+                        let _ = canvas.set_attribute("data-painted", &format!("{} {}", snapshot.model.key(), snapshot.note));
                     }
                     more || p.next.is_some()
                 }

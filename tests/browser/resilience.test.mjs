@@ -135,14 +135,20 @@ describe('the page stays responsive and survives faults', () => {
     assert.equal(retried.train.epochs_completed, 1);
   });
 
-  test('a GPU device lost mid-training keeps what was trained, and the run goes on on the CPU', { timeout: 10 * 60_000 }, async () => {
+  test('a GPU device lost mid-training keeps what was trained, and Retry goes on from it on the CPU', { timeout: 10 * 60_000 }, async () => {
     const page = await openInstrumented(env.browser, `${env.server.base}?autorun=1&backend=webgpu&prune=none&quantize=none&train_samples=10000&epochs=3&batch=100`);
-    await page.waitForFunction(() => /step (\d+)/.exec(document.querySelector('#train-progress label')?.textContent ?? '')?.[1] >= 20, null, { timeout: 5 * 60_000, polling: 100 });
+    // Lost once training is 20 steps in and the live picture has shown weights past step 0.
+    await page.waitForFunction(() => {
+      const step = Number(/step (\d+)/.exec(document.querySelector('#train-progress label')?.textContent ?? '')?.[1] ?? 0);
+      const pictured = Number(/step (\d+)/.exec(document.querySelector('#weight-tiles')?.dataset.note ?? '')?.[1] ?? 0);
+      return step >= 20 && pictured > 0;
+    }, null, { timeout: 5 * 60_000, polling: 100 });
     await (await engineWorker(page)).evaluate(() => globalThis.__devices.at(-1).destroy());
     const r = await waitForState(page, ['error', 'done', 'cancelled']);
     assert.equal(r.state, 'error');
     assert.equal(r.error.kind, 'device');
-    assert.match(r.error.message, /GPU device was lost.*CPU/);
+    const from = Number(/GPU device was lost.*Retry goes on on the CPU from step (\d+)/.exec(r.error.message)?.[1]);
+    assert.ok(from > 0 && from <= r.train.steps, `${r.error.message} (${r.train.steps} steps trained)`);
     assert.ok(r.train.steps >= 20 && r.train.steps < 300, `what was trained is kept: ${r.train.steps} steps`);
     assert.ok(r.train.loss_curve.length > 0);
     assert.equal(await panicMessage(page), null);
@@ -152,6 +158,11 @@ describe('the page stays responsive and survives faults', () => {
     assert.equal(retried.state, 'done', JSON.stringify(retried.error));
     assert.equal(retried.backend, 'cpu');
     assert.match(retried.fallback_reason, /GPU device was lost/);
+    // The same 300 steps in all: the CPU took the ones after the checkpoint.
+    assert.equal(retried.train.resumed_from_step, from);
+    assert.deepEqual([retried.train.steps, retried.train.epochs_completed], [300, 3]);
+    assert.ok(retried.train.loss_curve.every((p) => p.step > from), JSON.stringify(retried.train.loss_curve.slice(0, 3)));
+    assert.match(await page.locator('#resumed').textContent(), new RegExp(`from step ${from}`));
     assert.ok(retried.dense.test_accuracy > 0.9, `accuracy ${retried.dense.test_accuracy}`);
   });
 

@@ -12,17 +12,21 @@ const RUN = 'autorun=1&backend=cpu&train_samples=10000&epochs=6&batch=100&lr=0.0
   '&prune=poly&final_sparsity=0.9&begin_step=0&end_step=100&frequency=10&prune_batch=100&finetune_epochs=1&hidden_keep=32';
 const PRUNED_RGB = [45, 45, 45];
 
-/** Records every picture the engine worker sends the page (model and note), as it arrives. */
+/** Records every picture the engine worker sends the page (model and note), as it arrives. A
+ *  picture crosses as postcard's bytes (`Wire` in src/protocol.rs, whose test pins this prefix):
+ *  0 (a picture), the model's index in `ModelKind`, the note's length and its UTF-8. */
 const recordPictures = () => {
+  const MODELS = ['dense', 'pruned', 'structured', 'distilled', 'scratch', 'int8', 'pruned-int8'];
   window.__pictures = [];
   const Original = window.Worker;
   window.Worker = class extends Original {
     constructor(...args) {
       super(...args);
       this.addEventListener('message', (e) => {
-        if (typeof e.data === 'string' && e.data.startsWith('{"Picture"')) {
-          const { model, note } = JSON.parse(e.data).Picture;
-          window.__pictures.push({ model, note });
+        if (e.data instanceof Uint8Array && e.data[0] === 0) {
+          let [length, shift, at] = [0, 0, 2];
+          for (let byte = 128; byte & 128; shift += 7) { byte = e.data[at++]; length |= (byte & 127) << shift; }
+          window.__pictures.push({ model: MODELS[e.data[1]], note: new TextDecoder().decode(e.data.subarray(at, at + length)) });
         }
       });
     }
@@ -32,9 +36,12 @@ const HIDDEN_WEIGHTS = 784 * 128;
 
 /** The tile canvas' data attributes, and its pixels counted: pruned-grey, and tiles all grey. */
 async function tiles(page) {
+  // The page paints a picture a band of tiles per frame, and marks the canvas when it is whole.
+  await page.waitForFunction(() => {
+    const c = document.querySelector('#weight-tiles');
+    return c.dataset.painted === `${c.dataset.model} ${c.dataset.note}`;
+  }, null, { timeout: 10_000, polling: 50 });
   return page.locator('#weight-tiles').evaluate(async (canvas, pruned) => {
-    // The page paints a picture in the frame after it arrives.
-    await new Promise((resolve) => requestAnimationFrame(resolve));
     const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
     let prunedPixels = 0;
     for (let i = 0; i < data.length; i += 4) {
