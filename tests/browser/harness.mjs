@@ -68,11 +68,8 @@ export function browserSuite(prefix = '/') {
 
 export async function launch() {
   const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-  // HEADED=1, under a display (`xvfb-run -a`): a real window, where a tab behind another is
-  // hidden, as headless Chromium never makes one.
-  const args = process.env.HEADED ? CHROMIUM_ARGS.filter((a) => a !== '--headless=new') : CHROMIUM_ARGS;
   // headless: false because --headless=new is passed explicitly, with the WebGPU flags.
-  return chromium.launch({ executablePath, headless: false, args });
+  return chromium.launch({ executablePath, headless: false, args: CHROMIUM_ARGS });
 }
 
 /** Opens `url` in a fresh context (after `initScript`, one or a list), echoing page errors to the test log. */
