@@ -145,17 +145,15 @@ pub async fn train_with(
     observer: &mut impl Observer,
     hook: &mut impl StepHook,
 ) -> Result<Trained, TrainError> {
-    let device_ad = device.clone().autodiff();
-    device_ad.seed(config.seed);
-    let model = Mlp::new(config.hidden, &device_ad);
-    fit(model, config, train, test, device, observer, hook, None).await
+    train_from(config, None, train, test, device, observer, hook).await
 }
 
-/// [`train_with`] going on from `checkpoint` of the same training: the same batches in the same
-/// order from its step on, with Adam's moments started afresh (they were on the lost device too).
-pub async fn resume_with(
+/// [`train_with`], going on from `checkpoint` of the same training when there is one: the same
+/// batches in the same order from its step on, with Adam's moments started afresh (they were on
+/// the lost device too).
+pub async fn train_from(
     config: &TrainingConfig,
-    checkpoint: &Checkpoint,
+    checkpoint: Option<&Checkpoint>,
     train: &Split,
     test: &Split,
     device: &Device,
@@ -164,8 +162,11 @@ pub async fn resume_with(
 ) -> Result<Trained, TrainError> {
     let device_ad = device.clone().autodiff();
     device_ad.seed(config.seed);
-    let model = Mlp::from_weights(&checkpoint.weights, &device_ad);
-    fit_from(model, checkpoint.step, config, train, test, device, observer, hook, None).await
+    let (model, from_step) = match checkpoint {
+        Some(checkpoint) => (Mlp::from_weights(&checkpoint.weights, &device_ad), checkpoint.step),
+        None => (Mlp::new(config.hidden, &device_ad), 0),
+    };
+    fit_from(model, from_step, config, train, test, device, observer, hook, None).await
 }
 
 /// Runs before every training step; pruning uses it to recompute and apply masks.

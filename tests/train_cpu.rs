@@ -8,7 +8,7 @@ use common::Recorder;
 use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
 use prunelab::model_kind::ModelKind;
-use prunelab::train::{Checkpoint, Finish, WatchWeights, resume_with, train, train_with};
+use prunelab::train::{Checkpoint, Finish, WatchWeights, train, train_from, train_with};
 
 fn mnist() -> Mnist {
     Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()
@@ -154,7 +154,7 @@ fn a_training_goes_on_from_a_checkpoint_past_the_batches_it_had_taken() {
     let checkpoint = Checkpoint { step: 150, weights };
     let mut recorder = Recorder::new();
     let resumed =
-        futures_lite::future::block_on(resume_with(&config, &checkpoint, &data.train, &data.test, &device, &mut recorder, &mut WatchWeights::new(1e9)))
+        futures_lite::future::block_on(train_from(&config, Some(&checkpoint), &data.train, &data.test, &device, &mut recorder, &mut WatchWeights::new(1e9)))
             .unwrap();
     let report = &resumed.report;
     assert_eq!(resumed.finish, Finish::Completed);

@@ -312,11 +312,7 @@ async fn pipeline<H: Host>(
     let mut watch = WatchWeights::new(DENSE_PICTURE_EVERY_MS);
     // Only the same training goes on from a lost device's weights; any other starts afresh.
     let resume = engine.checkpoint.take().filter(|(same, _)| same == config).map(|(_, checkpoint)| checkpoint);
-    let outcome = match &resume {
-        Some(checkpoint) => train::resume_with(config, checkpoint, &data.train, &data.test, &picked.device, observer, &mut watch).await,
-        None => train::train_with(config, &data.train, &data.test, &picked.device, observer, &mut watch).await,
-    };
-    let trained = match outcome {
+    let trained = match train::train_from(config, resume.as_ref(), &data.train, &data.test, &picked.device, observer, &mut watch).await {
         Ok(trained) => trained,
         Err(TrainError::DeviceLost { message, report }) => {
             // The steps, losses and accuracies so far stay on the page, and the weights last read
