@@ -9,10 +9,11 @@ use std::rc::{Rc, Weak};
 use prunelab::data::{FILES, Mnist};
 use prunelab::engine::Engine;
 use prunelab::engine::native::NativeHost;
-use prunelab::model_kind::{ModelKind, SPARSE_KERNEL};
-use prunelab::protocol::{Command, Event, ExportFormat};
-use prunelab::report::{ErrorKind, Report, RunState};
-use prunelab::settings::Settings;
+use prunelab::model::export::ExportedModel;
+use prunelab::model::kind::{ModelKind, SPARSE_KERNEL};
+use prunelab::protocol::messages::{Command, Event, ExportFormat};
+use prunelab::protocol::report::{ErrorKind, Report, RunState};
+use prunelab::protocol::settings::Settings;
 
 /// A whole run, small: 16 hidden units, 1,000 images, gradual pruning to 80 %, structured pruning
 /// to 8 units with a fine-tuning epoch, and int8.
@@ -155,12 +156,24 @@ fn a_run_goes_from_settings_to_a_finished_report_and_its_models_answer() {
     let file = session.send(Command::Export { model: ModelKind::Pruned, format: ExportFormat::Json, settings: "prune=poly".into() });
     let Some(Event::File(Ok(file))) = file.last() else { panic!("no file: {file:?}") };
     assert!(file.name.ends_with(".json"));
-    let json: serde_json::Value = serde_json::from_slice(&file.bytes).expect("the export is JSON");
-    assert!(json.is_object());
+    // Read back as a user would, and run by hand as its `forward` says: the same answer as the
+    // engine's pruned model gave for the same digit, and the same weights left.
+    let exported = ExportedModel::from_json(std::str::from_utf8(&file.bytes).expect("UTF-8")).expect("a valid prunelab-mlp file");
+    let weights = exported.weights().unwrap();
+    assert_eq!(weights.nonzero_weights(), pruned.weights_nonzero, "the file holds the pruned model the report describes");
+    let image = test.inputs(&[0]);
+    let hidden: Vec<f32> = (0..weights.hidden)
+        .map(|j| (weights.hidden_bias[j] + (0..784).map(|i| image[i] * weights.hidden_kernel[i * weights.hidden + j]).sum::<f32>()).max(0.0))
+        .collect();
+    let logits: Vec<f32> =
+        (0..10).map(|c| weights.output_bias[c] + (0..weights.hidden).map(|j| hidden[j] * weights.output_kernel[j * 10 + c]).sum::<f32>()).collect();
+    let probabilities = prunelab::data::digit::softmax(&logits);
+    assert_eq!(crate_argmax(&probabilities), burn.top);
+    assert!(probabilities.iter().zip(&burn.probabilities).all(|(a, b)| (a - b).abs() < 1e-5), "{probabilities:?} vs {burn:?}");
 }
 
 fn crate_argmax(values: &[f32]) -> usize {
-    prunelab::sparse::agreement::argmax(values)
+    prunelab::kernels::sparse::agreement::argmax(values)
 }
 
 #[test]

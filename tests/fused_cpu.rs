@@ -5,12 +5,12 @@ use std::future::Future;
 
 use burn::tensor::Device;
 use prunelab::data::{IMAGE_PIXELS, Mnist};
-use prunelab::fused::Layout;
-use prunelab::fused::check::{CHECK_STEPS, check_engine};
-use prunelab::fused::cpu::FusedCpu;
 use prunelab::model::Mlp;
 use prunelab::prune::mask::layer_mask;
 use prunelab::train::Silent;
+use prunelab::train::check::{CHECK_STEPS, check_engine};
+use prunelab::train::fused::Layout;
+use prunelab::train::fused::cpu::FusedCpu;
 
 fn block_on<T>(f: impl Future<Output = T>) -> T {
     futures_lite::future::block_on(f)

@@ -6,16 +6,16 @@ mod common;
 use std::future::Future;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use prunelab::config::TrainingConfig;
 use prunelab::data::{IMAGE_PIXELS, Mnist};
-use prunelab::fused::Engine;
 use prunelab::model::Mlp;
-use prunelab::model_kind::ModelKind;
+use prunelab::model::kind::ModelKind;
 use prunelab::prune::mask::{Mask, global_masks, layer_mask};
-use prunelab::prune::on_device::{FixedMasks, GradualPruning};
-use prunelab::prune::schedule::{Schedule, keep_count};
+use prunelab::prune::schedule::Schedule;
 use prunelab::prune::structured::{Norm, compact, masked, unit_norms, units_to_keep};
-use prunelab::train::{Silent, fit, train};
+use prunelab::train::config::TrainStep;
+use prunelab::train::config::TrainingConfig;
+use prunelab::train::pruning::{FixedMasks, GradualPruning};
+use prunelab::train::{Setup, Silent, fit, train};
 
 fn mnist() -> Mnist {
     Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()
@@ -26,10 +26,10 @@ fn block_on<T>(f: impl Future<Output = T>) -> T {
 }
 
 /// A dense model trained with `config`, as the comparison's first column.
-fn dense_column(config: &TrainingConfig, data: &Mnist, device: &Device) -> prunelab::compare::Column {
+fn dense_column(config: &TrainingConfig, data: &Mnist, device: &Device) -> prunelab::engine::compare::TrainedModel {
     let dense = block_on(train(config, &data.train, &data.test, device, &mut Silent)).unwrap();
     let accuracy = dense.report.test_accuracy.final_;
-    block_on(prunelab::compare::column(dense.model, accuracy)).unwrap()
+    block_on(prunelab::engine::compare::trained_model(dense.model, accuracy)).unwrap()
 }
 
 fn small() -> TrainingConfig {
@@ -49,7 +49,7 @@ fn gradual_pruning_reaches_exactly_the_scheduled_sparsity_per_layer() {
     let mut pruning = GradualPruning::new(schedule, &device_ad);
     let mut pictures = common::Recorder::new();
     let trained =
-        block_on(fit(Mlp::new(64, &device_ad), &small().with_epochs(2), &data.train, &data.test, &device, &mut pictures, &mut pruning, None)).unwrap();
+        block_on(fit(Mlp::new(64, &device_ad), Setup::new(&small().with_epochs(2), &data.train, &data.test, &device), &mut pictures, &mut pruning)).unwrap();
 
     assert_eq!(pruning.curve.iter().map(|p| p.step).collect::<Vec<_>>(), vec![0, 10, 20, 30, 40]);
     // The live picture: one per mask update, each showing exactly what that mask cut.
@@ -57,7 +57,8 @@ fn gradual_pruning_reaches_exactly_the_scheduled_sparsity_per_layer() {
     assert_eq!(pictures.snapshots.len(), 5);
     assert!(pictures.snapshots.iter().all(|s| s.model == ModelKind::Pruned));
     assert!(cut.windows(2).all(|w| w[0] <= w[1]), "{cut:?}");
-    assert_eq!(cut[4], 784 * 64 - keep_count(784 * 64, 0.8));
+    // TFMOT keeps k = round(n · (1 − s)): round(50,176 × 0.2) = 10,035 of the first kernel.
+    assert_eq!(cut[4], 50_176 - 10_035);
     assert_eq!(pictures.snapshots[4].note, "step 40 · target sparsity 80.0 %");
     assert_eq!(pruning.threshold, pictures.snapshots[4].layer.threshold);
     assert!(pruning.curve.windows(2).all(|w| w[0].measured <= w[1].measured), "sparsity never falls");
@@ -65,7 +66,12 @@ fn gradual_pruning_reaches_exactly_the_scheduled_sparsity_per_layer() {
     for kernel in weights.kernels() {
         let nonzero = kernel.iter().filter(|w| **w != 0.0).count();
         // Trained float weights do not tie, so exactly k survive.
-        assert_eq!(nonzero, keep_count(kernel.len(), 0.8), "kernel of {}", kernel.len());
+        let expected = match kernel.len() {
+            50_176 => 10_035, // round(784 · 64 × 0.2)
+            640 => 128,       // round(64 · 10 × 0.2)
+            n => panic!("unexpected kernel of {n}"),
+        };
+        assert_eq!(nonzero, expected, "kernel of {}", kernel.len());
     }
     assert!(weights.hidden_bias.iter().all(|b| *b != 0.0), "biases are never pruned");
     let accuracy = trained.report.test_accuracy.final_.unwrap();
@@ -88,11 +94,11 @@ fn fixed_masks_survive_optimizer_steps() {
     // (input × error), so Adam would move it; autodiff re-applies the masks before every step,
     // the fused step masks the gradient inside the update.
     let mut accuracies = Vec::new();
-    for engine in [Engine::Autodiff, Engine::Fused] {
+    for engine in [TrainStep::Autodiff, TrainStep::Fused] {
         let model = Mlp::from_weights(&weights, &device_ad);
         let mut hook = FixedMasks::new(masks.clone(), &model, &device_ad);
-        let tuned = block_on(fit(model, &small().with_engine(engine), &data.train, &data.test, &device, &mut Silent, &mut hook, None)).unwrap();
-        assert_eq!(tuned.report.engine, if engine == Engine::Fused { "fused (CPU)" } else { "autodiff" });
+        let tuned = block_on(fit(model, Setup::new(&small().with_engine(engine), &data.train, &data.test, &device), &mut Silent, &mut hook)).unwrap();
+        assert_eq!(tuned.report.engine, if engine == TrainStep::Fused { "fused (CPU)" } else { "autodiff" });
         let after = block_on(tuned.model.read_weights()).unwrap();
         assert_eq!(after.nonzero_kernel_weights(), expected, "{engine:?}");
         for (kernel, mask) in after.kernels().iter().zip(&masks) {
@@ -110,7 +116,9 @@ fn per_layer_masks_prune_each_kernel_to_the_same_sparsity() {
     let device = Device::flex();
     let weights = block_on(Mlp::new(128, &device).read_weights()).unwrap();
     for kernel in weights.kernels() {
-        assert_eq!(layer_mask(kernel, 0.9).kept(), keep_count(kernel.len(), 0.9));
+        // round(784 · 128 × 0.1) = 10,035 and round(128 · 10 × 0.1) = 128.
+        let expected = if kernel.len() == 100_352 { 10_035 } else { 128 };
+        assert_eq!(layer_mask(kernel, 0.9).kept(), expected, "kernel of {}", kernel.len());
     }
 }
 
@@ -137,7 +145,7 @@ fn the_compact_structured_model_equals_the_masked_one_in_burn() {
 /// can then be checked exactly, with no dependence on this machine's speed.
 struct SteppingClock(std::cell::Cell<f64>);
 
-impl prunelab::latency::Clock for SteppingClock {
+impl prunelab::measure::latency::Clock for SteppingClock {
     fn now_ms(&self) -> f64 {
         let now = self.0.get() + 1.0;
         self.0.set(now);
@@ -150,7 +158,8 @@ impl prunelab::latency::Clock for SteppingClock {
 
 #[test]
 fn the_latency_protocol_grows_k_until_a_window_is_long_enough() {
-    use prunelab::latency::{Protocol, measure};
+    use prunelab::kernels::dense::measure;
+    use prunelab::measure::latency::Protocol;
     let data = mnist();
     let device = Device::flex();
     let model = Mlp::new(16, &device);
@@ -169,8 +178,8 @@ fn the_latency_protocol_grows_k_until_a_window_is_long_enough() {
 
 #[test]
 fn the_comparison_builds_all_three_columns() {
-    use prunelab::compare::prune;
-    use prunelab::config::{PruneConfig, PruneMethod, Ranking};
+    use prunelab::engine::compare::prune;
+    use prunelab::train::config::{PruneConfig, PruneMethod, Ranking};
     let (data, device) = (mnist(), Device::flex());
     let config = small().with_hidden(64);
     let dense = dense_column(&config, &data, &device);
@@ -220,15 +229,16 @@ fn the_comparison_builds_all_three_columns() {
 
 #[test]
 fn without_fine_tuning_the_pruned_models_are_only_evaluated() {
-    use prunelab::compare::prune;
-    use prunelab::config::{PruneConfig, PruneMethod};
+    use prunelab::engine::compare::prune;
+    use prunelab::train::config::{PruneConfig, PruneMethod};
     let (data, device) = (mnist(), Device::flex());
     let config = small().with_hidden(32);
     let dense = dense_column(&config, &data, &device);
     let settings = PruneConfig { prune: PruneMethod::Oneshot, final_sparsity: 0.5, finetune_epochs: 0, hidden_keep: 8, ..PruneConfig::default() };
     let pruned = block_on(prune(&dense, &config, &settings, &data, &device, &mut Silent)).unwrap();
     let unstructured = pruned.unstructured.unwrap().report;
-    assert_eq!(unstructured.macs, [784 * 32, 32 * 10].iter().map(|&n| keep_count(n, 0.5)).sum::<usize>());
+    // Half of each kernel: 12,544 of 784 · 32 and 160 of 32 · 10.
+    assert_eq!(unstructured.macs, 12_544 + 160);
     assert!(unstructured.test_accuracy.unwrap() > 0.5);
     // Without fine-tuning, the compact model is exactly the one measured before fine-tuning.
     let structured = pruned.structured.unwrap().report;
@@ -237,8 +247,8 @@ fn without_fine_tuning_the_pruned_models_are_only_evaluated() {
 
 #[test]
 fn distillation_trains_the_structured_student_beside_a_rival_from_scratch() {
-    use prunelab::compare::{prune, students};
-    use prunelab::config::{PruneConfig, PruneMethod};
+    use prunelab::engine::compare::{prune, students};
+    use prunelab::train::config::{PruneConfig, PruneMethod};
     let (data, device) = (mnist(), Device::flex());
     let config = small().with_hidden(64);
     let dense = dense_column(&config, &data, &device);
@@ -274,12 +284,12 @@ fn distillation_trains_the_structured_student_beside_a_rival_from_scratch() {
 
 #[test]
 fn a_teacher_without_targets_for_every_training_image_is_refused() {
-    use prunelab::distill::Teacher;
     use prunelab::train::TrainError;
+    use prunelab::train::distill::Teacher;
     let data = mnist();
     let device = Device::flex();
     let teacher = Teacher::new(&vec![0.0; 10 * 100], 4.0, 0.5);
     let model = Mlp::new(8, &device.clone().autodiff());
-    let result = block_on(fit(model, &small(), &data.train, &data.test, &device, &mut Silent, &mut prunelab::train::NoHook, Some(&teacher)));
+    let result = block_on(fit(model, Setup::new(&small(), &data.train, &data.test, &device).with_teacher(&teacher), &mut Silent, &mut prunelab::train::NoHook));
     assert_eq!(result.err(), Some(TrainError::Teacher { have: 100, need: 3000 }));
 }

@@ -5,17 +5,17 @@ use std::future::Future;
 use std::sync::OnceLock;
 
 use burn::tensor::Device;
-use prunelab::compare::{cpu_agreement, dense_logits};
-use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
-use prunelab::latency::HostEngine;
+use prunelab::engine::compare::{cpu_agreement, dense_logits};
+use prunelab::kernels::int8::{Calibration, Int8Mlp, Int8Runner};
+use prunelab::kernels::sparse::agreement::{TOLERANCE, compare};
+use prunelab::kernels::sparse::layout::thresholded;
+use prunelab::kernels::sparse::{SparseMlp, SparseRunner};
+use prunelab::measure::latency::CpuForward;
+use prunelab::model::weights::MlpWeights;
 use prunelab::model::{CLASSES, Mlp};
 use prunelab::prune::structured::{Norm, compact, unit_norms, units_to_keep};
-use prunelab::prune::weights::MlpWeights;
-use prunelab::quant::{Calibration, Int8Mlp, Int8Runner};
-use prunelab::sparse::agreement::{TOLERANCE, compare};
-use prunelab::sparse::layout::thresholded;
-use prunelab::sparse::{SparseMlp, SparseRunner};
+use prunelab::train::config::TrainingConfig;
 use prunelab::train::{Silent, train};
 
 fn block_on<T>(f: impl Future<Output = T>) -> T {
@@ -76,7 +76,7 @@ fn int8_matches_its_integer_reference_and_the_float_model_on_mnist() {
     for (weights, sparse) in [(dense.clone(), false), (thresholded(dense, 0.9), true)] {
         let model = Int8Mlp::new(&weights, &calibration, sparse).unwrap();
         let mut runner = Int8Runner::new(model.clone());
-        let int8 = prunelab::compare::host_logits(&mut runner, &data.test);
+        let int8 = prunelab::engine::compare::host_logits(&mut runner, &data.test);
         // Exact: the fast paths' integer sums are the reference's, whatever their order.
         let reference = model.reference(&data.test.inputs(&(0..1000).collect::<Vec<_>>()));
         assert_eq!(&int8[..1000 * CLASSES], &reference[..], "sparse {sparse}");

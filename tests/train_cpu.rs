@@ -5,10 +5,10 @@ mod common;
 
 use burn::tensor::Device;
 use common::Recorder;
-use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
-use prunelab::model_kind::ModelKind;
-use prunelab::train::{Checkpoint, Finish, WatchWeights, train, train_from, train_with};
+use prunelab::model::kind::ModelKind;
+use prunelab::train::config::TrainingConfig;
+use prunelab::train::{Checkpoint, Finish, Setup, WatchWeights, train, train_from};
 
 fn mnist() -> Mnist {
     Mnist::load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("static/mnist")).unwrap()
@@ -57,15 +57,19 @@ fn cancel_stops_within_a_step_and_keeps_a_usable_model() {
 }
 
 #[test]
-fn the_same_seed_trains_the_same_model() {
+fn the_same_seed_trains_the_same_model_and_another_seed_another() {
     let data = mnist();
     let config = TrainingConfig::new().with_train_samples(512).with_epochs(1).with_batch(128).with_loss_every(1);
-    let run = || {
+    let run = |seed: u64| {
         let mut recorder = Recorder::new();
-        futures_lite::future::block_on(train(&config, &data.train, &data.test.truncated(200), &Device::flex(), &mut recorder)).unwrap();
-        recorder.losses
+        let config = config.clone().with_seed(seed);
+        let trained = futures_lite::future::block_on(train(&config, &data.train, &data.test.truncated(200), &Device::flex(), &mut recorder)).unwrap();
+        (recorder.losses, futures_lite::future::block_on(trained.model.read_weights()).unwrap())
     };
-    assert_eq!(run(), run());
+    let (first, again, other) = (run(1), run(1), run(2));
+    assert_eq!(first, again, "the same seed: the same losses and weights, bit for bit");
+    assert_ne!(first.0, other.0, "another seed shuffles and initialises differently, so its losses differ");
+    assert_ne!(first.1, other.1, "and so do its weights");
 }
 
 #[test]
@@ -76,8 +80,13 @@ fn the_live_weight_picture_is_rationed_by_time() {
     // 100 ms a step on this clock, a look every second: steps 0, 10, 20, 30.
     recorder.ms_per_step = Some(100.0);
     let mut watch = WatchWeights::new(1000.0);
-    let trained =
-        futures_lite::future::block_on(train_with(&config, &data.train, &data.test.truncated(200), &Device::flex(), &mut recorder, &mut watch)).unwrap();
+    let trained = futures_lite::future::block_on(train_from(
+        Setup::new(&config, &data.train, &data.test.truncated(200), &Device::flex()),
+        None,
+        &mut recorder,
+        &mut watch,
+    ))
+    .unwrap();
     assert_eq!(trained.report.steps, 40);
     let notes: Vec<&str> = recorder.snapshots.iter().map(|s| s.note.as_str()).collect();
     assert_eq!(notes, ["step 0", "step 10", "step 20", "step 30"]);
@@ -95,7 +104,8 @@ fn a_slow_weight_picture_is_looked_at_less_often() {
     recorder.ms_per_step = Some(100.0);
     recorder.ms_per_snapshot = 200.0;
     let mut watch = WatchWeights::new(1000.0);
-    futures_lite::future::block_on(train_with(&config, &data.train, &data.test.truncated(100), &Device::flex(), &mut recorder, &mut watch)).unwrap();
+    futures_lite::future::block_on(train_from(Setup::new(&config, &data.train, &data.test.truncated(100), &Device::flex()), None, &mut recorder, &mut watch))
+        .unwrap();
     let notes: Vec<&str> = recorder.snapshots.iter().map(|s| s.note.as_str()).collect();
     assert_eq!(notes, ["step 0", "step 40"]);
 }
@@ -107,7 +117,7 @@ fn l1_regularization_drives_kernel_weights_towards_zero_before_any_pruning() {
     let near_zero = |config: &TrainingConfig| {
         let trained = futures_lite::future::block_on(train(config, &data.train, &data.test, &Device::flex(), &mut prunelab::train::Silent)).unwrap();
         let weights = futures_lite::future::block_on(trained.model.read_weights()).unwrap();
-        (weights.near_zero_share(prunelab::report::NEAR_ZERO), trained.report.test_accuracy.final_.unwrap())
+        (weights.near_zero_share(prunelab::protocol::report::NEAR_ZERO), trained.report.test_accuracy.final_.unwrap())
     };
     let (plain, plain_accuracy) = near_zero(&base);
     let (l1, l1_accuracy) = near_zero(&base.clone().with_l1(1e-3));
@@ -153,9 +163,13 @@ fn a_training_goes_on_from_a_checkpoint_past_the_batches_it_had_taken() {
     // As if the device had been lost at step 150, with the weights last read back then.
     let checkpoint = Checkpoint { step: 150, weights };
     let mut recorder = Recorder::new();
-    let resumed =
-        futures_lite::future::block_on(train_from(&config, Some(&checkpoint), &data.train, &data.test, &device, &mut recorder, &mut WatchWeights::new(1e9)))
-            .unwrap();
+    let resumed = futures_lite::future::block_on(train_from(
+        Setup::new(&config, &data.train, &data.test, &device),
+        Some(&checkpoint),
+        &mut recorder,
+        &mut WatchWeights::new(1e9),
+    ))
+    .unwrap();
     let report = &resumed.report;
     assert_eq!(resumed.finish, Finish::Completed);
     assert_eq!(report.resumed_from_step, Some(150));

@@ -7,7 +7,7 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
     prunelab::web::reactor::initialize();
-    prunelab::engine::worker::serve();
+    prunelab::engine::browser::worker::serve();
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -17,9 +17,9 @@ fn main() -> std::process::ExitCode {
 
     use prunelab::engine::Engine;
     use prunelab::engine::native::NativeHost;
-    use prunelab::protocol::{Command, Event};
-    use prunelab::report::{Report, RunState};
-    use prunelab::settings::Settings;
+    use prunelab::protocol::messages::{Command, Event};
+    use prunelab::protocol::report::{Report, RunState};
+    use prunelab::protocol::settings::Settings;
 
     let query = std::env::args().nth(1).unwrap_or_default();
     let pairs: Vec<(&str, &str)> = query.trim_start_matches('?').split('&').filter_map(|kv| kv.split_once('=')).collect();

@@ -2,6 +2,7 @@
 //! Nothing here knows about the browser or the GPU, so all of it is tested natively.
 
 pub mod batches;
+pub mod digit;
 pub mod idx;
 pub mod mnist;
 

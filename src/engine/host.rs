@@ -8,10 +8,10 @@ use std::future::Future;
 use burn::tensor::Device;
 
 use crate::data::{DataError, Mnist};
-use crate::gpu::Gpu;
-use crate::latency::Clock;
-use crate::report::Backend;
-use crate::settings::BackendChoice;
+use crate::kernels::gpu::Gpu;
+use crate::measure::latency::Backend;
+use crate::measure::latency::Clock;
+use crate::protocol::settings::BackendChoice;
 
 /// The device a run trains on, and why.
 #[derive(Clone)]

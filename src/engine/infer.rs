@@ -1,21 +1,19 @@
 //! What the page asks of a finished run: every model's answer for a drawn digit, and a model's
 //! file.
 
-use burn::tensor::{Tensor, TensorData};
-
 use super::{Host, LastRun};
-use crate::data::IMAGE_PIXELS;
-use crate::export::{About, ExportedModel, burnpack};
-use crate::gpu::GpuForward;
-use crate::latency::HostEngine;
-use crate::model_kind::{ModelKind, SPARSE_KERNEL};
-use crate::protocol::{ExportFormat, Prediction, SavedFile};
-use crate::quant::export::ExportedInt8;
-use crate::sparse::agreement;
+use crate::kernels::gpu::GpuForward;
+use crate::kernels::int8::export::ExportedInt8;
+use crate::kernels::sparse::agreement;
+use crate::measure::latency::CpuForward;
+use crate::model::batch;
+use crate::model::export::{About, ExportedModel, burnpack};
+use crate::model::kind::{ModelKind, SPARSE_KERNEL};
+use crate::protocol::messages::{ExportFormat, Prediction, SavedFile};
 
 /// A prediction from logits.
 fn prediction(model: String, logits: &[f32], latency_ms: f64) -> Prediction {
-    let probabilities = crate::digit::softmax(logits);
+    let probabilities = crate::data::digit::softmax(logits);
     Prediction { model, top: agreement::argmax(&probabilities), probabilities, latency_ms }
 }
 
@@ -26,7 +24,7 @@ pub(super) async fn predict(host: &impl Host, last: &LastRun, input: Vec<f32>) -
     for trained in &last.trained {
         let device = trained.model.hidden.weight.device();
         let started = host.now_ms();
-        let image = Tensor::<2>::from_data(TensorData::new(input.clone(), [1, IMAGE_PIXELS]), &device);
+        let image = batch::images(input.clone(), &device);
         let logits = trained.model.forward(image).into_data_async().await.map_err(|e| format!("{e:?}"))?;
         let latency_ms = host.now_ms() - started;
         out.push(prediction(trained.kind.label().into(), &logits.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))?, latency_ms));

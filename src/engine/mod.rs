@@ -3,41 +3,42 @@
 //! [`Event`]s, and it keeps what a run made (the data, the models, their engines) for the
 //! commands that come after it. Nothing in it is global: the page owns one `Engine`.
 
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+pub mod compare;
 pub mod host;
 mod infer;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
 mod run;
 mod sweep;
-#[cfg(target_arch = "wasm32")]
-pub mod worker;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 pub use self::host::{Host, Picked};
-use crate::config::TrainingConfig;
 use crate::data::Mnist;
-use crate::gpu::Gpu;
-use crate::gpu::sparse::SparseGpu;
-use crate::latency::Protocol;
+use crate::kernels::gpu::Gpu;
+use crate::kernels::int8::Int8Runner;
+use crate::kernels::sparse::SparseRunner;
+use crate::kernels::sparse::gpu::SparseGpu;
+use crate::measure::latency::Protocol;
 use crate::model::Mlp;
-use crate::model_kind::ModelKind;
-use crate::protocol::{Command, Event};
-use crate::prune::weights::MlpWeights;
-use crate::quant::Int8Runner;
-use crate::report::{Report, RunState, StageTime};
-use crate::sparse::SparseRunner;
+use crate::model::kind::ModelKind;
+use crate::model::weights::MlpWeights;
+use crate::protocol::messages::{Command, Event};
+use crate::protocol::report::{Report, RunState, StageTime};
+use crate::train::config::TrainingConfig;
 
 /// One int8 model of the last run, with its engine.
-struct Int8Engine {
+struct Int8Kernels {
     kind: ModelKind,
     test_accuracy: Option<f64>,
     runner: RefCell<Int8Runner>,
 }
 
 /// The pruned model's sparse engines.
-struct SparseEngines {
+struct SparseKernels {
     cpu: RefCell<SparseRunner>,
     gpu: Option<SparseGpu>,
 }
@@ -50,7 +51,7 @@ struct Measured {
 }
 
 /// A finished float model of the last run.
-struct Trained {
+struct FinishedModel {
     kind: ModelKind,
     model: Mlp,
     weights: MlpWeights,
@@ -61,9 +62,9 @@ struct Trained {
 
 /// What the last finished run made, for drawing, export and the sweep.
 struct LastRun {
-    trained: Vec<Trained>,
-    sparse: Option<SparseEngines>,
-    int8: Vec<Int8Engine>,
+    trained: Vec<FinishedModel>,
+    sparse: Option<SparseKernels>,
+    int8: Vec<Int8Kernels>,
     measured: Measured,
 }
 
@@ -72,7 +73,7 @@ impl LastRun {
         self.trained.iter().map(|t| t.kind).chain(self.int8.iter().map(|e| e.kind)).collect()
     }
 
-    fn trained(&self, kind: ModelKind) -> Option<&Trained> {
+    fn trained(&self, kind: ModelKind) -> Option<&FinishedModel> {
         self.trained.iter().find(|t| t.kind == kind)
     }
 }

@@ -13,9 +13,9 @@ use burn::tensor::Device;
 
 use super::{Host, Picked};
 use crate::data::{DataError, Mnist};
-use crate::gpu::Gpu;
-use crate::report::Backend;
-use crate::settings::BackendChoice;
+use crate::kernels::gpu::Gpu;
+use crate::measure::latency::Backend;
+use crate::protocol::settings::BackendChoice;
 
 pub struct NativeHost {
     mnist: PathBuf,

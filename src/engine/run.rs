@@ -8,31 +8,33 @@ use burn::tensor::Device;
 
 use super::host::{HostClock, lost_soon};
 use super::sweep::sweep;
-use super::{Engine, Host, Int8Engine, LastRun, Measured, Picked, SparseEngines, Trained};
-use crate::compare::{self, Column};
-use crate::config::{PruneMethod, TrainingConfig};
+use super::{Engine, FinishedModel, Host, Int8Kernels, LastRun, Measured, Picked, SparseKernels};
 use crate::data::Mnist;
-use crate::fused::check::check_engine;
-use crate::fused::cpu::FusedCpu;
-use crate::fused::{Layout, Trainer};
-use crate::gpu::fused::{FusedGpu, STEP_DISPATCHES};
-use crate::gpu::int8::{Dot4, Int8Gpu};
-use crate::gpu::sparse::SparseGpu;
-use crate::gpu::{Gpu, GpuForward};
-use crate::latency::{Clock, Protocol, timer_resolution_ms};
+use crate::engine::compare::{self, TrainedModel};
+use crate::kernels::gpu::{Gpu, GpuForward};
+use crate::kernels::int8::gpu::{Dot4, Int8Gpu};
+use crate::kernels::int8::{CALIBRATION_IMAGES, Calibration};
+use crate::kernels::sparse::gpu::SparseGpu;
+use crate::kernels::sparse::{SparseMlp, SparseRunner, agreement};
+use crate::measure::latency::{Backend, LatencyReport};
+use crate::measure::latency::{Clock, Protocol, timer_resolution_ms};
+use crate::model::kind::ModelKind;
 use crate::model::{CLASSES, Mlp};
-use crate::model_kind::ModelKind;
-use crate::protocol::Event;
-use crate::prune::storage::CSR_LAYOUT;
-use crate::quant::{CALIBRATION_IMAGES, Calibration};
-use crate::report::{
-    Backend, DataReport, ErrorKind, ErrorReport, Int8GpuCheck, KernelTime, LatencyReport, LossPoint, ModelReport, QuantReport, RunState, SparseReport,
-    StepProfile, TimerReport,
+use crate::protocol::messages::Event;
+use crate::protocol::report::{
+    DataReport, ErrorKind, ErrorReport, Int8GpuCheck, KernelTime, ModelReport, QuantReport, RunState, SparseReport, StepProfile, TimerReport,
 };
-use crate::settings::{Quantize, Settings};
-use crate::sparse::{SparseMlp, SparseRunner, agreement};
-use crate::tiles::{FirstLayer, Snapshot};
-use crate::train::{self, Finish, Observer, Progress, TrainError, WatchWeights};
+use crate::protocol::settings::{Quantize, Settings};
+use crate::prune::storage::CSR_LAYOUT;
+use crate::prune::tiles::{FirstLayer, Snapshot};
+use crate::train::check::check_engine;
+use crate::train::config::{PruneMethod, TrainingConfig};
+use crate::train::fused::cpu::FusedCpu;
+use crate::train::fused::gpu::{FusedGpu, STEP_DISPATCHES};
+use crate::train::fused::{Layout, Trainer};
+use crate::train::report::LossPoint;
+use crate::train::report::Progress;
+use crate::train::{self, Finish, Observer, Setup, TrainError, WatchWeights};
 
 /// How often the dense model's picture is refreshed while it trains: each refresh is one
 /// readback of the first layer, so this bounds what the live view costs the training.
@@ -165,7 +167,7 @@ fn timer(host: &impl Host) -> TimerReport {
 /// Latency of every column on the training backend (when it is WebGPU) and on the CPU.
 async fn measure_latency(
     engine: &Engine<impl Host>,
-    columns: &mut [&mut Column],
+    columns: &mut [&mut TrainedModel],
     data: &Mnist,
     backend: Backend,
     gpu: &Device,
@@ -230,7 +232,7 @@ pub(super) async fn run(engine: &Engine<impl Host>, settings: &Settings) {
         }
     }
     observer.phase("training the dense model");
-    let outcome = pipeline(engine, settings, &data, &picked, &mut observer).await;
+    let outcome = pipeline(Run { engine, settings, data: &data, picked: &picked }, &mut observer).await;
     observer.flush();
     match outcome {
         Ok(finish) => engine.update(|r| {
@@ -300,153 +302,212 @@ async fn profile_step(gpu: &Gpu, config: &TrainingConfig, train: &crate::data::S
     profile
 }
 
+/// One run's fixed context: the engine, the settings, the data and the device it runs on.
+struct Run<'a, H: Host> {
+    engine: &'a Engine<H>,
+    settings: &'a Settings,
+    data: &'a Mnist,
+    picked: &'a Picked,
+}
+
 /// Dense training, pruning, latency; each result lands in the report as soon as it exists.
-async fn pipeline<H: Host>(
-    engine: &Engine<H>,
-    settings: &Settings,
-    data: &Mnist,
-    picked: &Picked,
-    observer: &mut RunObserver<'_, H>,
-) -> Result<Finish, Failure> {
-    let config = &settings.training;
-    let mut watch = WatchWeights::new(DENSE_PICTURE_EVERY_MS);
-    // Only the same training goes on from a lost device's weights; any other starts afresh.
-    let resume = engine.checkpoint.take().filter(|(same, _)| same == config).map(|(_, checkpoint)| checkpoint);
-    let trained = match train::train_from(config, resume.as_ref(), &data.train, &data.test, &picked.device, observer, &mut watch).await {
-        Ok(trained) => trained,
-        Err(TrainError::DeviceLost { message, report }) => {
-            // The steps, losses and accuracies so far stay on the page, and the weights last read
-            // back (the live picture's) stay here for Retry.
-            engine.update(|r| r.train = Some(*report));
-            let Some(checkpoint) = watch.last.take().filter(|c| c.step > 0).or(resume) else {
-                return Err(Failure::DeviceLost(lost_device(&message)));
-            };
-            let step = checkpoint.step;
-            *engine.checkpoint.borrow_mut() = Some((config.clone(), checkpoint));
-            return Err(Failure::DeviceLost(format!(
-                "the GPU device was lost ({message}). Retry goes on on the CPU from step {step}, with the weights read back then."
-            )));
-        }
-        Err(e) => return Err(e.to_string().into()),
-    };
-    let lost = || picked.gpu.as_ref().and(engine.host.device_lost()).as_deref().map(lost_device).map(Failure::DeviceLost);
-    let accuracy = trained.report.test_accuracy.final_;
-    let finish = trained.finish;
-    engine.update(|r| r.train = Some(trained.report));
-    if let Some(message) = lost() {
-        return Err(message);
-    }
-    let mut dense = compare::column(trained.model, accuracy).await.map_err(|e| e.to_string())?;
-    let note = if finish == Finish::Cancelled { "cancelled" } else { "trained" };
-    observer.snapshot(Snapshot { model: ModelKind::Dense, note: note.into(), layer: FirstLayer::dense(&dense.weights) });
-    engine.update(|r| r.dense = accuracy.map(|_| dense.report.clone()));
+async fn pipeline<H: Host>(run: Run<'_, H>, observer: &mut RunObserver<'_, H>) -> Result<Finish, Failure> {
+    let (engine, settings) = (run.engine, run.settings);
+    let (dense, finish) = run.train_dense(observer).await?;
     if finish == Finish::Cancelled {
         return Ok(finish);
     }
+    let pruned = match settings.pruning.prune {
+        PruneMethod::None => None,
+        _ => Some(run.prune_dense(&dense, observer).await?),
+    };
+    if pruned.as_ref().is_some_and(|p| p.finish == Finish::Cancelled) {
+        return Ok(Finish::Cancelled);
+    }
+    let kept = pruned.as_ref().and_then(|p| p.kept_units.clone());
+    let students = match kept {
+        Some(kept) if settings.pruning.distill && settings.pruning.finetune_epochs > 0 => Some(run.distil_dense(&dense, &kept, observer).await?),
+        _ => None,
+    };
+    if students.as_ref().is_some_and(|s| s.finish == Finish::Cancelled) {
+        return Ok(Finish::Cancelled);
+    }
+    // Not a training phase: the charts keep showing the last training.
+    observer.flush();
+    let (unstructured, structured, kept_units) = pruned.map(|p| (p.unstructured, p.structured, p.kept_units)).unwrap_or((None, None, None));
+    let (distilled, scratch) = students.map(|s| (Some(s.distilled), s.scratch)).unwrap_or((None, None));
+    let mut columns = Columns { dense, unstructured, structured, distilled, scratch, kept_units };
+    let measured = run.measure(&mut columns).await?;
+    let last = Rc::new(LastRun { trained: columns.into_finished(), sparse: measured.sparse, int8: measured.int8, measured: measured.measured });
+    *engine.last.borrow_mut() = Some(last.clone());
+    engine.emit(Event::Models(last.kinds()));
+    if settings.sweep && !engine.cancelled() {
+        sweep(engine, run.data, &last).await;
+    }
+    Ok(if engine.cancelled() { Finish::Cancelled } else { Finish::Completed })
+}
 
-    let mut pruned = None;
-    if settings.pruning.prune != PruneMethod::None {
-        let result = compare::prune(&dense, config, &settings.pruning, data, &picked.device, observer).await.map_err(|e| e.to_string())?;
-        if let Some(message) = lost() {
-            return Err(message);
+impl<H: Host> Run<'_, H> {
+    /// The GPU device's loss, when the run is on one and it is gone.
+    fn device_lost(&self) -> Result<(), Failure> {
+        match self.picked.gpu.as_ref().and(self.engine.host.device_lost()) {
+            Some(message) => Err(Failure::DeviceLost(lost_device(&message))),
+            None => Ok(()),
         }
-        engine.update(|r| {
+    }
+
+    /// Trains the dense model (going on from a lost device's weights when this same training
+    /// was under way there), watching its first layer as it learns.
+    async fn train_dense(&self, observer: &mut RunObserver<'_, H>) -> Result<(TrainedModel, Finish), Failure> {
+        let (engine, config, data) = (self.engine, &self.settings.training, self.data);
+        let mut watch = WatchWeights::new(DENSE_PICTURE_EVERY_MS);
+        // Only the same training goes on from a lost device's weights; any other starts afresh.
+        let resume = engine.checkpoint.take().filter(|(same, _)| same == config).map(|(_, checkpoint)| checkpoint);
+        let setup = Setup::new(config, &data.train, &data.test, &self.picked.device);
+        let trained = match train::train_from(setup, resume.as_ref(), observer, &mut watch).await {
+            Ok(trained) => trained,
+            Err(TrainError::DeviceLost { message, report }) => {
+                // The steps, losses and accuracies so far stay on the page, and the weights last
+                // read back (the live picture's) stay here for Retry.
+                engine.update(|r| r.train = Some(*report));
+                let Some(checkpoint) = watch.last.take().filter(|c| c.step > 0).or(resume) else {
+                    return Err(Failure::DeviceLost(lost_device(&message)));
+                };
+                let step = checkpoint.step;
+                *engine.checkpoint.borrow_mut() = Some((config.clone(), checkpoint));
+                return Err(Failure::DeviceLost(format!(
+                    "the GPU device was lost ({message}). Retry goes on on the CPU from step {step}, with the weights read back then."
+                )));
+            }
+            Err(e) => return Err(e.to_string().into()),
+        };
+        let accuracy = trained.report.test_accuracy.final_;
+        let finish = trained.finish;
+        engine.update(|r| r.train = Some(trained.report));
+        self.device_lost()?;
+        let dense = compare::trained_model(trained.model, accuracy).await.map_err(|e| e.to_string())?;
+        let note = if finish == Finish::Cancelled { "cancelled" } else { "trained" };
+        observer.snapshot(Snapshot { model: ModelKind::Dense, note: note.into(), layer: FirstLayer::dense(&dense.weights) });
+        engine.update(|r| r.dense = accuracy.map(|_| dense.report.clone()));
+        Ok((dense, finish))
+    }
+
+    /// The pruned (unstructured) and structured models, as the settings make them.
+    async fn prune_dense(&self, dense: &TrainedModel, observer: &mut RunObserver<'_, H>) -> Result<compare::Pruned, Failure> {
+        let settings = self.settings;
+        let result = compare::prune(dense, &settings.training, &settings.pruning, self.data, &self.picked.device, observer).await.map_err(|e| e.to_string())?;
+        self.device_lost()?;
+        self.engine.update(|r| {
             r.pruned = result.unstructured.as_ref().map(|c| c.report.clone());
             r.structured = result.structured.as_ref().map(|c| c.report.clone());
             r.prune = Some(result.report.clone());
         });
-        if result.finish == Finish::Cancelled {
-            return Ok(Finish::Cancelled);
-        }
-        pruned = Some(result);
+        Ok(result)
     }
-    let mut students = None;
-    let kept = pruned.as_ref().and_then(|p| p.kept_units.clone());
-    if let (Some(kept), true) = (kept, settings.pruning.distill && settings.pruning.finetune_epochs > 0) {
-        let result = compare::students(&dense, &kept, config, &settings.pruning, data, &picked.device, observer).await.map_err(|e| e.to_string())?;
-        if let Some(message) = lost() {
-            return Err(message);
-        }
-        engine.update(|r| {
+
+    /// The structured model's shape distilled from the dense teacher, and trained from scratch.
+    async fn distil_dense(&self, dense: &TrainedModel, kept: &[usize], observer: &mut RunObserver<'_, H>) -> Result<compare::Students, Failure> {
+        let settings = self.settings;
+        let result =
+            compare::students(dense, kept, &settings.training, &settings.pruning, self.data, &self.picked.device, observer).await.map_err(|e| e.to_string())?;
+        self.device_lost()?;
+        self.engine.update(|r| {
             r.distilled = Some(result.distilled.report.clone());
             r.scratch = result.scratch.as_ref().map(|c| c.report.clone());
             r.distill = Some(result.report.clone());
         });
-        if result.finish == Finish::Cancelled {
-            return Ok(Finish::Cancelled);
-        }
-        students = Some(result);
+        Ok(result)
     }
 
-    // Not a training phase: the charts keep showing the last training.
-    observer.flush();
-    engine.set_phase("measuring inference latency");
-    let (mut unstructured, mut structured, kept_units) = pruned.map(|p| (p.unstructured, p.structured, p.kept_units)).unwrap_or((None, None, None));
-    let timer = timer(&engine.host);
-    engine.update(|r| r.timer = Some(timer));
-    // An unknown resolution is planned for as the coarsest browsers give (1 ms), never shown as measured.
-    let protocol = Protocol::for_resolution(timer.resolution_ms.unwrap_or(1.0));
-    let (mut distilled, mut scratch) = students.map(|s| (Some(s.distilled), s.scratch)).unwrap_or((None, None));
-    let mut columns: Vec<&mut Column> =
-        std::iter::once(&mut dense).chain(unstructured.as_mut()).chain(structured.as_mut()).chain(distilled.as_mut()).chain(scratch.as_mut()).collect();
-    measure_latency(engine, &mut columns, data, picked.backend, &picked.device, protocol).await?;
-    engine.update(|r| {
-        r.dense = Some(dense.report.clone());
-        r.pruned = unstructured.as_ref().map(|c| c.report.clone());
-        r.structured = structured.as_ref().map(|c| c.report.clone());
-        r.distilled = distilled.as_ref().map(|c| c.report.clone());
-        r.scratch = scratch.as_ref().map(|c| c.report.clone());
-    });
-    let mut sparse = None;
-    if let Some(pruned) = unstructured.as_ref().filter(|_| !engine.cancelled()) {
-        engine.set_phase("running the pruned model on sparse kernels");
-        // On WebGPU it reads back through burn (the dense reference), which must not be dropped
-        // half-way (see measure_latency): there it runs to its end and Cancel is seen after it.
-        let measured = match picked.gpu {
-            Some(_) => Some(sparse_column(pruned, data, picked, protocol, &HostClock(&engine.host)).await).filter(|_| !engine.cancelled()),
-            None => engine.unless_cancelled(sparse_column(pruned, data, picked, protocol, &HostClock(&engine.host))).await,
-        };
-        if let Some((report, column, engines)) = measured {
-            engine.update(|r| {
-                r.sparse = Some(report);
-                r.pruned_sparse = column;
-            });
-            sparse = engines;
+    /// Latency of every column, then the sparse kernels and int8, each in the report as it ends.
+    async fn measure(&self, columns: &mut Columns) -> Result<MeasuredRun, Failure> {
+        let (engine, data, picked) = (self.engine, self.data, self.picked);
+        engine.set_phase("measuring inference latency");
+        let timer = timer(&engine.host);
+        engine.update(|r| r.timer = Some(timer));
+        // An unknown resolution is planned for as the coarsest browsers give (1 ms), never shown as measured.
+        let protocol = Protocol::for_resolution(timer.resolution_ms.unwrap_or(1.0));
+        measure_latency(engine, &mut columns.all(), data, picked.backend, &picked.device, protocol).await?;
+        engine.update(|r| {
+            r.dense = Some(columns.dense.report.clone());
+            r.pruned = columns.unstructured.as_ref().map(|c| c.report.clone());
+            r.structured = columns.structured.as_ref().map(|c| c.report.clone());
+            r.distilled = columns.distilled.as_ref().map(|c| c.report.clone());
+            r.scratch = columns.scratch.as_ref().map(|c| c.report.clone());
+        });
+        let mut sparse = None;
+        if let Some(pruned) = columns.unstructured.as_ref().filter(|_| !engine.cancelled()) {
+            engine.set_phase("running the pruned model on sparse kernels");
+            // On WebGPU it reads back through burn (the dense reference), which must not be dropped
+            // half-way (see measure_latency): there it runs to its end and Cancel is seen after it.
+            let measured = match picked.gpu {
+                Some(_) => Some(sparse_column(pruned, data, picked, protocol, &HostClock(&engine.host)).await).filter(|_| !engine.cancelled()),
+                None => engine.unless_cancelled(sparse_column(pruned, data, picked, protocol, &HostClock(&engine.host))).await,
+            };
+            if let Some((report, column, engines)) = measured {
+                engine.update(|r| {
+                    r.sparse = Some(report);
+                    r.pruned_sparse = column;
+                });
+                sparse = engines;
+            }
         }
+        let mut int8 = Vec::new();
+        if self.settings.quantize == Quantize::Int8 && !engine.cancelled() {
+            engine.set_phase("quantizing to int8");
+            let (report, engines) = int8_columns(engine, &columns.dense, columns.unstructured.as_ref(), data, picked.gpu.as_ref(), protocol).await;
+            engine.update(|r| r.quant = Some(report));
+            int8 = engines;
+        }
+        Ok(MeasuredRun { sparse, int8, measured: Measured { gpu: picked.gpu.clone(), protocol } })
     }
-    let mut int8 = Vec::new();
-    if settings.quantize == Quantize::Int8 && !engine.cancelled() {
-        engine.set_phase("quantizing to int8");
-        let (report, engines) = int8_columns(engine, &dense, unstructured.as_ref(), data, picked.gpu.as_ref(), protocol).await;
-        engine.update(|r| r.quant = Some(report));
-        int8 = engines;
+}
+
+/// Every model a run trained, as columns of the comparison.
+struct Columns {
+    dense: TrainedModel,
+    unstructured: Option<TrainedModel>,
+    structured: Option<TrainedModel>,
+    distilled: Option<TrainedModel>,
+    scratch: Option<TrainedModel>,
+    kept_units: Option<Vec<usize>>,
+}
+
+impl Columns {
+    fn all(&mut self) -> Vec<&mut TrainedModel> {
+        let optional = [&mut self.unstructured, &mut self.structured, &mut self.distilled, &mut self.scratch];
+        std::iter::once(&mut self.dense).chain(optional.into_iter().filter_map(Option::as_mut)).collect()
     }
-    let finished = |kind, c: Column, kept_units| Trained { kind, test_accuracy: c.report.test_accuracy, model: c.model, weights: c.weights, kept_units };
-    let trained = std::iter::once(finished(ModelKind::Dense, dense, None))
-        .chain(unstructured.map(|c| finished(ModelKind::Pruned, c, None)))
-        .chain(structured.map(|c| finished(ModelKind::Structured, c, kept_units.clone())))
-        .chain(distilled.map(|c| finished(ModelKind::Distilled, c, kept_units)))
-        .chain(scratch.map(|c| finished(ModelKind::Scratch, c, None)))
-        .collect();
-    let last = Rc::new(LastRun { trained, sparse, int8, measured: Measured { gpu: picked.gpu.clone(), protocol } });
-    *engine.last.borrow_mut() = Some(last.clone());
-    engine.emit(Event::Models(last.kinds()));
-    if settings.sweep && !engine.cancelled() {
-        sweep(engine, data, &last).await;
+
+    fn into_finished(self) -> Vec<FinishedModel> {
+        let finished =
+            |kind, c: TrainedModel, kept_units| FinishedModel { kind, test_accuracy: c.report.test_accuracy, model: c.model, weights: c.weights, kept_units };
+        std::iter::once(finished(ModelKind::Dense, self.dense, None))
+            .chain(self.unstructured.map(|c| finished(ModelKind::Pruned, c, None)))
+            .chain(self.structured.map(|c| finished(ModelKind::Structured, c, self.kept_units.clone())))
+            .chain(self.distilled.map(|c| finished(ModelKind::Distilled, c, self.kept_units)))
+            .chain(self.scratch.map(|c| finished(ModelKind::Scratch, c, None)))
+            .collect()
     }
-    Ok(if engine.cancelled() { Finish::Cancelled } else { Finish::Completed })
+}
+
+/// What the measurements leave for inference on the finished models.
+struct MeasuredRun {
+    sparse: Option<SparseKernels>,
+    int8: Vec<Int8Kernels>,
+    measured: Measured,
 }
 
 /// The pruned model on the sparse kernels: first that they compute what the masked dense model
 /// computes (every test image, on each backend), then their latency. A failure here is reported
 /// in the sparse section and leaves the rest of the run standing.
 async fn sparse_column(
-    pruned: &Column,
+    pruned: &TrainedModel,
     data: &Mnist,
     picked: &Picked,
     protocol: Protocol,
     clock: &impl Clock,
-) -> (SparseReport, Option<ModelReport>, Option<SparseEngines>) {
+) -> (SparseReport, Option<ModelReport>, Option<SparseKernels>) {
     let mut report = SparseReport { layout: CSR_LAYOUT.into(), ..SparseReport::default() };
     let model = match SparseMlp::new(&pruned.weights) {
         Ok(model) => model,
@@ -479,7 +540,7 @@ async fn sparse_column(
     .await;
     report.error = [cpu.err().map(|e| format!("CPU: {e}")), gpu.err().map(|e| format!("WebGPU: {e}"))].into_iter().flatten().reduce(|a, b| format!("{a}; {b}"));
     let column = ModelReport { latency, ..pruned.report.clone() };
-    (report, Some(column), Some(SparseEngines { cpu: RefCell::new(runner), gpu: gpu_engine }))
+    (report, Some(column), Some(SparseKernels { cpu: RefCell::new(runner), gpu: gpu_engine }))
 }
 
 /// The dense model, and the pruned one when there is one (on the sparse layout), in int8: each
@@ -487,15 +548,15 @@ async fn sparse_column(
 /// quantization section and leaves the rest of the run standing.
 async fn int8_columns(
     engine: &Engine<impl Host>,
-    dense: &Column,
-    pruned: Option<&Column>,
+    dense: &TrainedModel,
+    pruned: Option<&TrainedModel>,
     data: &Mnist,
     gpu: Option<&Gpu>,
     protocol: Protocol,
-) -> (QuantReport, Vec<Int8Engine>) {
+) -> (QuantReport, Vec<Int8Kernels>) {
     let clock = HostClock(&engine.host);
     let images = data.train.inputs(&(0..CALIBRATION_IMAGES.min(data.train.len())).collect::<Vec<_>>());
-    let mut report = QuantReport { scheme: crate::quant::SCHEME.into(), dense: None, pruned: None, error: None };
+    let mut report = QuantReport { scheme: crate::kernels::int8::SCHEME.into(), dense: None, pruned: None, error: None };
     let mut engines = Vec::new();
     for (source, sparse) in std::iter::once((dense, false)).chain(pruned.map(|p| (p, true))) {
         if engine.cancelled() {
@@ -526,7 +587,7 @@ async fn int8_columns(
                 let test_accuracy = column.report.test_accuracy;
                 engine.update(|r| *(if sparse { &mut r.pruned_int8 } else { &mut r.int8 }) = Some(column.report));
                 *(if sparse { &mut report.pruned } else { &mut report.dense }) = Some(column.check);
-                engines.push(Int8Engine { kind, test_accuracy, runner: RefCell::new(column.runner) });
+                engines.push(Int8Kernels { kind, test_accuracy, runner: RefCell::new(column.runner) });
             }
             Err(e) => {
                 report.error = Some(format!("{}: {e}", if sparse { "pruned + int8" } else { "int8" }));

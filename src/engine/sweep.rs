@@ -2,17 +2,18 @@
 
 use super::host::HostClock;
 use super::{Engine, Host, LastRun};
-use crate::compare;
 use crate::data::Mnist;
-use crate::gpu::GpuForward;
-use crate::gpu::sparse::SparseGpu;
-use crate::model_kind::ModelKind;
-use crate::protocol::Event;
+use crate::engine::compare;
+use crate::kernels::gpu::GpuForward;
+use crate::kernels::sparse::gpu::SparseGpu;
+use crate::kernels::sparse::layout::thresholded;
+use crate::kernels::sparse::timing::{SWEEP_SPARSITIES, SweepSeries, crossover};
+use crate::kernels::sparse::{SparseMlp, SparseRunner};
+use crate::measure::latency::{Backend, BatchTimings};
+use crate::model::kind::ModelKind;
+use crate::protocol::messages::Event;
+use crate::protocol::report::{SparseReport, SweepReport};
 use crate::prune::storage::CSR_LAYOUT;
-use crate::report::{Backend, BatchTimings, SparseReport, SweepReport};
-use crate::sparse::layout::thresholded;
-use crate::sparse::timing::{SWEEP_SPARSITIES, SweepSeries, crossover};
-use crate::sparse::{SparseMlp, SparseRunner};
 
 /// Dense vs sparse latency across [`SWEEP_SPARSITIES`], on the CPU and (when the run had it)
 /// WebGPU, at batch 1 and 1024. The dense kernel's work does not depend on the weights' values,

@@ -118,7 +118,7 @@ mod tests {
         assert_eq!(global.iter().map(Mask::len).collect::<Vec<_>>(), vec![w.hidden_kernel.len(), w.output_kernel.len()]);
         assert_eq!(global.iter().map(Mask::len).sum::<usize>(), w.kernel_weights());
         assert_eq!(w.total_weights() - w.kernel_weights(), w.hidden + crate::model::CLASSES, "what the masks leave out is exactly the biases");
-        let pruned = crate::sparse::layout::thresholded(&w, 0.9);
+        let pruned = crate::kernels::sparse::layout::thresholded(&w, 0.9);
         assert_eq!((&pruned.hidden_bias, &pruned.output_bias), (&w.hidden_bias, &w.output_bias));
         assert!(pruned.nonzero_kernel_weights() < w.nonzero_kernel_weights() / 5);
     }

@@ -3,8 +3,7 @@
 //! the weights, except `on_device`, which applies the masks to a burn model during training.
 
 pub mod mask;
-pub mod on_device;
 pub mod schedule;
 pub mod storage;
 pub mod structured;
-pub mod weights;
+pub mod tiles;

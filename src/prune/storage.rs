@@ -7,8 +7,8 @@ use std::io::Write;
 use flate2::{Compression, write::GzEncoder};
 use serde::{Deserialize, Serialize};
 
-use super::weights::MlpWeights;
 use crate::model::CLASSES;
+use crate::model::weights::MlpWeights;
 
 /// CSR layout used for the byte counts: each kernel stored as `[out, in]` rows (one row per
 /// output unit), f32 values, u16 column indices (every layer here has fewer than 65,536

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::weights::MlpWeights;
 use crate::model::CLASSES;
+use crate::model::weights::MlpWeights;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -14,7 +14,7 @@ use super::state::AppState;
 use super::status::{Banners, Header, ProgressPanel};
 use super::summary::Summary;
 use super::weights::WeightPictures;
-use crate::settings::Settings;
+use crate::protocol::settings::Settings;
 use crate::web::page;
 
 /// The whole page. Reads the URL once, publishes the report whenever it changes, and starts a

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::state::AppState;
-use crate::chart::{Extent, polyline, x_position};
+use crate::ui::view::chart::{Extent, polyline, x_position};
 
 const WIDTH: f64 = 320.0;
 const HEIGHT: f64 = 140.0;
@@ -63,7 +63,7 @@ pub fn LineChart(
 #[component]
 pub fn LossChart() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let series = |losses: RwSignal<Vec<crate::report::LossPoint>>| {
+    let series = |losses: RwSignal<Vec<crate::train::report::LossPoint>>| {
         Signal::derive(move || losses.with(|l| l.iter().map(|p| (p.step as f64, f64::from(p.loss))).collect::<Vec<_>>()))
     };
     view! {

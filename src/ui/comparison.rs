@@ -4,13 +4,14 @@ use leptos::prelude::*;
 
 use super::charts::LineChart;
 use super::state::AppState;
-use crate::chart::bar_fractions;
-use crate::config::PruneMethod;
-use crate::energy::Precision;
-use crate::format::{count, ms, percent};
-use crate::latency::{Timing, within_noise};
-use crate::model_kind::{ModelKind, SPARSE_KERNEL};
-use crate::report::{BatchTimings, Int8Check, ModelReport, Report};
+use crate::measure::energy::Precision;
+use crate::measure::latency::BatchTimings;
+use crate::measure::latency::{Timing, within_noise};
+use crate::model::kind::{ModelKind, SPARSE_KERNEL};
+use crate::protocol::report::{Int8Check, ModelReport, Report};
+use crate::train::config::PruneMethod;
+use crate::ui::view::chart::bar_fractions;
+use crate::ui::view::format::{count, ms, percent};
 
 fn kb(bytes: usize) -> String {
     format!("{:.1} KB", bytes as f64 / 1000.0)
@@ -194,9 +195,12 @@ pub fn Comparison() -> impl IntoView {
     let measured = Signal::derive(move || {
         state.report.with(|r| r.prune.as_ref().map(|p| p.sparsity_curve.iter().map(|s| (s.step as f64, s.measured * 100.0)).collect()).unwrap_or_default())
     });
+    let schedule = Memo::new(move |_| state.report.with(|r| r.prune.as_ref().and_then(|p| p.schedule_summary.map(|s| (p.config.clone(), s)))));
+    // The table is rebuilt only when its own figures change, not on every report.
+    let figures = Memo::new(move |_| state.report.with(|r| (columns(r), quant_note(r), distill_note(r), latency_verdicts(r), r.timer)));
     view! {
-        {move || state.report.with(|r| {
-            let cols = columns(r);
+        {move || {
+            let (cols, quant, distill, verdicts, timer) = figures.get();
             (cols.len() > 1).then(|| {
                 let header = cols.iter().map(|(name, _)| view! { <th scope="col">{*name}</th> }).collect_view();
                 let rows = ROWS.iter().map(|(label, f)| {
@@ -213,10 +217,7 @@ pub fn Comparison() -> impl IntoView {
                     };
                     formats.into_iter().map(move |(what, b)| (format!("{name}, {what}"), b as f64, kb(b)))
                 }).collect();
-                let quant = quant_note(r);
-                let distill = distill_note(r);
-                let verdicts = latency_verdicts(r);
-                let timer = r.timer.map(|t| format!("Timer resolution {} ({}cross-origin isolated). Each figure: warm-up, then windows of K back-to-back passes ending in one awaited readback, K grown until a window lasts ≥ 100× the resolution; median and p95 per pass over the windows.", t.resolution_ms.map_or("unknown".to_string(), |r| ms(Some(r))), if t.cross_origin_isolated { "" } else { "not " }));
+                let timer = timer.map(|t| format!("Timer resolution {} ({}cross-origin isolated). Each figure: warm-up, then windows of K back-to-back passes ending in one awaited readback, K grown until a window lasts ≥ 100× the resolution; median and p95 per pass over the windows.", t.resolution_ms.map_or("unknown".to_string(), |r| ms(Some(r))), if t.cross_origin_isolated { "" } else { "not " }));
                 view! {
                     <section class="comparison" aria-label="Dense versus pruned">
                         <h2>"Dense vs pruned, side by side"</h2>
@@ -235,8 +236,8 @@ pub fn Comparison() -> impl IntoView {
                     </section>
                 }
             })
-        })}
-        {move || state.report.with(|r| r.prune.as_ref().and_then(|p| p.schedule_summary.map(|s| (p.config.clone(), s)))).map(|(config, s)| {
+        }}
+        {move || schedule.get().map(|(config, s)| {
             let method = if config.prune == PruneMethod::Poly { "PolynomialDecay" } else { "ConstantSparsity" };
             let text = format!(
                 "{method} (target {}, begin_step {}, end_step {}, every {} steps) over {} steps of batch {}: {} mask updates, the first at step {}, the last at step {}, so training ends at {} sparsity{}.",

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::state::AppState;
-use crate::knobs::{Control, Group, KNOBS, Knob};
+use crate::protocol::knobs::{Control, Group, KNOBS, Knob};
 
 /// Applies an edit to one knob, validated like its URL parameter; notices go to the page.
 fn apply(state: AppState, key: &str, raw: &str) {

@@ -7,10 +7,10 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData, PointerEvent};
 
 use super::state::AppState;
-use crate::digit::{Raster, to_mnist};
-use crate::format::ms;
-use crate::protocol::Command;
-use crate::report::RunState;
+use crate::data::digit::{Raster, to_mnist};
+use crate::protocol::messages::{Command, Prediction};
+use crate::protocol::report::RunState;
+use crate::ui::view::format::ms;
 
 const SIZE: u32 = 280;
 /// Wait this long after the last stroke before predicting, so fast drawing does not queue
@@ -47,6 +47,60 @@ fn show_preview(canvas: &HtmlCanvasElement, image: &[f32]) {
     }
 }
 
+/// Sends the drawing to the models, shown as they will see it; the message to show when there
+/// are no models yet.
+fn read_drawing(canvas: &HtmlCanvasElement, preview: Option<&HtmlCanvasElement>, state: &AppState) -> Option<String> {
+    let pixels = ink(canvas)?;
+    let input = to_mnist(&Raster { width: SIZE as usize, height: SIZE as usize, pixels: &pixels })?;
+    if let Some(p) = preview {
+        show_preview(p, &input);
+    }
+    if state.models.with_untracked(Vec::is_empty) {
+        return Some("Train the models first; then they will read your digit.".into());
+    }
+    state.send(Command::Infer(input));
+    None
+}
+
+/// Starts a stroke at the pointer (a dot, should it go no further), capturing the pointer.
+fn begin_stroke(canvas: &HtmlCanvasElement, ev: &PointerEvent) {
+    let _ = canvas.set_pointer_capture(ev.pointer_id());
+    if let Some(ctx) = context(canvas) {
+        let (x, y) = point(canvas, ev);
+        ctx.set_line_width(18.0);
+        ctx.set_line_cap("round");
+        ctx.set_line_join("round");
+        ctx.begin_path();
+        ctx.move_to(x, y);
+        ctx.line_to(x + 0.1, y);
+        ctx.stroke();
+    }
+}
+
+fn continue_stroke(canvas: &HtmlCanvasElement, ev: &PointerEvent) {
+    if let Some(ctx) = context(canvas) {
+        let (x, y) = point(canvas, ev);
+        ctx.line_to(x, y);
+        ctx.stroke();
+    }
+}
+
+/// One model's reading of the digit: its top class and every class' probability.
+#[component]
+fn ModelAnswer(answer: Prediction) -> impl IntoView {
+    view! {
+        <div class="prediction" data-model=answer.model.clone() data-top=answer.top.to_string()>
+            <div class="prediction-head"><span>{answer.model.clone()}</span><strong class="top">{answer.top}</strong></div>
+            {answer.probabilities.iter().enumerate().map(|(digit, &prob)| view! {
+                <div class="bar-row prob"><span>{digit}</span>
+                    <span class="bar-track"><span class="bar" style=format!("width: {:.1}%", prob * 100.0)></span></span>
+                    <span>{format!("{:.0} %", prob * 100.0)}</span></div>
+            }).collect_view()}
+            <p class="note">"This inference: " {ms(Some(answer.latency_ms))}</p>
+        </div>
+    }
+}
+
 #[component]
 pub fn DrawDigit() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -60,17 +114,9 @@ pub fn DrawDigit() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
 
     let predict = move || {
-        let Some(c) = canvas.get() else { return };
-        let Some(input) = ink(&c).and_then(|pixels| to_mnist(&Raster { width: SIZE as usize, height: SIZE as usize, pixels: &pixels })) else { return };
-        if let Some(p) = preview.get() {
-            show_preview(&p, &input);
+        if let Some(c) = canvas.get() {
+            message.set(read_drawing(&c, preview.get().as_ref(), &state));
         }
-        if state.models.with_untracked(Vec::is_empty) {
-            message.set(Some("Train the models first; then they will read your digit.".into()));
-            return;
-        }
-        message.set(None);
-        state.send(Command::Infer(input));
     };
     let settle = move || {
         generation.update_value(|g| *g += 1);
@@ -83,31 +129,15 @@ pub fn DrawDigit() -> impl IntoView {
         });
     };
     let down = move |ev: PointerEvent| {
-        let Some(c) = canvas.get() else { return };
-        ev.prevent_default();
-        let _ = c.set_pointer_capture(ev.pointer_id());
-        drawing.set_value(true);
-        if let Some(ctx) = context(&c) {
-            let (x, y) = point(&c, &ev);
-            ctx.set_line_width(18.0);
-            ctx.set_line_cap("round");
-            ctx.set_line_join("round");
-            ctx.begin_path();
-            ctx.move_to(x, y);
-            ctx.line_to(x + 0.1, y);
-            ctx.stroke();
+        if let Some(c) = canvas.get() {
+            ev.prevent_default();
+            drawing.set_value(true);
+            begin_stroke(&c, &ev);
         }
     };
     let moved = move |ev: PointerEvent| {
-        if !drawing.get_value() {
-            return;
-        }
-        if let Some(c) = canvas.get()
-            && let Some(ctx) = context(&c)
-        {
-            let (x, y) = point(&c, &ev);
-            ctx.line_to(x, y);
-            ctx.stroke();
+        if let Some(c) = canvas.get().filter(|_| drawing.get_value()) {
+            continue_stroke(&c, &ev);
         }
     };
     let up = move |_: PointerEvent| {
@@ -117,11 +147,10 @@ pub fn DrawDigit() -> impl IntoView {
         }
     };
     let clear = move |_| {
-        if let Some(ctx) = canvas.get().as_ref().and_then(context) {
-            ctx.clear_rect(0.0, 0.0, f64::from(SIZE), f64::from(SIZE));
-        }
-        if let Some(ctx) = preview.get().as_ref().and_then(context) {
-            ctx.clear_rect(0.0, 0.0, 28.0, 28.0);
+        for c in [canvas.get(), preview.get()].into_iter().flatten() {
+            if let Some(ctx) = context(&c) {
+                ctx.clear_rect(0.0, 0.0, f64::from(c.width()), f64::from(c.height()));
+            }
         }
         state.predictions.set(None);
     };
@@ -147,19 +176,7 @@ pub fn DrawDigit() -> impl IntoView {
                 </div>
             </div>
             <p class="note" role="status">{move || message.get().or_else(failed)}</p>
-            <div class="predictions">
-                {move || predictions.get().into_iter().map(|p| view! {
-                    <div class="prediction" data-model=p.model.clone() data-top=p.top.to_string()>
-                        <div class="prediction-head"><span>{p.model.clone()}</span><strong class="top">{p.top}</strong></div>
-                        {p.probabilities.iter().enumerate().map(|(digit, &prob)| view! {
-                            <div class="bar-row prob"><span>{digit}</span>
-                                <span class="bar-track"><span class="bar" style=format!("width: {:.1}%", prob * 100.0)></span></span>
-                                <span>{format!("{:.0} %", prob * 100.0)}</span></div>
-                        }).collect_view()}
-                        <p class="note">"This inference: " {ms(Some(p.latency_ms))}</p>
-                    </div>
-                }).collect_view()}
-            </div>
+            <div class="predictions">{move || predictions.get().into_iter().map(|p| view! { <ModelAnswer answer=p /> }).collect_view()}</div>
         </section>
     }
 }

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 
 use super::state::AppState;
 use crate::data::batches::steps_per_epoch;
-use crate::energy::{Costs, Precision, Work, estimate, training_epoch};
-use crate::format::{count, ms};
-use crate::report::{BatchTimings, LatencyReport};
+use crate::measure::energy::{Costs, Precision, Work, estimate, training_epoch};
+use crate::measure::latency::{BatchTimings, LatencyReport};
+use crate::ui::view::format::{count, ms};
 
 /// Batch-1 medians on the CPU and WebGPU, "not run" where no kernel ran this row.
 fn measured(latency: Option<LatencyReport>) -> String {

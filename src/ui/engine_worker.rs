@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use super::state::AppState;
-use crate::protocol::{Command, Event};
+use crate::protocol::messages::{Command, Event};
 
 /// What Trunk emits for the `engine` binary (`data-loader-shim`): an ES module that loads the
 /// engine's wasm and runs it.

@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use super::state::AppState;
-use crate::model_kind::ModelKind;
-use crate::protocol::{Command, ExportFormat};
+use crate::model::kind::ModelKind;
+use crate::protocol::messages::{Command, ExportFormat};
 
 #[component]
 pub fn Export() -> impl IntoView {
@@ -21,7 +21,7 @@ pub fn Export() -> impl IntoView {
                 <h2>"Download the models"</h2>
                 <p class="note">
                     "burn's record (" <code>".bpk"</code> ", loads with " <code>"Module::load_record"</code>
-                    ") or a small JSON with every layer's shape, 0/1 mask, kernel and bias (format described in the README)."
+                    ") or a small JSON with every layer's shape, 0/1 mask, kernel and bias (format described in docs/export-format.md)."
                 </p>
                 <div class="buttons">
                     {state.models.get().into_iter().map(|model| {

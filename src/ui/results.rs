@@ -1,10 +1,10 @@
 use leptos::prelude::*;
 
 use super::state::AppState;
-use crate::early_stopping::EarlyStopReport;
-use crate::energy::{Costs, training_epoch};
-use crate::format::{count, ms, percent};
-use crate::report::ModelReport;
+use crate::measure::energy::{Costs, training_epoch};
+use crate::protocol::report::ModelReport;
+use crate::train::early_stopping::EarlyStopReport;
+use crate::ui::view::format::{count, ms, percent};
 
 /// What early stopping did, and what it saved (steps, and the energy section's estimate of them).
 fn early_stopping_text(es: &EarlyStopReport, dense: &ModelReport, batch: usize) -> String {
@@ -28,8 +28,15 @@ fn early_stopping_text(es: &EarlyStopReport, dense: &ModelReport, batch: usize) 
 #[component]
 pub fn Results() -> impl IntoView {
     let state = expect_context::<AppState>();
+    // Each section is rebuilt only when its own figures change, not on every report.
+    let trained = Memo::new(move |_| {
+        state.report.with(|r| {
+            r.dense.clone().zip(r.train.clone()).map(|(dense, train)| (dense, train, r.engine_check.clone(), r.engine_profile.clone(), r.config.batch))
+        })
+    });
+    let stages = Memo::new(move |_| state.report.with(|r| (!r.stages.is_empty()).then(|| r.stages.clone())));
     view! {
-        {move || state.report.with(|r| r.dense.clone().zip(r.train.clone())).map(|(dense, train)| view! {
+        {move || trained.get().map(|(dense, train, engine_check, engine_profile, batch)| view! {
             <section class="results" aria-label="Results">
                 <h2>"Dense model"</h2>
                 <table id="dense-table">
@@ -61,13 +68,13 @@ pub fn Results() -> impl IntoView {
                         })}
                     </tbody>
                 </table>
-                {state.report.with(|r| r.engine_check.clone()).map(|c| view! {
+                {engine_check.map(|c| view! {
                     <p id="engine-check">{format!(
                         "Checked before training: {} and burn's autodiff, {} steps of {} images from the same start, differ by at most {:.1e} in the loss and {:.1e} in any parameter (relative).",
                         c.engine, c.steps, c.batch, c.max_loss_error, c.max_param_error
                     )}</p>
                 })}
-                {state.report.with(|r| r.engine_profile.clone()).map(|p| view! {
+                {engine_profile.map(|p| view! {
                     <p id="engine-profile">{match &p.error {
                         Some(e) => format!("No per-kernel profile: {e}."),
                         None => format!(
@@ -78,11 +85,11 @@ pub fn Results() -> impl IntoView {
                         ),
                     }}</p>
                 })}
-                {train.early_stopping.map(|es| view! { <p id="early-stopping">{early_stopping_text(&es, &dense, state.report.with_untracked(|r| r.config.batch))}</p> })}
+                {train.early_stopping.map(|es| view! { <p id="early-stopping">{early_stopping_text(&es, &dense, batch)}</p> })}
                 <p class="note">"Step times are wall-clock over windows that end in an awaited loss readback, so they include the GPU's work, not only its queueing."</p>
             </section>
         })}
-        {move || state.report.with(|r| (!r.stages.is_empty()).then(|| r.stages.clone())).map(|stages| view! {
+        {move || stages.get().map(|stages| view! {
             <section class="stages" aria-label="Where the time went">
                 <h2>"Where the time went"</h2>
                 <table id="stage-table">

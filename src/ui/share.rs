@@ -2,7 +2,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::state::AppState;
-use crate::settings::{Settings, embed_snippet};
+use crate::protocol::knobs::embed_snippet;
+use crate::protocol::settings::Settings;
 use crate::web::page;
 
 /// A link to these settings and the iframe snippet to embed them, with a Copy button.

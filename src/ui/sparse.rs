@@ -5,10 +5,11 @@ use leptos::prelude::*;
 
 use super::charts::LineChart;
 use super::state::AppState;
-use crate::format::{count, ms};
-use crate::report::{Backend, SparseReport};
-use crate::sparse::agreement::{Agreement, TOLERANCE};
-use crate::sparse::timing::SweepSeries;
+use crate::kernels::sparse::agreement::{Agreement, TOLERANCE};
+use crate::kernels::sparse::timing::SweepSeries;
+use crate::measure::latency::Backend;
+use crate::protocol::report::SparseReport;
+use crate::ui::view::format::{count, ms};
 
 fn agreement_text(backend: &str, a: &Agreement) -> String {
     format!(
@@ -55,10 +56,10 @@ fn SweepChart(series: SweepSeries, sparsities: Vec<f32>) -> impl IntoView {
 #[component]
 pub fn SparsePanel() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let report = move || state.report.with(|r| r.sparse.clone());
+    let report = Memo::new(move |_| state.report.with(|r| r.sparse.clone()));
     let can_sweep = move || !state.running() && state.report.with(|r| r.dense.as_ref().is_some_and(|d| d.latency.cpu.is_some()));
     view! {
-        {move || report().map(|r: SparseReport| view! {
+        {move || report.get().map(|r: SparseReport| view! {
             <section class="sparse" aria-label="Sparse kernels">
                 <h2>"Sparse kernels: when does pruning buy speed?"</h2>
                 <p class="note">{format!("The pruned model runs on kernels that skip its zeros. Layout: {}. CPU: CSR rows over batch-contiguous tiles of 16 images (SIMD), and at batch 1 an input-major pass that skips zero pixels. WebGPU: one workgroup per output unit, four images per invocation, no barriers.", r.layout)}</p>

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::model_kind::ModelKind;
-use crate::protocol::{Command, Event, Prediction};
-use crate::report::{ErrorKind, ErrorReport, LossPoint, Report, RunState, Text};
-use crate::settings::Settings;
-use crate::tiles::Snapshot;
-use crate::train::Progress;
+use crate::model::kind::ModelKind;
+use crate::protocol::messages::{Command, Event, Prediction};
+use crate::protocol::report::{ErrorKind, ErrorReport, Report, RunState, Text};
+use crate::protocol::settings::Settings;
+use crate::prune::tiles::Snapshot;
+use crate::train::report::LossPoint;
+use crate::train::report::Progress;
 use crate::web::save::save_file;
 
 type Sender = Rc<dyn Fn(Command)>;

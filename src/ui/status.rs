@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 use super::state::AppState;
-use crate::report::{Backend, ErrorKind, RunState};
+use crate::measure::latency::Backend;
+use crate::protocol::report::{ErrorKind, RunState};
 use crate::web::download;
 
 /// Title, and which backend and adapter are in use.

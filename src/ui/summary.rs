@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use super::state::AppState;
-use crate::format::{count, ms, percent};
-use crate::report::Report;
-use crate::summary::{Lever, SortKey, levers, sorted};
+use crate::protocol::report::Report;
+use crate::ui::view::format::{count, ms, percent};
+use crate::ui::view::summary::{Lever, SortKey, levers, sorted};
 
 const COLUMNS: [(&str, SortKey); 8] = [
     ("Test accuracy", SortKey::Accuracy),
@@ -80,9 +80,11 @@ fn Tradeoff(levers: Vec<Lever>) -> impl IntoView {
 pub fn Summary() -> impl IntoView {
     let state = expect_context::<AppState>();
     let sort = RwSignal::new(SortKey::Energy);
+    // Rebuilt when the figures change, not on every report.
+    let figures = Memo::new(move |_| state.report.with(|r| (levers(r), training_levers(r))));
     view! {
-        {move || state.report.with(|r| {
-            let all = levers(r);
+        {move || {
+            let (all, training) = figures.get();
             (all.len() > 1).then(|| {
                 let key = sort.get();
                 let rows = sorted(all.clone(), key);
@@ -104,11 +106,11 @@ pub fn Summary() -> impl IntoView {
                         <div class="table-scroll" tabindex="0" role="region" aria-label="What saves energy table (scrolls sideways on narrow screens)">
                             <table id="summary-table"><thead><tr><th scope="col">"Model"</th>{header}</tr></thead><tbody>{body}</tbody></table>
                         </div>
-                        <p class="note" id="training-levers">{training_levers(r)}</p>
+                        <p class="note" id="training-levers">{training.clone()}</p>
                         <Tradeoff levers=all/>
                     </section>
                 }
             })
-        })}
+        }}
     }
 }

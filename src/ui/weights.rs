@@ -9,11 +9,11 @@ use std::sync::Arc;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
-use web_sys::{CanvasRenderingContext2d, ImageData, PointerEvent};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData, PointerEvent};
 
 use super::state::AppState;
-use crate::histogram::Histogram;
-use crate::tiles::{PRUNED, Snapshot, diverging};
+use crate::prune::tiles::{PRUNED, Snapshot, diverging};
+use crate::ui::view::histogram::Histogram;
 
 const BINS: usize = 48;
 const HIST_W: f64 = 480.0;
@@ -127,7 +127,7 @@ fn MagnitudeHistogram(snapshot: Arc<Snapshot>) -> impl IntoView {
         (Some(t), 0) => format!("Threshold |w| = {t:.4}: the mask cuts every weight below it."),
         (Some(t), z) => format!(
             "Threshold |w| = {t:.4} when the mask was made; training has moved the kept weights since. {} pruned weights sit at exactly zero and are not drawn.",
-            crate::format::count(z)
+            crate::ui::view::format::count(z)
         ),
         (None, _) => "No mask yet: every weight is kept.".to_string(),
     };
@@ -144,6 +144,53 @@ fn MagnitudeHistogram(snapshot: Arc<Snapshot>) -> impl IntoView {
             <p class="note"><span class="swatch kept"></span>" kept  " <span class="swatch cut"></span>" cut"</p>
             <p class="note" id="histogram-summary">{summary}</p>
         </figure>
+    }
+}
+
+/// What the tile under the pointer is: its unit, and how much of it pruning took.
+fn unit_under(canvas: &HtmlCanvasElement, snapshot: &Snapshot, ev: &PointerEvent) -> Option<String> {
+    let rect = canvas.get_bounding_client_rect();
+    let x = (f64::from(ev.client_x()) - rect.left()) / rect.width().max(1.0) * f64::from(canvas.width());
+    let y = (f64::from(ev.client_y()) - rect.top()) / rect.height().max(1.0) * f64::from(canvas.height());
+    let layer = &snapshot.layer;
+    layer.unit_at(x.max(0.0) as usize, y.max(0.0) as usize).map(|unit| {
+        if layer.is_removed(unit) {
+            format!("Unit {unit}: removed by structured pruning")
+        } else {
+            format!("Unit {unit}: {} of 784 incoming weights pruned", layer.pruned_in_unit(unit))
+        }
+    })
+}
+
+/// Which model's first layer to show: one choice per model that has a picture.
+#[component]
+fn PictureChoice(
+    /// The picture shown now.
+    shown: Memo<Option<Arc<Snapshot>>>,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    move || {
+        let pictures = state.pictures.get();
+        if pictures.is_empty() {
+            return view! { <p class="note" id="weights-empty">"The weights appear here once training starts."</p> }.into_any();
+        }
+        let current = shown.get().map(|s| s.model);
+        view! {
+            <fieldset class="picture-choice">
+                <legend>"Show the first layer of"</legend>
+                {pictures.iter().map(|p| {
+                    let model = p.model;
+                    view! {
+                        <label>
+                            <input type="radio" name="picture" value=model.key() prop:checked=current == Some(model)
+                                on:change=move |_| state.shown_picture.set(model)/>
+                            {model.label()}
+                        </label>
+                    }
+                }).collect_view()}
+            </fieldset>
+        }
+        .into_any()
     }
 }
 
@@ -164,18 +211,9 @@ pub fn WeightPictures() -> impl IntoView {
         }
     });
     let hover = move |ev: PointerEvent| {
-        let (Some(c), Some(snapshot)) = (canvas.get(), shown.get_untracked()) else { return };
-        let rect = c.get_bounding_client_rect();
-        let x = (f64::from(ev.client_x()) - rect.left()) / rect.width().max(1.0) * f64::from(c.width());
-        let y = (f64::from(ev.client_y()) - rect.top()) / rect.height().max(1.0) * f64::from(c.height());
-        let layer = &snapshot.layer;
-        hovered.set(layer.unit_at(x.max(0.0) as usize, y.max(0.0) as usize).map(|unit| {
-            if layer.is_removed(unit) {
-                format!("Unit {unit}: removed by structured pruning")
-            } else {
-                format!("Unit {unit}: {} of 784 incoming weights pruned", layer.pruned_in_unit(unit))
-            }
-        }));
+        if let (Some(c), Some(snapshot)) = (canvas.get(), shown.get_untracked()) {
+            hovered.set(unit_under(&c, &snapshot, &ev));
+        }
     };
 
     view! {
@@ -185,28 +223,7 @@ pub fn WeightPictures() -> impl IntoView {
                 "Each tile is one hidden unit's 784 incoming weights, laid out as the 28 × 28 image they look at: red where ink excites the unit, blue where it inhibits it. "
                 "It updates as the model trains and as gradual pruning removes weights."
             </p>
-            {move || {
-                let pictures = state.pictures.get();
-                if pictures.is_empty() {
-                    return view! { <p class="note" id="weights-empty">"The weights appear here once training starts."</p> }.into_any();
-                }
-                let current = shown.get().map(|s| s.model);
-                view! {
-                    <fieldset class="picture-choice">
-                        <legend>"Show the first layer of"</legend>
-                        {pictures.iter().map(|p| {
-                            let model = p.model;
-                            view! {
-                                <label>
-                                    <input type="radio" name="picture" value=model.key() prop:checked=current == Some(model)
-                                        on:change=move |_| state.shown_picture.set(model)/>
-                                    {model.label()}
-                                </label>
-                            }
-                        }).collect_view()}
-                    </fieldset>
-                }.into_any()
-            }}
+            <PictureChoice shown=shown />
             <div class="tiles-wrap" class:hidden=move || shown.with(Option::is_none)>
                 <canvas node_ref=canvas id="weight-tiles" on:pointermove=hover on:pointerleave=move |_| hovered.set(None)
                     data-model=move || shown.with(|s| s.as_ref().map(|s| s.model.key()).unwrap_or_default())

@@ -1,11 +1,7 @@
 //! Browser-only glue: the page (URL, clock, report element), picking the backend,
 //! downloading MNIST with progress, and saving exported files.
 
-#[cfg(feature = "webgpu")]
-pub mod backend;
 pub mod download;
-#[cfg(feature = "webgpu")]
-pub mod host;
 pub mod page;
 pub mod reactor;
 pub mod save;

@@ -2,7 +2,7 @@
 
 use wasm_bindgen::JsCast;
 
-use crate::report::Report;
+use crate::protocol::report::Report;
 
 /// The id of `<script type="application/json">` that holds the report.
 pub const REPORT_ID: &str = "prunelab-report";

@@ -3,8 +3,8 @@
 //! Some dependencies register items from static constructors (cubecl's IR through `inventory`).
 //! A wasm binary that exports no `_initialize` is a "command" to wasm-ld. A command wraps every
 //! export so that it runs all constructors before the call, and all destructors after it. Every
-//! callback from JavaScript is such a call, and the page spent seconds of its thread re-running
-//! registrations (2 s of a 37 s run; tasks up to 430 ms). Exporting `_initialize` makes the binary a
+//! callback from JavaScript is such a call, so every event, timer and message would re-run the
+//! registrations on the page's thread (seconds of a run). Exporting `_initialize` makes the binary a
 //! "reactor": nothing is wrapped, and the constructors run once, from `main`, through [`initialize`].
 
 unsafe extern "C" {

@@ -7,11 +7,11 @@
 use std::time::Instant;
 
 use burn::tensor::Device;
-use prunelab::compare::{Column, column, int8_column, prune, students};
-use prunelab::config::TrainingConfig;
-use prunelab::config::{PruneConfig, PruneMethod, Ranking};
 use prunelab::data::Mnist;
-use prunelab::quant::{CALIBRATION_IMAGES, Calibration};
+use prunelab::engine::compare::{TrainedModel, int8_column, prune, students, trained_model};
+use prunelab::kernels::int8::{CALIBRATION_IMAGES, Calibration};
+use prunelab::train::config::TrainingConfig;
+use prunelab::train::config::{PruneConfig, PruneMethod, Ranking};
 use prunelab::train::{Silent, train};
 
 fn main() {
@@ -23,7 +23,7 @@ fn main() {
     let started = Instant::now();
     let trained = futures_lite::future::block_on(train(&config, &data.train, &data.test, &device, &mut Silent)).expect("dense training");
     let accuracy = trained.report.test_accuracy.final_;
-    let dense = futures_lite::future::block_on(column(trained.model, accuracy)).expect("dense weights");
+    let dense = futures_lite::future::block_on(trained_model(trained.model, accuracy)).expect("dense weights");
     println!(
         "PruneLab accuracy benchmark: burn flex (CPU), {} epochs, batch {}, {} training images, seed {}",
         config.epochs, config.batch, config.train_samples, config.seed
@@ -31,7 +31,7 @@ fn main() {
     println!("dense trained in {:.1} s\n", started.elapsed().as_secs_f64());
     println!("| model | hidden units | non-zero weights | kernel sparsity | test accuracy | Δ vs dense | CSR bytes | time |");
     println!("|---|---|---|---|---|---|---|---|");
-    let row = |name: &str, c: &Column, seconds: f64| {
+    let row = |name: &str, c: &TrainedModel, seconds: f64| {
         let r = &c.report;
         let acc = r.test_accuracy.unwrap_or(f64::NAN);
         println!(
@@ -47,7 +47,7 @@ fn main() {
     row("dense", &dense, 0.0);
     let calibration_images = data.train.inputs(&(0..CALIBRATION_IMAGES).collect::<Vec<_>>());
     // An int8 row: its own accuracy and bytes (CSR column: the int8 model's bytes as stored).
-    let int8_row = |name: &str, source: &Column, sparse: bool| {
+    let int8_row = |name: &str, source: &TrainedModel, sparse: bool| {
         let started = Instant::now();
         let calibration = Calibration::measure(&source.weights, &calibration_images);
         let q = futures_lite::future::block_on(int8_column(source, &calibration, sparse, &data)).expect("int8");
@@ -71,7 +71,7 @@ fn main() {
     for (name, regularized) in [("dense, L1 1e-4", config.clone().with_l1(1e-4)), ("dense, L2 1e-4", config.clone().with_l2(1e-4))] {
         let started = Instant::now();
         let trained = futures_lite::future::block_on(train(&regularized, &data.train, &data.test, &device, &mut Silent)).expect("regularized training");
-        let c = futures_lite::future::block_on(column(trained.model, trained.report.test_accuracy.final_)).expect("weights");
+        let c = futures_lite::future::block_on(trained_model(trained.model, trained.report.test_accuracy.final_)).expect("weights");
         let share = c.report.near_zero_share * 100.0;
         row(
             &format!("{name} ({share:.1} % of kernel weights below 0.001; dense: {:.1} %)", dense.report.near_zero_share * 100.0),
@@ -85,7 +85,7 @@ fn main() {
         let stopping = config.clone().with_epochs(20).with_validation_split(0.1).with_early_stopping(true).with_patience(2).with_restore_best_weights(true);
         let trained = futures_lite::future::block_on(train(&stopping, &data.train, &data.test, &device, &mut Silent)).expect("early-stopping training");
         let es = trained.report.early_stopping.expect("early stopping reports");
-        let c = futures_lite::future::block_on(column(trained.model, trained.report.test_accuracy.final_)).expect("weights");
+        let c = futures_lite::future::block_on(trained_model(trained.model, trained.report.test_accuracy.final_)).expect("weights");
         let stopped = es.stopped_epoch.map_or("never stopped".to_string(), |e| format!("stopped after epoch {e}"));
         row(
             &format!(

@@ -9,20 +9,20 @@
 //! windows of K queued passes ending in one awaited readback; median and p95 per pass).
 
 use burn::tensor::Device;
-use prunelab::compare;
-use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
-use prunelab::fused::Engine;
-use prunelab::gpu::int8::Int8Gpu;
-use prunelab::gpu::sparse::SparseGpu;
-use prunelab::gpu::{Gpu, GpuForward};
-use prunelab::latency::{Protocol, Timing};
+use prunelab::engine::compare;
+use prunelab::kernels::gpu::{Gpu, GpuForward};
+use prunelab::kernels::int8::gpu::Int8Gpu;
+use prunelab::kernels::int8::{CALIBRATION_IMAGES, Calibration, Int8Mlp, Int8Runner};
+use prunelab::kernels::sparse::gpu::SparseGpu;
+use prunelab::kernels::sparse::layout::thresholded;
+use prunelab::kernels::sparse::timing::SWEEP_SPARSITIES;
+use prunelab::kernels::sparse::{SparseMlp, SparseRunner, agreement};
+use prunelab::measure::latency::BatchTimings;
+use prunelab::measure::latency::{Protocol, Timing};
 use prunelab::model::CLASSES;
-use prunelab::quant::{CALIBRATION_IMAGES, Calibration, Int8Mlp, Int8Runner};
-use prunelab::report::BatchTimings;
-use prunelab::sparse::layout::thresholded;
-use prunelab::sparse::timing::SWEEP_SPARSITIES;
-use prunelab::sparse::{SparseMlp, SparseRunner, agreement};
+use prunelab::train::config::TrainStep;
+use prunelab::train::config::TrainingConfig;
 use prunelab::train::train;
 use wall::{Wall, block_on};
 
@@ -52,7 +52,7 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|");
     for (batch, images) in [(32, 12_800), (128, 25_600), (1024, 60_000)] {
         for (name, dev, on_gpu) in [("GPU", &device, true), ("CPU", &cpu, false)] {
-            for engine in [Engine::Autodiff, Engine::Fused] {
+            for engine in [TrainStep::Autodiff, TrainStep::Fused] {
                 let config = TrainingConfig::new().with_epochs(1).with_batch(batch).with_train_samples(images).with_loss_every(10).with_engine(engine);
                 let mut wall = Wall::with_gpu(on_gpu.then(|| gpu.clone()));
                 let trained = block_on(train(&config, &data.train, &data.test, dev, &mut wall)).expect("training");
@@ -72,7 +72,7 @@ fn main() {
     println!("\n## Inference latency, ms per forward pass: median (p95)\n");
     let mut wall = Wall::with_gpu(Some(gpu.clone()));
     let trained =
-        block_on(train(&TrainingConfig::new().with_epochs(1).with_engine(Engine::Fused), &data.train, &data.test, &device, &mut wall)).expect("training");
+        block_on(train(&TrainingConfig::new().with_epochs(1).with_engine(TrainStep::Fused), &data.train, &data.test, &device, &mut wall)).expect("training");
     let dense = block_on(trained.model.read_weights()).expect("weights");
     println!(
         "weights: one fused epoch on the GPU, test accuracy {:.2} %; each kernel then thresholded by magnitude\n",

@@ -1,21 +1,22 @@
 //! Dense vs sparse inference latency on this machine's CPU: `cargo bench --bench sparse`.
 //! Prints figures; asserts nothing about speed. The dense baseline is burn's flex backend with
-//! its SIMD kernels (gemm); the sparse engine is `prunelab::sparse`. Weights: one epoch of
+//! its SIMD kernels (gemm); the sparse engine is `prunelab::kernels::sparse`. Weights: one epoch of
 //! training on all of MNIST, then each kernel thresholded by magnitude to each sparsity
 //! (latency depends on how many weights are left, not on retraining). Inputs: MNIST test images.
 
 use std::time::Instant;
 
 use burn::tensor::Device;
-use prunelab::compare::cpu_agreement;
-use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
-use prunelab::latency::{self, HostPasses, Protocol, Timing};
+use prunelab::engine::compare::cpu_agreement;
+use prunelab::kernels::dense;
+use prunelab::kernels::int8::{CALIBRATION_IMAGES, Calibration, Int8Mlp, Int8Runner};
+use prunelab::kernels::sparse::layout::thresholded;
+use prunelab::kernels::sparse::timing::SWEEP_SPARSITIES;
+use prunelab::kernels::sparse::{SparseMlp, SparseRunner};
+use prunelab::measure::latency::{self, CpuPasses, Protocol, Timing};
 use prunelab::model::Mlp;
-use prunelab::quant::{CALIBRATION_IMAGES, Calibration, Int8Mlp, Int8Runner};
-use prunelab::sparse::layout::thresholded;
-use prunelab::sparse::timing::SWEEP_SPARSITIES;
-use prunelab::sparse::{SparseMlp, SparseRunner};
+use prunelab::train::config::TrainingConfig;
 use prunelab::train::{Silent, train};
 use wall::{Wall, block_on};
 
@@ -41,7 +42,7 @@ fn main() {
     let calibration_images = data.train.inputs(&(0..CALIBRATION_IMAGES).collect::<Vec<_>>());
     println!(
         "{:>9} {:>6} | {:>34} | {:>34} | {:>8} | {:>34} | {:>8}",
-        "sparsity", "batch", "dense (burn flex, masked)", "sparse (prunelab::sparse)", "speed-up", "int8 (dense at 0 %, else CSR)", "speed-up"
+        "sparsity", "batch", "dense (burn flex, masked)", "sparse (prunelab::kernels::sparse)", "speed-up", "int8 (dense at 0 %, else CSR)", "speed-up"
     );
     for sparsity in std::iter::once(0.0).chain(SWEEP_SPARSITIES) {
         let weights = thresholded(&dense, sparsity);
@@ -51,10 +52,10 @@ fn main() {
         assert!(agreement.within_tolerance(), "the sparse engine disagrees with the dense one: {agreement:?}");
         let mut int8 = Int8Runner::new(Int8Mlp::new(&weights, &Calibration::measure(&weights, &calibration_images), sparsity > 0.0).expect("int8"));
         for batch in [1, 1024] {
-            let dense_t = block_on(latency::measure(&model, &data.test, batch, &device, protocol, &clock)).expect("dense timing");
-            let mut passes = HostPasses { images: latency::batch_of(&data.test, batch), batch, engine: &mut runner };
+            let dense_t = block_on(dense::measure(&model, &data.test, batch, &device, protocol, &clock)).expect("dense timing");
+            let mut passes = CpuPasses { images: latency::batch_of(&data.test, batch), batch, engine: &mut runner };
             let sparse_t = block_on(latency::time(&mut passes, protocol, &clock)).expect("sparse timing");
-            let mut passes = HostPasses { images: latency::batch_of(&data.test, batch), batch, engine: &mut int8 };
+            let mut passes = CpuPasses { images: latency::batch_of(&data.test, batch), batch, engine: &mut int8 };
             let int8_t = block_on(latency::time(&mut passes, protocol, &clock)).expect("int8 timing");
             println!(
                 "{:>8.0} % {:>6} | {} | {} | {:>7.2}× | {} | {:>7.2}×",

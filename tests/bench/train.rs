@@ -4,9 +4,9 @@
 //! (median over windows of `loss_every` steps, each ending in a loss readback).
 
 use burn::tensor::Device;
-use prunelab::config::TrainingConfig;
 use prunelab::data::Mnist;
-use prunelab::fused::Engine;
+use prunelab::train::config::TrainStep;
+use prunelab::train::config::TrainingConfig;
 use prunelab::train::train;
 use wall::{Wall, block_on};
 
@@ -20,7 +20,7 @@ fn main() {
     println!("| batch | images | engine | median ms/step | p95 ms/step | wall | test accuracy |");
     println!("|---|---|---|---|---|---|---|");
     for (batch, images) in [(32, 12_800), (128, 25_600)] {
-        for engine in [Engine::Autodiff, Engine::Fused] {
+        for engine in [TrainStep::Autodiff, TrainStep::Fused] {
             let config = TrainingConfig::new().with_epochs(1).with_batch(batch).with_train_samples(images).with_loss_every(10).with_engine(engine);
             let trained = block_on(train(&config, &data.train, &data.test, &device, &mut Wall::new())).expect("training");
             let r = &trained.report;

@@ -5,17 +5,18 @@
 use std::future::Future;
 use std::time::Instant;
 
-use prunelab::fused::Layout;
-use prunelab::fused::Trainer;
-use prunelab::latency::Clock;
-use prunelab::report::LossPoint;
-use prunelab::train::{Observer, Progress};
+use prunelab::measure::latency::Clock;
+use prunelab::train::Observer;
+use prunelab::train::fused::Layout;
+use prunelab::train::fused::Trainer;
+use prunelab::train::report::LossPoint;
+use prunelab::train::report::Progress;
 
 pub struct Wall {
     start: Instant,
     /// The GPU the fused step trains on, when a benchmark asks for it (the CPU otherwise).
     #[cfg(feature = "webgpu")]
-    gpu: Option<prunelab::gpu::Gpu>,
+    gpu: Option<prunelab::kernels::gpu::Gpu>,
 }
 
 impl Wall {
@@ -30,7 +31,7 @@ impl Wall {
     /// A wall whose fused step trains on `gpu` (the CPU when `None`).
     #[cfg(feature = "webgpu")]
     #[allow(dead_code, reason = "every benchmark includes this file; only `gpu` trains on a GPU")]
-    pub fn with_gpu(gpu: Option<prunelab::gpu::Gpu>) -> Self {
+    pub fn with_gpu(gpu: Option<prunelab::kernels::gpu::Gpu>) -> Self {
         Wall { gpu, ..Wall::new() }
     }
 }
@@ -51,9 +52,9 @@ impl Observer for Wall {
     async fn fused_trainer(&mut self, layout: Layout, params: Vec<f32>) -> Result<Trainer, String> {
         #[cfg(feature = "webgpu")]
         if let Some(gpu) = &self.gpu {
-            return Ok(Trainer::Gpu(Box::new(prunelab::gpu::fused::FusedGpu::new(gpu, layout, &params).await?)));
+            return Ok(Trainer::Gpu(Box::new(prunelab::train::fused::gpu::FusedGpu::new(gpu, layout, &params).await?)));
         }
-        Ok(Trainer::Cpu(prunelab::fused::cpu::FusedCpu::new(layout, params)))
+        Ok(Trainer::Cpu(prunelab::train::fused::cpu::FusedCpu::new(layout, params)))
     }
 }
 

@@ -13,7 +13,7 @@ const RUN = 'autorun=1&backend=cpu&train_samples=10000&epochs=6&batch=100&lr=0.0
 const PRUNED_RGB = [45, 45, 45];
 
 /** Records every picture the engine worker sends the page (model and note), as it arrives. A
- *  picture crosses as postcard's bytes (`Wire` in src/protocol.rs, whose test pins this prefix):
+ *  picture crosses as postcard's bytes (`Wire` in src/protocol/messages.rs, whose test pins this prefix):
  *  0 (a picture), the model's index in `ModelKind`, the note's length and its UTF-8. */
 const recordPictures = () => {
   const MODELS = ['dense', 'pruned', 'structured', 'distilled', 'scratch', 'int8', 'pruned-int8'];

@@ -3,9 +3,10 @@
 use std::future::Future;
 use std::time::Instant;
 
-use prunelab::report::LossPoint;
-use prunelab::tiles::Snapshot;
-use prunelab::train::{Observer, Progress};
+use prunelab::prune::tiles::Snapshot;
+use prunelab::train::Observer;
+use prunelab::train::report::LossPoint;
+use prunelab::train::report::Progress;
 
 pub struct Recorder {
     started: Instant,

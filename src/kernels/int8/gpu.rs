@@ -1,0 +1,276 @@
+//! The int8 models on WebGPU, on the very `wgpu::Device` burn trains on, like the sparse kernels
+//! beside them (`sparse.rs`, which says why raw WGSL): the dense int8 model
+//! (`int8_dense.wgsl`) and the pruned one in its CSR layout (`int8_sparse.wgsl`).
+//!
+//! Three dispatches per pass, one submit: quantize the images to codes, the hidden layer (i32
+//! sums, bias, ReLU, requantized to codes), the output layer (float logits). The dense kernels'
+//! dot product is WGSL's `dot4I8Packed` where the browser offers the
+//! `packed_4x8_integer_dot_product` language extension, otherwise the same sum unpacked in plain
+//! WGSL; the report says which ran.
+
+use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, checked, pipeline, read_back, storage};
+use crate::kernels::int8::Int8Mlp;
+use crate::kernels::int8::model::{Codes, Int8Layer};
+use crate::kernels::int8::scale::pack_codes;
+use crate::model::CLASSES;
+
+/// Invocations per workgroup; each handles one image.
+const WORKGROUP: u32 = 64;
+
+/// `dot4`, as the shader calls it: the packed built-in, or the same sum in plain WGSL.
+const DOT4_PACKED: &str = "fn dot4(a: u32, b: u32) -> i32 { return dot4I8Packed(a, b); }\n";
+const DOT4_UNPACKED: &str = "fn dot4(a: u32, b: u32) -> i32 {
+    let x = vec4<i32>(i32(a << 24u) >> 24u, i32(a << 16u) >> 24u, i32(a << 8u) >> 24u, i32(a) >> 24u);
+    let y = vec4<i32>(i32(b << 24u) >> 24u, i32(b << 16u) >> 24u, i32(b << 8u) >> 24u, i32(b) >> 24u);
+    return dot(x, y);
+}\n";
+
+/// Which dot product the kernels use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dot4 {
+    /// WGSL's `dot4I8Packed` (the `packed_4x8_integer_dot_product` extension).
+    Packed,
+    /// Four sign-extended byte products in plain WGSL.
+    Unpacked,
+}
+
+impl Dot4 {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Dot4::Packed => "WGSL dot4I8Packed (packed 4×8-bit dot products)",
+            Dot4::Unpacked => "unpacked int8 dot products (this browser lacks packed_4x8_integer_dot_product)",
+        }
+    }
+}
+
+/// A dense layer: codes `[units padded to 4][words]`, rescale and bias padded (padding units
+/// have zero codes, rescale and bias, so they yield code 0).
+struct DenseLayer {
+    weights: GpuBuffer,
+    rescale: GpuBuffer,
+    bias: GpuBuffer,
+    quads: u32,
+    outputs: u32,
+    /// Packed words per input row.
+    words: u32,
+}
+
+/// A sparse layer: the CSR rows of the sparse engine's layout, codes packed four to a u32.
+struct SparseLayer {
+    row_ptr: GpuBuffer,
+    row_inputs: GpuBuffer,
+    row_codes: GpuBuffer,
+    rescale: GpuBuffer,
+    bias: GpuBuffer,
+    outputs: u32,
+}
+
+enum Layers {
+    Dense { hidden: DenseLayer, output: DenseLayer },
+    Sparse { hidden: SparseLayer, output: SparseLayer },
+}
+
+const READ: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE;
+
+fn upload_dense(gpu: &Gpu, layer: &Int8Layer, codes: &[i8]) -> DenseLayer {
+    let words = layer.inputs.div_ceil(4);
+    let quads = layer.outputs.div_ceil(4);
+    let mut packed = vec![0u32; quads * 4 * words];
+    for (o, row) in codes.chunks_exact(layer.inputs.max(1)).enumerate() {
+        packed[o * words..(o + 1) * words].copy_from_slice(&pack_codes(row));
+    }
+    let padded = |v: &[f32]| -> Vec<f32> { v.iter().copied().chain(std::iter::repeat(0.0)).take(quads * 4).collect() };
+    DenseLayer {
+        weights: storage(gpu, "int8 codes", bytemuck::cast_slice(&packed), READ),
+        rescale: storage(gpu, "int8 rescale", bytemuck::cast_slice(&padded(&layer.rescale)), READ),
+        bias: storage(gpu, "int8 bias", bytemuck::cast_slice(&padded(&layer.bias)), READ),
+        quads: quads as u32,
+        outputs: layer.outputs as u32,
+        words: words as u32,
+    }
+}
+
+fn upload_sparse(gpu: &Gpu, layer: &Int8Layer, codes: &crate::kernels::sparse::SparseLayer<i8>) -> SparseLayer {
+    SparseLayer {
+        row_ptr: storage(gpu, "int8 row_ptr", bytemuck::cast_slice(&codes.row_ptr), READ),
+        row_inputs: storage(gpu, "int8 row_inputs", bytemuck::cast_slice(&codes.packed_row_inputs()), READ),
+        row_codes: storage(gpu, "int8 row_codes", bytemuck::cast_slice(&pack_codes(&codes.row_values)), READ),
+        rescale: storage(gpu, "int8 rescale", bytemuck::cast_slice(&layer.rescale), READ),
+        bias: storage(gpu, "int8 bias", bytemuck::cast_slice(&layer.bias), READ),
+        outputs: layer.outputs as u32,
+    }
+}
+
+/// An int8 model's codes uploaded once (dense, or the pruned model's CSR), and its pipelines.
+pub struct Int8Gpu {
+    gpu: Gpu,
+    /// The dense kernels' dot product (the sparse kernel multiplies one code at a time).
+    pub dot4: Option<Dot4>,
+    quantize: wgpu::ComputePipeline,
+    layer: wgpu::ComputePipeline,
+    layers: Layers,
+    inputs: usize,
+    input_inverse: f32,
+    activation_inverse: f32,
+}
+
+/// One batch uploaded, with the bindings and workgroup counts of a forward pass over it.
+pub struct Int8Batch {
+    batch: usize,
+    steps: [(wgpu::BindGroup, [u32; 2]); 3],
+    logits: GpuBuffer,
+    staging: GpuBuffer,
+    /// The input, scratch and parameter buffers only the bind groups use, kept (and destroyed)
+    /// with them.
+    _bound: Vec<GpuBuffer>,
+}
+
+/// Params as both shaders declare them.
+fn params(gpu: &Gpu, batch: usize, second: u32, count: u32, relu: bool, inverse: f32) -> GpuBuffer {
+    let mut bytes = Vec::with_capacity(32);
+    for v in [batch as u32, second, count, u32::from(relu), inverse.to_bits(), 0, 0, 0] {
+        bytes.extend(v.to_le_bytes());
+    }
+    gpu.buffer_init(&wgpu::util::BufferInitDescriptor { label: Some("int8 params"), contents: &bytes, usage: wgpu::BufferUsages::UNIFORM })
+}
+
+fn bind(gpu: &Gpu, pipeline: &wgpu::ComputePipeline, buffers: &[(u32, &wgpu::Buffer)]) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> = buffers.iter().map(|(i, b)| wgpu::BindGroupEntry { binding: *i, resource: b.as_entire_binding() }).collect();
+    gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &pipeline.get_bind_group_layout(0), entries: &entries })
+}
+
+impl Int8Gpu {
+    /// Uploads `model`: dense codes run packed dot products (when the browser has them), a pruned
+    /// model's CSR codes the sparse int8 kernel.
+    pub async fn new(gpu: &Gpu, model: &Int8Mlp) -> Result<Self, String> {
+        let (dot4, source, layers) = match (&model.hidden.codes, &model.output.codes) {
+            (Codes::Dense(h), Codes::Dense(o)) => {
+                let dot4 = if gpu.packed_dot { Dot4::Packed } else { Dot4::Unpacked };
+                let helper = if dot4 == Dot4::Packed { DOT4_PACKED } else { DOT4_UNPACKED };
+                let layers = Layers::Dense { hidden: upload_dense(gpu, &model.hidden, h), output: upload_dense(gpu, &model.output, o) };
+                (Some(dot4), format!("{helper}{}", include_str!("int8_dense.wgsl")), layers)
+            }
+            (Codes::Sparse(h), Codes::Sparse(o)) => {
+                let layers = Layers::Sparse { hidden: upload_sparse(gpu, &model.hidden, h), output: upload_sparse(gpu, &model.output, o) };
+                (None, include_str!("int8_sparse.wgsl").to_string(), layers)
+            }
+            _ => return Err("an int8 model stores both layers the same way".into()),
+        };
+        checked(gpu, "building the int8 kernels", || Int8Gpu {
+            dot4,
+            quantize: pipeline(gpu, &source, "quantize"),
+            layer: pipeline(gpu, &source, "layer"),
+            layers,
+            inputs: model.inputs(),
+            input_inverse: model.input.inverse(),
+            activation_inverse: model.activation.inverse(),
+            gpu: gpu.clone(),
+        })
+        .await
+    }
+}
+
+impl GpuForward for Int8Gpu {
+    type Batch = Int8Batch;
+
+    fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    /// Uploads `images` (`[batch, inputs]`, row-major floats) for forward passes over them.
+    async fn prepare(&self, images: &[f32], batch: usize) -> Result<Int8Batch, String> {
+        let gpu = &self.gpu;
+        let scratch = |label, bytes: u64| {
+            gpu.buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: bytes.max(4),
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            })
+        };
+        let groups = (batch as u32).div_ceil(WORKGROUP);
+        let b = batch as u64;
+        checked(gpu, "preparing a batch for the int8 kernels", || {
+            let input = storage(gpu, "int8 images", bytemuck::cast_slice(images), READ);
+            let logits = scratch("int8 logits", 4 * b * CLASSES as u64);
+            // An entry point that writes logits (or codes) still binds a buffer for the other.
+            let unused = scratch("int8 unused", 16);
+            let staging = gpu.buffer(&wgpu::BufferDescriptor {
+                label: Some("int8 readback"),
+                size: logits.size(),
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let steps = match &self.layers {
+                Layers::Dense { hidden, output } => {
+                    let input_codes = scratch("int8 input codes", 4 * b * u64::from(hidden.words));
+                    let hidden_codes = scratch("int8 hidden codes", 4 * b * u64::from(hidden.quads));
+                    let p = [
+                        params(gpu, batch, hidden.words, self.inputs as u32, false, self.input_inverse),
+                        params(gpu, batch, hidden.words, hidden.outputs, true, self.activation_inverse),
+                        params(gpu, batch, output.words, output.outputs, false, 0.0),
+                    ];
+                    let layer = |l: &DenseLayer, x: &wgpu::Buffer, codes: &wgpu::Buffer, logits: &wgpu::Buffer, p: &wgpu::Buffer| {
+                        let group = bind(gpu, &self.layer, &[(0, &l.weights), (1, &l.rescale), (2, &l.bias), (3, x), (4, codes), (5, logits), (6, p)]);
+                        (group, [groups, l.quads])
+                    };
+                    let steps = [
+                        (bind(gpu, &self.quantize, &[(3, &input), (4, &input_codes), (6, &p[0])]), [groups, hidden.words]),
+                        layer(hidden, &input_codes, &hidden_codes, &unused, &p[1]),
+                        layer(output, &hidden_codes, &unused, &logits, &p[2]),
+                    ];
+                    (steps, [input_codes, hidden_codes], p)
+                }
+                Layers::Sparse { hidden, output } => {
+                    let batch4 = batch.div_ceil(4) as u32;
+                    let columns = (batch4 as u64) * 16;
+                    let input_codes = scratch("int8 input codes", columns * self.inputs as u64);
+                    let hidden_codes = scratch("int8 hidden codes", columns * u64::from(hidden.outputs));
+                    let column_groups = batch4.div_ceil(WORKGROUP);
+                    let p = [
+                        params(gpu, batch, batch4, self.inputs as u32, false, self.input_inverse),
+                        params(gpu, batch, batch4, hidden.outputs, true, self.activation_inverse),
+                        params(gpu, batch, batch4, output.outputs, false, 0.0),
+                    ];
+                    let layer = |l: &SparseLayer, x: &wgpu::Buffer, codes: &wgpu::Buffer, logits: &wgpu::Buffer, p: &wgpu::Buffer| {
+                        let buffers: [(u32, &wgpu::Buffer); 9] =
+                            [(0, &l.row_ptr), (1, &l.row_inputs), (2, &l.row_codes), (3, &l.rescale), (4, &l.bias), (5, x), (6, codes), (7, logits), (8, p)];
+                        (bind(gpu, &self.layer, &buffers), [column_groups, l.outputs])
+                    };
+                    let steps = [
+                        (bind(gpu, &self.quantize, &[(9, &input), (6, &input_codes), (8, &p[0])]), [column_groups, self.inputs as u32]),
+                        layer(hidden, &input_codes, &hidden_codes, &unused, &p[1]),
+                        layer(output, &hidden_codes, &unused, &logits, &p[2]),
+                    ];
+                    (steps, [input_codes, hidden_codes], p)
+                }
+            };
+            let (steps, codes, p) = steps;
+            let bound = std::iter::once(input).chain([unused]).chain(codes).chain(p).collect();
+            Int8Batch { batch, steps, logits, staging, _bound: bound }
+        })
+        .await
+    }
+
+    /// Queues one forward pass over `batch`: quantize, hidden layer, output layer, one submit.
+    fn submit(&self, batch: &Int8Batch) {
+        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("int8 forward") });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("int8 forward"), timestamp_writes: None });
+            for (i, (group, [x, y])) in batch.steps.iter().enumerate() {
+                pass.set_pipeline(if i == 0 { &self.quantize } else { &self.layer });
+                pass.set_bind_group(0, group, &[]);
+                pass.dispatch_workgroups(*x, *y, 1);
+            }
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+    }
+
+    /// Reads the last pass's logits back (`[batch, 10]`), awaiting the GPU.
+    async fn read(&self, batch: &Int8Batch) -> Result<Vec<f32>, String> {
+        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("int8 readback") });
+        encoder.copy_buffer_to_buffer(&batch.logits, 0, &batch.staging, 0, None);
+        self.gpu.queue.submit([encoder.finish()]);
+        read_back(&self.gpu, &batch.staging, batch.batch * CLASSES).await
+    }
+}

@@ -1,0 +1,177 @@
+//! The sparse model on WebGPU: two WGSL compute pipelines (`sparse_transpose.wgsl`,
+//! `sparse_layer.wgsl`) on the very `wgpu::Device` burn trains on (cubecl hands it out through
+//! `WgpuSetup`).
+//!
+//! Why raw WGSL rather than a cubecl `#[cube]` kernel through burn's backend extension: the
+//! kernel is 20 lines whose point is its exact shape (barrier-free, one vec4 of batch columns
+//! per invocation, u16 indices packed two to a u32), its buffers are the sparse layout's own
+//! and never burn tensors, and its timing must end in our own awaited readback. A compute
+//! pipeline states all of that directly; a cube kernel would add a code generator between us and
+//! the shader we want to measure.
+
+use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, checked, pipeline, read_back, storage};
+use crate::kernels::sparse::{SparseLayer, SparseMlp};
+use crate::model::CLASSES;
+
+/// Invocations per workgroup; each handles 4 batch columns.
+const WORKGROUP: u32 = 64;
+
+struct GpuLayer {
+    row_ptr: GpuBuffer,
+    row_inputs: GpuBuffer,
+    row_values: GpuBuffer,
+    bias: GpuBuffer,
+    units: u32,
+}
+
+/// The sparse model's kernels uploaded once, and the two pipelines.
+pub struct SparseGpu {
+    gpu: Gpu,
+    transpose: wgpu::ComputePipeline,
+    layer: wgpu::ComputePipeline,
+    hidden: GpuLayer,
+    output: GpuLayer,
+    inputs: usize,
+}
+
+/// One batch of images uploaded, with the buffers and bindings of a forward pass over it.
+pub struct GpuBatch {
+    batch: usize,
+    batch4: u32,
+    transpose: wgpu::BindGroup,
+    hidden: wgpu::BindGroup,
+    output: wgpu::BindGroup,
+    logits: GpuBuffer,
+    staging: GpuBuffer,
+    /// The input, scratch and parameter buffers only the bind groups use, kept (and destroyed)
+    /// with them.
+    _bound: Vec<GpuBuffer>,
+}
+
+fn upload(gpu: &Gpu, layer: &SparseLayer) -> GpuLayer {
+    let read = wgpu::BufferUsages::STORAGE;
+    GpuLayer {
+        row_ptr: storage(gpu, "sparse row_ptr", bytemuck::cast_slice(&layer.row_ptr), read),
+        row_inputs: storage(gpu, "sparse row_inputs", bytemuck::cast_slice(&layer.packed_row_inputs()), read),
+        row_values: storage(gpu, "sparse row_values", bytemuck::cast_slice(&layer.row_values), read),
+        bias: storage(gpu, "sparse bias", bytemuck::cast_slice(&layer.bias), read),
+        units: layer.outputs as u32,
+    }
+}
+
+fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: usize, relu: bool) -> GpuBuffer {
+    let params = [batch as u32, batch4, inputs as u32, u32::from(relu)];
+    gpu.buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some("sparse params"),
+        contents: bytemuck::cast_slice(&params),
+        usage: wgpu::BufferUsages::UNIFORM,
+    })
+}
+
+fn bind(gpu: &Gpu, pipeline: &wgpu::ComputePipeline, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> =
+        buffers.iter().enumerate().map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() }).collect();
+    gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &pipeline.get_bind_group_layout(0), entries: &entries })
+}
+
+impl SparseGpu {
+    pub async fn new(gpu: &Gpu, model: &SparseMlp) -> Result<Self, String> {
+        checked(gpu, "building the sparse kernels", || SparseGpu {
+            transpose: pipeline(gpu, include_str!("sparse_transpose.wgsl"), "transpose"),
+            layer: pipeline(gpu, include_str!("sparse_layer.wgsl"), "layer"),
+            hidden: upload(gpu, &model.hidden),
+            output: upload(gpu, &model.output),
+            inputs: model.inputs(),
+            gpu: gpu.clone(),
+        })
+        .await
+    }
+}
+
+impl GpuForward for SparseGpu {
+    type Batch = GpuBatch;
+
+    fn inputs(&self) -> usize {
+        self.inputs
+    }
+
+    /// Uploads `images` (`[batch, inputs]`, row-major) for forward passes over them.
+    async fn prepare(&self, images: &[f32], batch: usize) -> Result<GpuBatch, String> {
+        let gpu = &self.gpu;
+        let batch4 = batch.div_ceil(4) as u32;
+        let columns = u64::from(batch4) * 16;
+        let scratch = |label, units: u32| {
+            gpu.buffer(&wgpu::BufferDescriptor {
+                label: Some(label),
+                size: columns * u64::from(units.max(1)),
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
+                mapped_at_creation: false,
+            })
+        };
+        checked(gpu, "preparing a batch for the sparse kernels", || {
+            let input = storage(gpu, "sparse images", bytemuck::cast_slice(images), wgpu::BufferUsages::STORAGE);
+            let transposed = scratch("sparse images_t", self.inputs as u32);
+            let hidden = scratch("sparse hidden", self.hidden.units);
+            let logits = scratch("sparse logits", self.output.units);
+            let staging = gpu.buffer(&wgpu::BufferDescriptor {
+                label: Some("sparse readback"),
+                size: logits.size(),
+                usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            });
+            let params = [
+                uniform(gpu, batch, batch4, self.inputs, false),
+                uniform(gpu, batch, batch4, self.inputs, true),
+                uniform(gpu, batch, batch4, self.hidden.units as usize, false),
+            ];
+            let layer = |l: &GpuLayer, x: &wgpu::Buffer, y: &wgpu::Buffer, params: &wgpu::Buffer| {
+                bind(gpu, &self.layer, &[&l.row_ptr, &l.row_inputs, &l.row_values, &l.bias, x, y, params])
+            };
+            let transpose = bind(gpu, &self.transpose, &[&input, &transposed, &params[0]]);
+            let hidden_group = layer(&self.hidden, &transposed, &hidden, &params[1]);
+            let output = layer(&self.output, &hidden, &logits, &params[2]);
+            let [transpose_params, hidden_params, output_params] = params;
+            GpuBatch {
+                batch,
+                batch4,
+                transpose,
+                hidden: hidden_group,
+                output,
+                logits,
+                staging,
+                _bound: vec![input, transposed, hidden, transpose_params, hidden_params, output_params],
+            }
+        })
+        .await
+    }
+
+    /// Queues one forward pass over `batch`: transpose, hidden layer, output layer, in one submit.
+    fn submit(&self, batch: &GpuBatch) {
+        let groups = batch.batch4.div_ceil(WORKGROUP);
+        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("sparse forward") });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("sparse forward"), timestamp_writes: None });
+            pass.set_pipeline(&self.transpose);
+            pass.set_bind_group(0, &batch.transpose, &[]);
+            pass.dispatch_workgroups(groups, self.inputs as u32, 1);
+            pass.set_pipeline(&self.layer);
+            pass.set_bind_group(0, &batch.hidden, &[]);
+            pass.dispatch_workgroups(groups, self.hidden.units, 1);
+            pass.set_bind_group(0, &batch.output, &[]);
+            pass.dispatch_workgroups(groups, self.output.units, 1);
+        }
+        self.gpu.queue.submit([encoder.finish()]);
+    }
+
+    /// Reads the last pass's logits back (`[batch, 10]`), awaiting the GPU: the queue runs in
+    /// order, so this waits for every pass submitted before it.
+    async fn read(&self, batch: &GpuBatch) -> Result<Vec<f32>, String> {
+        let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("sparse readback") });
+        encoder.copy_buffer_to_buffer(&batch.logits, 0, &batch.staging, 0, None);
+        self.gpu.queue.submit([encoder.finish()]);
+        // The logits come back as [class][batch4 × 4]; the page wants [image][class].
+        let stride = batch.batch4 as usize * 4;
+        let by_class = read_back(&self.gpu, &batch.staging, stride * CLASSES).await?;
+        Ok((0..batch.batch).flat_map(|image| (0..CLASSES).map(move |class| (image, class))).map(|(image, class)| by_class[class * stride + image]).collect())
+    }
+}
