@@ -278,11 +278,11 @@ impl Stepper {
         match self {
             Stepper::Autodiff { model, optim } => {
                 let current = run.hook.before_step(step, model.clone(), run.observer).await?;
-                let device_ad = run.setup.device.clone().autodiff();
-                let Batch { images, targets } = Batch::of(run.train, batch, &device_ad);
+                let device_ad = &run.device_ad;
+                let Batch { images, targets } = Batch::of(run.train, batch, device_ad);
                 let logits = current.forward(images);
                 let mut loss = match run.setup.teacher {
-                    Some(teacher) => teacher.loss(logits, targets, batch, &device_ad),
+                    Some(teacher) => teacher.loss(logits, targets, batch, device_ad),
                     None => run.cross_entropy.forward(logits, targets),
                 };
                 if let Some(penalty) = current.kernel_penalty(config.l1, config.l2) {
@@ -360,9 +360,21 @@ async fn fit_from(model: Mlp, from_step: usize, setup: Setup<'_>, observer: &mut
         return Err(TrainError::Teacher { have: teacher.len(), need: train.len() });
     }
     let report = TrainReport { steps: from_step, resumed_from_step: (from_step > 0).then_some(from_step), ..TrainReport::default() };
-    let cross_entropy = CrossEntropyLossConfig::new().init(&setup.device.clone().autodiff());
-    let mut run =
-        Run { setup, train: &train, validation: &validation, observer, hook, report, cross_entropy, step_ms: Vec::new(), started: 0.0, last_yield: 0.0 };
+    let device_ad = setup.device.clone().autodiff();
+    let cross_entropy = CrossEntropyLossConfig::new().init(&device_ad);
+    let mut run = Run {
+        setup,
+        train: &train,
+        validation: &validation,
+        observer,
+        hook,
+        report,
+        cross_entropy,
+        device_ad,
+        step_ms: Vec::new(),
+        started: 0.0,
+        last_yield: 0.0,
+    };
     match run.steps(model).await {
         Ok((model, finish)) => Ok(Trained { model, report: run.report, finish }),
         Err(error) => match run.observer.device_lost().await {
@@ -385,6 +397,8 @@ struct Run<'a, O, H> {
     report: TrainReport,
     /// The autodiff step's loss, without a teacher.
     cross_entropy: CrossEntropyLoss,
+    /// The autodiff version of the setup's device, made once for every step.
+    device_ad: Device,
     /// Milliseconds per step of each loss-readback window but the first step's.
     step_ms: Vec<f64>,
     started: f64,
