@@ -84,6 +84,12 @@ pub fn pipeline(gpu: &Gpu, source: &str, entry_point: &str) -> wgpu::ComputePipe
     })
 }
 
+/// A bind group for `pipeline`'s group 0: each buffer at its binding.
+pub fn bind(gpu: &Gpu, pipeline: &wgpu::ComputePipeline, buffers: &[(u32, &wgpu::Buffer)]) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry> = buffers.iter().map(|(i, b)| wgpu::BindGroupEntry { binding: *i, resource: b.as_entire_binding() }).collect();
+    gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &pipeline.get_bind_group_layout(0), entries: &entries })
+}
+
 /// Runs `make` inside a validation error scope, so a WebGPU error is a message, not a panic.
 pub async fn checked<T>(gpu: &Gpu, what: &str, make: impl FnOnce() -> T) -> Result<T, String> {
     let scope = gpu.device.push_error_scope(wgpu::ErrorFilter::Validation);
@@ -167,4 +173,16 @@ impl<E: GpuForward> Passes for GpuPasses<'_, E> {
         }
         self.engine.read(&self.batch).await.map(|_| ())
     }
+}
+
+/// What naga (wgpu's WGSL front end and validator, Firefox's too) finds wrong with `source`; the
+/// kernels' tests run every shader the engine builds through it, natively and with no GPU.
+#[cfg(test)]
+pub(crate) fn naga_errors(source: &str) -> Option<String> {
+    let module = match naga::front::wgsl::parse_str(source) {
+        Ok(module) => module,
+        Err(e) => return Some(e.emit_to_string(source)),
+    };
+    let mut validator = naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::default());
+    validator.validate(&module).err().map(|e| format!("{e:?}"))
 }

@@ -32,14 +32,18 @@ pub trait Observer {
     /// A monotonic clock in milliseconds (`performance.now()` in the browser).
     fn now_ms(&self) -> f64;
     /// Polled before every step: the user asked to stop.
-    fn cancelled(&self) -> bool;
-    fn progress(&mut self, progress: Progress);
-    fn loss(&mut self, point: LossPoint);
-    fn epoch_done(&mut self, epoch: usize, test_accuracy: f64);
+    fn cancelled(&self) -> bool {
+        false
+    }
+    fn progress(&mut self, _progress: Progress) {}
+    fn loss(&mut self, _point: LossPoint) {}
+    fn epoch_done(&mut self, _epoch: usize, _test_accuracy: f64) {}
     /// The validation loss after an epoch, at the step it ended (with `validation_split`).
     fn validation_loss(&mut self, _point: LossPoint) {}
     /// Gives the browser a chance to paint and handle clicks (a no-op natively).
-    fn yield_now(&mut self) -> impl Future<Output = ()>;
+    fn yield_now(&mut self) -> impl Future<Output = ()> {
+        std::future::ready(())
+    }
     /// A new stage starts (dense training, pruning, fine-tuning…).
     fn phase(&mut self, _name: &'static str) {}
     /// A new picture of a model's first layer (live while training and pruning).
@@ -62,15 +66,6 @@ pub struct Silent;
 impl Observer for Silent {
     fn now_ms(&self) -> f64 {
         0.0
-    }
-    fn cancelled(&self) -> bool {
-        false
-    }
-    fn progress(&mut self, _: Progress) {}
-    fn loss(&mut self, _: LossPoint) {}
-    fn epoch_done(&mut self, _: usize, _: f64) {}
-    fn yield_now(&mut self) -> impl Future<Output = ()> {
-        std::future::ready(())
     }
 }
 

@@ -2,15 +2,12 @@
 //! reports nothing, but keeps time: the loop's step times need a clock) and as the latency
 //! protocol's clock. Each benchmark includes it (`#[path = "wall.rs"] mod wall;`).
 
-use std::future::Future;
 use std::time::Instant;
 
 use prunelab::measure::latency::Clock;
 use prunelab::train::Observer;
 use prunelab::train::fused::Layout;
 use prunelab::train::fused::Trainer;
-use prunelab::train::report::LossPoint;
-use prunelab::train::report::Progress;
 
 pub struct Wall {
     start: Instant,
@@ -39,15 +36,6 @@ impl Wall {
 impl Observer for Wall {
     fn now_ms(&self) -> f64 {
         self.start.elapsed().as_secs_f64() * 1000.0
-    }
-    fn cancelled(&self) -> bool {
-        false
-    }
-    fn progress(&mut self, _: Progress) {}
-    fn loss(&mut self, _: LossPoint) {}
-    fn epoch_done(&mut self, _: usize, _: f64) {}
-    fn yield_now(&mut self) -> impl Future<Output = ()> {
-        std::future::ready(())
     }
     async fn fused_trainer(&mut self, layout: Layout, params: Vec<f32>) -> Result<Trainer, String> {
         #[cfg(feature = "webgpu")]

@@ -17,12 +17,17 @@ describe('PruneLab embedded', () => {
       assert.equal(await panicMessage(page), null);
       assert.equal(r.state, 'done', JSON.stringify(r.error));
       assert.equal(r.data.train_images, 60000, 'MNIST loaded from the sub-path');
-      const layout = await page.evaluate(() => ({
-        scroll: document.documentElement.scrollWidth,
-        // clientWidth excludes the vertical scrollbar: the width content really has.
-        viewport: document.documentElement.clientWidth,
-        embed: document.body.classList.contains('embed'),
-      }));
+      const layout = await page.evaluate(() => {
+        // Off-screen sections skip layout (content-visibility: auto); lay every one out, so
+        // that none can overflow unseen.
+        for (const section of document.querySelectorAll('main > section')) section.style.contentVisibility = 'visible';
+        return {
+          scroll: document.documentElement.scrollWidth,
+          // clientWidth excludes the vertical scrollbar: the width content really has.
+          viewport: document.documentElement.clientWidth,
+          embed: document.body.classList.contains('embed'),
+        };
+      });
       assert.ok(layout.embed);
       assert.ok(layout.scroll <= layout.viewport, `page is ${layout.scroll} px wide in a ${layout.viewport} px viewport`);
       const full = await page.locator('#embed-caption a').getAttribute('href');

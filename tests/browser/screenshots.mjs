@@ -18,6 +18,8 @@ try {
   await drawDigit(page, testDigit(0).pixels);
   await page.locator('.prediction').first().waitFor({ timeout: 60_000 });
   await page.locator('input[name=picture][value=pruned]').check();
+  // A full-page picture shows every section, not the placeholders of those off screen.
+  await page.addStyleTag({ content: 'main > section { content-visibility: visible !important; }' });
   await page.waitForTimeout(500);
   await page.screenshot({ path: path.join(out, 'full-page.png'), fullPage: true });
   await page.locator('section.weights').screenshot({ path: path.join(out, 'weights.png') });

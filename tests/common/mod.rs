@@ -1,6 +1,5 @@
 //! What the native integration tests share: an observer that records what a run reports.
 
-use std::future::Future;
 use std::time::Instant;
 
 use prunelab::prune::tiles::Snapshot;
@@ -54,9 +53,6 @@ impl Observer for Recorder {
     }
     fn epoch_done(&mut self, _epoch: usize, accuracy: f64) {
         self.epochs.push(accuracy);
-    }
-    fn yield_now(&mut self) -> impl Future<Output = ()> {
-        std::future::ready(())
     }
     fn snapshot(&mut self, snapshot: Snapshot) {
         self.snapshots.push(snapshot);

@@ -8,7 +8,7 @@
 //! `packed_4x8_integer_dot_product` language extension, otherwise the same sum unpacked in plain
 //! WGSL; the report says which ran.
 
-use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, checked, pipeline, read_back, storage};
+use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, bind, checked, pipeline, read_back, storage};
 use crate::kernels::int8::Int8Mlp;
 use crate::kernels::int8::model::{Codes, Int8Layer};
 use crate::kernels::int8::scale::pack_codes;
@@ -33,6 +33,18 @@ pub enum Dot4 {
     /// Four sign-extended byte products in plain WGSL.
     Unpacked,
 }
+
+/// The dense int8 kernels with `dot4`'s definition in front.
+fn dense_source(dot4: Dot4) -> String {
+    let helper = match dot4 {
+        Dot4::Packed => DOT4_PACKED,
+        Dot4::Unpacked => DOT4_UNPACKED,
+    };
+    format!("{helper}{}", include_str!("int8_dense.wgsl"))
+}
+
+/// The sparse int8 kernels, after the CSR prelude they share with the float ones.
+const SPARSE_SOURCE: &str = concat!(include_str!("../sparse/csr.wgsl"), include_str!("int8_sparse.wgsl"));
 
 impl Dot4 {
     pub fn describe(self) -> &'static str {
@@ -134,11 +146,6 @@ fn params(gpu: &Gpu, batch: usize, second: u32, count: u32, relu: bool, inverse:
     gpu.buffer_init(&wgpu::util::BufferInitDescriptor { label: Some("int8 params"), contents: &bytes, usage: wgpu::BufferUsages::UNIFORM })
 }
 
-fn bind(gpu: &Gpu, pipeline: &wgpu::ComputePipeline, buffers: &[(u32, &wgpu::Buffer)]) -> wgpu::BindGroup {
-    let entries: Vec<wgpu::BindGroupEntry> = buffers.iter().map(|(i, b)| wgpu::BindGroupEntry { binding: *i, resource: b.as_entire_binding() }).collect();
-    gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &pipeline.get_bind_group_layout(0), entries: &entries })
-}
-
 impl Int8Gpu {
     /// Uploads `model`: dense codes run packed dot products (when the browser has them), a pruned
     /// model's CSR codes the sparse int8 kernel.
@@ -146,13 +153,12 @@ impl Int8Gpu {
         let (dot4, source, layers) = match (&model.hidden.codes, &model.output.codes) {
             (Codes::Dense(h), Codes::Dense(o)) => {
                 let dot4 = if gpu.packed_dot { Dot4::Packed } else { Dot4::Unpacked };
-                let helper = if dot4 == Dot4::Packed { DOT4_PACKED } else { DOT4_UNPACKED };
                 let layers = Layers::Dense { hidden: upload_dense(gpu, &model.hidden, h), output: upload_dense(gpu, &model.output, o) };
-                (Some(dot4), format!("{helper}{}", include_str!("int8_dense.wgsl")), layers)
+                (Some(dot4), dense_source(dot4), layers)
             }
             (Codes::Sparse(h), Codes::Sparse(o)) => {
                 let layers = Layers::Sparse { hidden: upload_sparse(gpu, &model.hidden, h), output: upload_sparse(gpu, &model.output, o) };
-                (None, include_str!("int8_sparse.wgsl").to_string(), layers)
+                (None, SPARSE_SOURCE.to_string(), layers)
             }
             _ => return Err("an int8 model stores both layers the same way".into()),
         };
@@ -272,5 +278,19 @@ impl GpuForward for Int8Gpu {
         encoder.copy_buffer_to_buffer(&batch.logits, 0, &batch.staging, 0, None);
         self.gpu.queue.submit([encoder.finish()]);
         read_back(&self.gpu, &batch.staging, batch.batch * CLASSES).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::gpu::naga_errors;
+
+    #[test]
+    fn naga_accepts_the_int8_kernels() {
+        for dot4 in [Dot4::Packed, Dot4::Unpacked] {
+            assert_eq!(naga_errors(&dense_source(dot4)), None, "{dot4:?}");
+        }
+        assert_eq!(naga_errors(SPARSE_SOURCE), None);
     }
 }

@@ -1,10 +1,10 @@
-// The pruned int8 model on WebGPU: the sparse kernels' shape (sparse_layer.wgsl: barrier-free,
+// The pruned int8 model on WebGPU, after the CSR prelude (../sparse/csr.wgsl): the sparse kernels' shape (sparse_layer.wgsl: barrier-free,
 // one output unit per workgroup row, four batch columns per invocation, looping over the unit's
 // non-zeros) with the int8 engine's arithmetic (src/quant): i32 sums of code × code, float bias
 // and rescale, ReLU and requantization (round half to even) fused, float logits.
 //
 // Codes are batch-contiguous vec4<i32> (x[input][batch4]), so layer 1's output is layer 2's
-// input as it is; the kernels' int8 codes are packed four to a u32, u16 input indices two.
+// input as it is; the kernels' int8 codes are packed four to a u32.
 
 struct Params {
     // Images in the batch, and vec4 columns (batch rounded up to 4, divided by 4).
@@ -18,8 +18,6 @@ struct Params {
     inverse: f32,
 }
 
-@group(0) @binding(0) var<storage, read> row_ptr: array<u32>;
-@group(0) @binding(1) var<storage, read> row_inputs: array<u32>;
 @group(0) @binding(2) var<storage, read> row_codes: array<u32>;
 @group(0) @binding(3) var<storage, read> rescale: array<f32>;
 @group(0) @binding(4) var<storage, read> bias: array<f32>;
@@ -44,10 +42,9 @@ fn layer(@builtin(global_invocation_id) id: vec3<u32>) {
     var acc = vec4<i32>(0);
     let end = row_ptr[unit + 1u];
     for (var k = row_ptr[unit]; k < end; k = k + 1u) {
-        let feature = (row_inputs[k >> 1u] >> ((k & 1u) * 16u)) & 0xffffu;
         // Byte k & 3 of the word, sign-extended.
         let code = i32(row_codes[k >> 2u] << (24u - 8u * (k & 3u))) >> 24u;
-        acc = acc + code * x[feature * params.batch4 + column];
+        acc = acc + code * x[row_input(k) * params.batch4 + column];
     }
     let value = vec4<f32>(acc) * rescale[unit] + bias[unit];
     if (params.relu != 0u) {

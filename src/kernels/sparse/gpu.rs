@@ -1,5 +1,5 @@
-//! The sparse model on WebGPU: two WGSL compute pipelines (`sparse_transpose.wgsl`,
-//! `sparse_layer.wgsl`) on the very `wgpu::Device` burn trains on (cubecl hands it out through
+//! The sparse model on WebGPU: two WGSL compute pipelines (`csr.wgsl` and `sparse_layer.wgsl`'s
+//! `transpose` and `layer`) on the very `wgpu::Device` burn trains on (cubecl hands it out through
 //! `WgpuSetup`).
 //!
 //! Why raw WGSL rather than a cubecl `#[cube]` kernel through burn's backend extension: the
@@ -9,9 +9,12 @@
 //! pipeline states all of that directly; a cube kernel would add a code generator between us and
 //! the shader we want to measure.
 
-use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, checked, pipeline, read_back, storage};
+use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, bind, checked, pipeline, read_back, storage};
 use crate::kernels::sparse::{SparseLayer, SparseMlp};
 use crate::model::CLASSES;
+
+/// The transpose and layer kernels, after the CSR prelude they share with the int8 kernel.
+const SOURCE: &str = concat!(include_str!("csr.wgsl"), include_str!("sparse_layer.wgsl"));
 
 /// Invocations per workgroup; each handles 4 batch columns.
 const WORKGROUP: u32 = 64;
@@ -68,17 +71,11 @@ fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: usize, relu: bool) -> G
     })
 }
 
-fn bind(gpu: &Gpu, pipeline: &wgpu::ComputePipeline, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
-    let entries: Vec<wgpu::BindGroupEntry> =
-        buffers.iter().enumerate().map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() }).collect();
-    gpu.device.create_bind_group(&wgpu::BindGroupDescriptor { label: None, layout: &pipeline.get_bind_group_layout(0), entries: &entries })
-}
-
 impl SparseGpu {
     pub async fn new(gpu: &Gpu, model: &SparseMlp) -> Result<Self, String> {
         checked(gpu, "building the sparse kernels", || SparseGpu {
-            transpose: pipeline(gpu, include_str!("sparse_transpose.wgsl"), "transpose"),
-            layer: pipeline(gpu, include_str!("sparse_layer.wgsl"), "layer"),
+            transpose: pipeline(gpu, SOURCE, "transpose"),
+            layer: pipeline(gpu, SOURCE, "layer"),
             hidden: upload(gpu, &model.hidden),
             output: upload(gpu, &model.output),
             inputs: model.inputs(),
@@ -125,9 +122,9 @@ impl GpuForward for SparseGpu {
                 uniform(gpu, batch, batch4, self.hidden.units as usize, false),
             ];
             let layer = |l: &GpuLayer, x: &wgpu::Buffer, y: &wgpu::Buffer, params: &wgpu::Buffer| {
-                bind(gpu, &self.layer, &[&l.row_ptr, &l.row_inputs, &l.row_values, &l.bias, x, y, params])
+                bind(gpu, &self.layer, &[(0, &l.row_ptr), (1, &l.row_inputs), (2, &l.row_values), (3, &l.bias), (4, x), (5, y), (6, params)])
             };
-            let transpose = bind(gpu, &self.transpose, &[&input, &transposed, &params[0]]);
+            let transpose = bind(gpu, &self.transpose, &[(7, &input), (8, &transposed), (6, &params[0])]);
             let hidden_group = layer(&self.hidden, &transposed, &hidden, &params[1]);
             let output = layer(&self.output, &hidden, &logits, &params[2]);
             let [transpose_params, hidden_params, output_params] = params;
@@ -173,5 +170,13 @@ impl GpuForward for SparseGpu {
         let stride = batch.batch4 as usize * 4;
         let by_class = read_back(&self.gpu, &batch.staging, stride * CLASSES).await?;
         Ok((0..batch.batch).flat_map(|image| (0..CLASSES).map(move |class| (image, class))).map(|(image, class)| by_class[class * stride + image]).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn naga_accepts_the_sparse_kernels() {
+        assert_eq!(crate::kernels::gpu::naga_errors(super::SOURCE), None);
     }
 }

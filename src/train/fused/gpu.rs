@@ -11,6 +11,8 @@ use crate::train::fused::adam::{BETA_1, BETA_2, Factors};
 
 const WORKGROUP: u32 = 64;
 
+const SOURCE: &str = include_str!("fused.wgsl");
+
 /// The entry points of `fused.wgsl`, in step order (then the mask update).
 const ENTRIES: [&str; 8] = ["gather", "forward_hidden", "forward_output", "grad_output", "grad_hidden", "grad_w1", "adam", "apply_mask"];
 /// Dispatches in one step (all but the mask update).
@@ -62,7 +64,7 @@ impl FusedGpu {
         };
         checked(gpu, "building the fused training step", || FusedGpu {
             layout,
-            pipelines: ENTRIES.iter().map(|entry| pipeline(gpu, include_str!("fused.wgsl"), entry)).collect(),
+            pipelines: ENTRIES.iter().map(|entry| pipeline(gpu, SOURCE, entry)).collect(),
             weights: init("fused weights", params),
             grads: init("fused grads", &vec![0.0; n]),
             moment1: init("fused m", &vec![0.0; n]),
@@ -291,5 +293,13 @@ impl FusedGpu {
             pass.dispatch_workgroups(dispatches[MASK][0], dispatches[MASK][1], 1);
         }
         self.gpu.queue.submit([encoder.finish()]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn naga_accepts_the_fused_step() {
+        assert_eq!(crate::kernels::gpu::naga_errors(super::SOURCE), None);
     }
 }
