@@ -154,7 +154,7 @@ impl FileDecoder {
 }
 
 /// One split: `len()` images of 28 × 28 u8 pixels and their labels.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Split {
     pub pixels: Vec<u8>,
     pub labels: Vec<u8>,

@@ -313,10 +313,9 @@ struct Run<'a, H: Host> {
 /// Dense training, pruning, latency; each result lands in the report as soon as it exists.
 async fn pipeline<H: Host>(run: Run<'_, H>, observer: &mut RunObserver<'_, H>) -> Result<Finish, Failure> {
     let (engine, settings) = (run.engine, run.settings);
-    let (dense, finish) = run.train_dense(observer).await?;
-    if finish == Finish::Cancelled {
-        return Ok(finish);
-    }
+    let Some(dense) = run.train_dense(observer).await? else {
+        return Ok(Finish::Cancelled);
+    };
     let pruned = match settings.pruning.prune {
         PruneMethod::None => None,
         _ => Some(run.prune_dense(&dense, observer).await?),
@@ -357,8 +356,8 @@ impl<H: Host> Run<'_, H> {
     }
 
     /// Trains the dense model (going on from a lost device's weights when this same training
-    /// was under way there), watching its first layer as it learns.
-    async fn train_dense(&self, observer: &mut RunObserver<'_, H>) -> Result<(TrainedModel, Finish), Failure> {
+    /// was under way there), watching its first layer as it learns; `None` when cancelled.
+    async fn train_dense(&self, observer: &mut RunObserver<'_, H>) -> Result<Option<TrainedModel>, Failure> {
         let (engine, config, data) = (self.engine, &self.settings.training, self.data);
         let mut watch = WatchWeights::new(DENSE_PICTURE_EVERY_MS);
         // Only the same training goes on from a lost device's weights; any other starts afresh.
@@ -382,14 +381,19 @@ impl<H: Host> Run<'_, H> {
             Err(e) => return Err(e.to_string().into()),
         };
         let accuracy = trained.report.test_accuracy.final_;
-        let finish = trained.finish;
         engine.update(|r| r.train = Some(trained.report));
         self.device_lost()?;
+        if trained.finish == Finish::Cancelled {
+            // The picture of where it stopped, and nothing measured: a model's column gzips its
+            // weights twice, which would keep the page waiting for the Cancel it asked for.
+            let weights = trained.model.read_weights().await.map_err(|e| e.to_string())?;
+            observer.snapshot(Snapshot { model: ModelKind::Dense, note: "cancelled".into(), layer: FirstLayer::dense(&weights) });
+            return Ok(None);
+        }
         let dense = compare::trained_model(trained.model, accuracy).await.map_err(|e| e.to_string())?;
-        let note = if finish == Finish::Cancelled { "cancelled" } else { "trained" };
-        observer.snapshot(Snapshot { model: ModelKind::Dense, note: note.into(), layer: FirstLayer::dense(&dense.weights) });
+        observer.snapshot(Snapshot { model: ModelKind::Dense, note: "trained".into(), layer: FirstLayer::dense(&dense.weights) });
         engine.update(|r| r.dense = accuracy.map(|_| dense.report.clone()));
-        Ok((dense, finish))
+        Ok(Some(dense))
     }
 
     /// The pruned (unstructured) and structured models, as the settings make them.

@@ -11,12 +11,18 @@ use crate::prune::structured::Norm;
 use crate::train::config::TrainStep;
 use crate::train::config::{PruneMethod, Ranking};
 
-/// Which part of the page a knob belongs to.
+/// Which part of the settings a knob belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Group {
+    /// On the first screen: the choices that decide what the verdict is about.
+    Main,
+    /// Under "Advanced settings": the dense training.
     Training,
-    Pruning,
-    /// Where and how the run goes (device, quantization) and URL-only switches.
+    /// Under "Advanced settings": when and how pruning happens.
+    Schedule,
+    /// Under "Advanced settings": regularization, early stopping, structure, distillation, int8.
+    Levers,
+    /// URL-only switches about the run itself.
     Run,
 }
 
@@ -185,46 +191,46 @@ pub const KNOBS: &[Knob] = &[
     knob!("train_samples", "Training images", Training, Control::Number("100"), training.train_samples, number(TRAIN_SAMPLES)),
     knob!("seed", "Seed", Training, Control::Number("1"), training.seed, number(0..=u64::MAX)),
     knob!("loss_every", "Loss read back every (steps)", Training, Control::Url, training.loss_every, number(LOSS_EVERY)),
-    knob!("l1", "L1 on kernels", Training, Control::Number("0.00001"), training.l1, number(REGULARIZATION)),
-    knob!("l2", "L2 on kernels", Training, Control::Number("0.00001"), training.l2, number(REGULARIZATION)),
-    knob!("validation_split", "Validation split", Training, Control::Number("0.05"), training.validation_split, number(VALIDATION_SPLIT)),
-    knob!("early_stopping", "Early stopping (val_loss)", Training, Control::Flag { on: "On", off: "Off" }, training.early_stopping, flag, shared: true),
-    knob!("patience", "patience", Training, Control::Number("1"), training.patience, number(PATIENCE)),
-    knob!("min_delta", "min_delta", Training, Control::Number("0.001"), training.min_delta, number(MIN_DELTA)),
+    knob!("l1", "L1 penalty on kernels", Levers, Control::Number("0.00001"), training.l1, number(REGULARIZATION)),
+    knob!("l2", "L2 penalty on kernels", Levers, Control::Number("0.00001"), training.l2, number(REGULARIZATION)),
+    knob!("validation_split", "Share held out for validation", Levers, Control::Number("0.05"), training.validation_split, number(VALIDATION_SPLIT)),
+    knob!("early_stopping", "Stop early when validation loss stalls", Levers, Control::Flag { on: "On", off: "Off" }, training.early_stopping, flag, shared: true),
+    knob!("patience", "Epochs without improvement allowed", Levers, Control::Number("1"), training.patience, number(PATIENCE)),
+    knob!("min_delta", "Smallest improvement that counts", Levers, Control::Number("0.001"), training.min_delta, number(MIN_DELTA)),
     knob!(
         "restore_best_weights",
-        "restore_best_weights",
-        Training,
+        "Keep the best epoch's weights",
+        Levers,
         Control::Flag { on: "Yes", off: "No" },
         training.restore_best_weights,
         flag,
         shared: true
     ),
     knob!("engine", "Training step", Training, training.engine, choice),
-    knob!("prune", "Method", Pruning, pruning.prune, choice),
-    knob!("initial_sparsity", "Initial sparsity", Pruning, Control::Url, pruning.initial_sparsity, number(SPARSITY)),
-    knob!("final_sparsity", "Target sparsity", Pruning, Control::Percent, pruning.final_sparsity, number(SPARSITY)),
-    knob!("ranking", "Ranking (one-shot)", Pruning, pruning.ranking, choice),
-    knob!("begin_step", "begin_step", Pruning, Control::Number("1"), pruning.begin_step, number(STEP)),
-    knob!("end_step", "end_step", Pruning, Control::Number("1"), pruning.end_step, number(END_STEP)),
-    knob!("frequency", "frequency", Pruning, Control::Number("1"), pruning.frequency, number(FREQUENCY)),
-    knob!("prune_batch", "Batch (gradual run)", Pruning, Control::Number("1"), pruning.prune_batch, number(BATCH)),
-    knob!("finetune_epochs", "Fine-tune epochs", Pruning, Control::Number("1"), pruning.finetune_epochs, number(FINETUNE_EPOCHS)),
-    knob!("hidden_keep", "Units kept (structured)", Pruning, Control::Number("1"), pruning.hidden_keep, number(HIDDEN_KEEP)),
-    knob!("norm", "Unit ranking (structured)", Pruning, pruning.norm, choice),
+    knob!("prune", "Pruning method", Main, pruning.prune, choice),
+    knob!("initial_sparsity", "Sparsity at the first pruning step", Schedule, Control::Url, pruning.initial_sparsity, number(SPARSITY)),
+    knob!("final_sparsity", "Weights to remove", Main, Control::Percent, pruning.final_sparsity, number(SPARSITY)),
+    knob!("ranking", "Rank weights (one-shot)", Schedule, pruning.ranking, choice),
+    knob!("begin_step", "Start pruning at step", Schedule, Control::Number("1"), pruning.begin_step, number(STEP)),
+    knob!("end_step", "Reach the target at step", Schedule, Control::Number("1"), pruning.end_step, number(END_STEP)),
+    knob!("frequency", "Prune every (steps)", Schedule, Control::Number("1"), pruning.frequency, number(FREQUENCY)),
+    knob!("prune_batch", "Batch size while pruning", Schedule, Control::Number("1"), pruning.prune_batch, number(BATCH)),
+    knob!("finetune_epochs", "Fine-tuning epochs after pruning", Schedule, Control::Number("1"), pruning.finetune_epochs, number(FINETUNE_EPOCHS)),
+    knob!("hidden_keep", "Hidden units kept (structured)", Levers, Control::Number("1"), pruning.hidden_keep, number(HIDDEN_KEEP)),
+    knob!("norm", "Rank units by (structured)", Levers, pruning.norm, choice),
     knob!(
         "distill",
         "Distil the structured student",
-        Pruning,
+        Levers,
         Control::Flag { on: "Yes, and train one from scratch", off: "No" },
         pruning.distill,
         flag,
         shared: true
     ),
-    knob!("distill_t", "Temperature T", Pruning, Control::Number("0.5"), pruning.distill_t, number(DISTILL_T)),
-    knob!("distill_alpha", "α (hard-label weight)", Pruning, Control::Number("0.05"), pruning.distill_alpha, number(DISTILL_ALPHA)),
-    knob!("backend", "Device", Run, backend, choice),
-    knob!("quantize", "Quantization", Run, quantize, choice),
+    knob!("distill_t", "Distillation temperature", Levers, Control::Number("0.5"), pruning.distill_t, number(DISTILL_T)),
+    knob!("distill_alpha", "Weight of the true labels (α)", Levers, Control::Number("0.05"), pruning.distill_alpha, number(DISTILL_ALPHA)),
+    knob!("backend", "Device", Main, backend, choice),
+    knob!("quantize", "Quantization", Levers, quantize, choice),
     knob!("autorun", "Run on opening", Run, Control::Url, autorun, flag, shared: false),
     knob!("embed", "Compact layout for an iframe", Run, Control::Url, embed, flag, shared: true),
     knob!("sweep", "Sweep sparsity after the run", Run, Control::Url, sweep, flag, shared: true),

@@ -4,6 +4,7 @@
 //! read panics on wasm; natively the same code runs under `block_on`. It reads the loss back
 //! only every `loss_every` steps so that GPU→CPU round trips do not dominate a step.
 
+use std::borrow::Cow;
 use std::future::Future;
 
 use burn::module::Module;
@@ -344,10 +345,17 @@ pub async fn fit(model: Mlp, setup: Setup<'_>, observer: &mut impl Observer, hoo
 /// [`fit`] with `model` as it stood after `from_step` batches of this same training.
 async fn fit_from(model: Mlp, from_step: usize, setup: Setup<'_>, observer: &mut impl Observer, hook: &mut impl StepHook) -> Result<Trained, TrainError> {
     let config = setup.config;
-    let train = setup.train.truncated(config.train_samples);
+    let samples = config.train_samples.min(setup.train.len());
     // Keras: the last `validation_split` of the samples, taken before shuffling.
-    let held_out = (train.len() as f64 * config.validation_split.clamp(0.0, 1.0)) as usize;
-    let (train, validation) = train.split_at(train.len() - held_out);
+    let held_out = (samples as f64 * config.validation_split.clamp(0.0, 1.0)) as usize;
+    // Borrowed when nothing is cut off: copying all of MNIST (47 MB) would hold the engine's
+    // thread, and a Cancel sent as training starts, for tens of milliseconds.
+    let (train, validation) = if samples == setup.train.len() && held_out == 0 {
+        (Cow::Borrowed(setup.train), Split::default())
+    } else {
+        let (train, validation) = setup.train.truncated(samples).split_at(samples - held_out);
+        (Cow::Owned(train), validation)
+    };
     if train.is_empty() {
         return Err(TrainError::NoData);
     }
@@ -413,6 +421,8 @@ impl<O: Observer, H: StepHook> Run<'_, O, H> {
         let mut early_stop = (config.early_stopping && !self.validation.is_empty())
             .then(|| EarlyStop { rule: EarlyStopping::new(config.patience, config.min_delta), best_model: None });
         let mut stepper = self.stepper(model).await?;
+        // A Cancel sent while the training was set up is seen before its first step.
+        self.observer.yield_now().await;
         let steps_per_epoch = batches::steps_per_epoch(self.train.len(), config.batch);
         let total_steps = steps_per_epoch * config.epochs;
         self.started = self.observer.now_ms();

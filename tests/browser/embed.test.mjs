@@ -36,6 +36,24 @@ describe('PruneLab embedded', () => {
     });
   }
 
+  test('an embed downloads neither the engine nor MNIST until its reader asks for a run', { timeout: 5 * 60_000 }, async () => {
+    const page = await open(env.browser, 'about:blank', { viewport: { width: 720, height: 600 } });
+    const fetched = [];
+    page.on('request', (request) => fetched.push(new URL(request.url()).pathname.split('/').pop()));
+    await page.goto(`${env.server.base}?embed=1&backend=cpu&prune=oneshot&final_sparsity=0.9&train_samples=1000&epochs=1&finetune_epochs=1`);
+    await page.locator('#train:enabled').waitFor();
+    await page.waitForTimeout(1500);
+    const heavy = (name) => name.startsWith('engine') || name.endsWith('.gz');
+    assert.deepEqual(fetched.filter(heavy), [], 'nothing heavy before a click');
+    await page.locator('#train').click();
+    const r = await waitForState(page);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.ok(fetched.includes('engine_bg.wasm') && fetched.includes('train-images-idx3-ubyte.gz'), fetched.join(' '));
+    // The answer in the embed's first viewport: the verdict card ends above its fold.
+    const box = await page.locator('#verdict').boundingBox();
+    assert.ok(box && box.y + box.height <= 600, `the verdict ends at ${box && box.y + box.height} px`);
+  });
+
   test('the URL reproduces the settings and the embed code can be copied', { timeout: 5 * 60_000 }, async () => {
     const context = await env.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await context.newPage();
@@ -44,6 +62,7 @@ describe('PruneLab embedded', () => {
     const search = await page.evaluate(() => location.search);
     assert.equal(search, '?epochs=1&train_samples=1000&prune=none&final_sparsity=0.9&backend=cpu');
     // Editing a knob updates the address bar too.
+    await page.locator('#advanced summary').click();
     await page.locator('input[name=epochs]').fill('3');
     await page.locator('input[name=epochs]').dispatchEvent('change');
     assert.match(await page.evaluate(() => location.search), /epochs=3/);

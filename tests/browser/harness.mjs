@@ -73,8 +73,8 @@ export async function launch() {
 }
 
 /** Opens `url` in a fresh context (after `initScript`, one or a list), echoing page errors to the test log. */
-export async function open(browser, url, { initScript, viewport, colorScheme } = {}) {
-  const context = await browser.newContext({ viewport: viewport ?? { width: 1100, height: 900 }, colorScheme: colorScheme ?? 'light' });
+export async function open(browser, url, { initScript, viewport, colorScheme, permissions } = {}) {
+  const context = await browser.newContext({ viewport: viewport ?? { width: 1100, height: 900 }, colorScheme: colorScheme ?? 'light', permissions: permissions ?? [] });
   for (const script of [initScript ?? []].flat()) await context.addInitScript(script);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));

@@ -39,6 +39,29 @@ try {
   for (const f of frames) {
     console.log(`  at ${(f.start / 1000).toFixed(1)} s: ${f.ms.toFixed(0)} ms, style and layout ${f.style_layout_ms.toFixed(0)} ms; ${f.scripts.join(', ') || 'no script'}`);
   }
+  // What one full style and layout of the finished page costs (a font-size change invalidates it
+  // all), as the page is and with every section laid out even off screen.
+  const relayout = await page.evaluate(() => {
+    const median = () => {
+      const ms = [];
+      for (let i = 0; i < 7; i++) {
+        document.body.style.fontSize = i % 2 ? '16px' : '16.5px';
+        const t = performance.now();
+        void document.body.offsetHeight;
+        ms.push(performance.now() - t);
+      }
+      document.body.style.fontSize = '';
+      return ms.sort((a, b) => a - b)[3];
+    };
+    const skipped = median();
+    const style = document.createElement('style');
+    style.textContent = 'main > section { content-visibility: visible !important; }';
+    document.head.append(style);
+    const all = median();
+    style.remove();
+    return { skipped, all };
+  });
+  console.log(`full style and layout of the finished page: ${relayout.skipped.toFixed(1)} ms; with every section laid out: ${relayout.all.toFixed(1)} ms (medians of 7)`);
 } finally {
   await browser.close();
   await server.close();

@@ -127,6 +127,7 @@ describe('the page stays responsive and survives faults', () => {
     assert.equal(await panicMessage(page), null);
     assert.ok(await page.locator('#train').isEnabled(), 'the controls stay usable');
 
+    await page.locator('#advanced summary').click();
     await page.locator('input[name=epochs]').fill('1');
     await page.locator('input[name=epochs]').dispatchEvent('change');
     await page.locator('#error button', { hasText: 'Retry' }).click();

@@ -280,9 +280,13 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('the pruning controls set what the run does', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(env.browser, `${env.server.base}?backend=cpu&train_samples=2000&epochs=1&finetune_epochs=1&hidden_keep=16`);
+    const page = await open(env.browser, `${env.server.base}?backend=cpu&train_samples=2000&epochs=1&finetune_epochs=1&hidden_keep=16`,
+      { permissions: ['clipboard-read', 'clipboard-write'] });
     await page.locator('select[name=prune]').selectOption('oneshot');
     await page.locator('input[name=final_sparsity]').fill('0.8');
+    // The ranking is one of the advanced settings, folded away on the first screen.
+    assert.equal(await page.locator('select[name=ranking]').isVisible(), false);
+    await page.locator('#advanced summary').click();
     await page.locator('select[name=ranking]').selectOption('global');
     assert.match(await page.locator('.slider span').textContent(), /80 %/);
     await page.locator('#train').click();
@@ -293,6 +297,36 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(r.prune.config.final_sparsity, 0.8);
     assert.equal(r.prune.layers.reduce((sum, l) => sum + l.kept, 0), 101_632 - Math.round(0.8 * 101_632));
     assert.match(await page.evaluate(() => location.search), /prune=oneshot.*final_sparsity=0\.8.*ranking=global/);
+
+    // The verdict card says the report's figures in words: what was removed and what it cost…
+    const points = (r.pruned.test_accuracy - r.dense.test_accuracy) * 100;
+    const cost = Math.abs(points) < 0.05 ? 'no accuracy lost' : `${points >= 0 ? '+' : ''}${points.toFixed(1)} pt accuracy`;
+    const smaller = (r.dense.bytes_f32 / r.pruned_sparse.bytes_sparse).toFixed(1);
+    assert.equal(await page.locator('#verdict-headline').textContent(), `80 % of the weights removed: ${cost}, ${smaller}× smaller as stored.`);
+    // …and what the sparse kernel bought at each batch size (the CPU is the only backend here),
+    // with noise called noise as the comparison does.
+    const speed = (dense, model) => {
+      const spread = Math.max(dense.p95_ms - dense.median_ms, model.p95_ms - model.median_ms, 0.02 * Math.max(dense.median_ms, model.median_ms));
+      if (Math.abs(dense.median_ms - model.median_ms) <= spread) return 'no faster';
+      return model.median_ms < dense.median_ms ? `${(dense.median_ms / model.median_ms).toFixed(1)}× faster` : `${(model.median_ms / dense.median_ms).toFixed(1)}× slower`;
+    };
+    const lines = await page.locator('#verdict-speed li').allTextContents();
+    assert.equal(lines.length, 2);
+    for (const [i, batch] of [[0, 'b1'], [1, 'b1024']]) {
+      const expected = speed(r.dense.latency.cpu[batch], r.pruned_sparse.latency.cpu[batch]);
+      assert.ok(lines[i].startsWith(`At batch ${batch === 'b1' ? 1 : 1024}, on your CPU: ${expected} with a sparse kernel; `), lines[i]);
+    }
+    // Every section is one click away, and each link lands on its section.
+    const targets = await page.locator('nav.sections a').evaluateAll((links) => links.map((a) => [a.textContent, !!document.querySelector(a.getAttribute('href'))]));
+    assert.deepEqual(targets, [['Train', true], ['Compare', true], ['See the pruning', true], ['Draw a digit', true], ['Energy', true], ['Download', true]]);
+    // For a blog post: the verdict, one table row per model, the device and a link to the settings.
+    await page.locator('#copy-markdown').click();
+    await page.locator('#verdict [role=status]', { hasText: 'Copied' }).waitFor();
+    const markdown = await page.evaluate(() => navigator.clipboard.readText());
+    assert.ok(markdown.startsWith(`**80 % of the weights removed: ${cost}, ${smaller}× smaller as stored.**\n\n- ${lines[0]}\n- ${lines[1]}\n`), markdown);
+    assert.match(markdown, /\n\| Dense, float32 \| \d+\.\d\d % \| 407,080 \| [\d.]+ ms \| [\d.]+ ms \| – \| – \|\n/);
+    assert.match(markdown, /\n\| Pruned, sparse kernel \| /);
+    assert.match(markdown, /Measured on CPU( · [^\n]*)? by \[PruneLab\]\(http:\/\/127\.0\.0\.1:\d+\/\?.*prune=oneshot.*final_sparsity=0\.8/);
   });
 
   test('on a software adapter, backend=auto picks the CPU and says why', { timeout: 5 * 60_000 }, async () => {

@@ -17,7 +17,7 @@ pub fn Export() -> impl IntoView {
     let int8 = |model: &ModelKind| matches!(model, ModelKind::Int8 | ModelKind::PrunedInt8);
     view! {
         {move || (!state.models.with(Vec::is_empty)).then(|| view! {
-            <section class="export" aria-label="Download the models">
+            <section class="export" id="download" aria-label="Download the models">
                 <h2>"Download the models"</h2>
                 <p class="note">
                     "burn's record (" <code>".bpk"</code> ", loads with " <code>"Module::load_record"</code>

@@ -13,6 +13,7 @@ use super::sparse::SparsePanel;
 use super::state::AppState;
 use super::status::{Banners, Header, ProgressPanel};
 use super::summary::Summary;
+use super::verdict::VerdictCard;
 use super::weights::WeightPictures;
 use crate::protocol::settings::Settings;
 use crate::web::page;
@@ -26,7 +27,9 @@ pub fn App() -> impl IntoView {
     let embed = settings.embed;
     page::set_embed_layout(embed);
     let state = AppState::new(settings, notices);
-    engine_worker::connect(state);
+    // The full page loads the engine while its reader looks at the settings; an embed waits for a
+    // Train click (or autorun), so a post with several embeds costs nothing until one is used.
+    engine_worker::connect(state, !embed);
     provide_context(state);
     Effect::new(move |_| state.report.with(page::publish));
     // The address bar always reproduces the current settings (shareable).
@@ -38,11 +41,14 @@ pub fn App() -> impl IntoView {
         <Header/>
         <main>
             {embed.then(|| view! { <EmbedCaption/> })}
+            {(!embed).then(|| view! { <SectionNav/> })}
             <Banners/>
+            // The answer first, once there is one; then the settings that produced it.
+            <VerdictCard/>
             <Controls/>
             <ProgressPanel/>
             {move || { let phase = state.chart_phase.get(); (!phase.is_empty()).then(|| view! { <p class="note">"The charts show: " {phase}</p> }) }}
-            <section class="charts" aria-label="Training charts">
+            <section class="charts" id="training" aria-label="Training charts">
                 <LossChart/>
                 <AccuracyChart/>
             </section>
@@ -61,5 +67,23 @@ pub fn App() -> impl IntoView {
             {move || state.report.with(|r| r.backend.map(|b| b.label()).unwrap_or("(not started)"))}
             ". Pixels are scaled to [0, 1], as in the Keras tutorials."
         </footer>
+    }
+}
+
+/// The page's sections, one click away (deep links: `#compare`), in a bar that stays at the top.
+#[component]
+fn SectionNav() -> impl IntoView {
+    const SECTIONS: [(&str, &str); 6] = [
+        ("#training", "Train"),
+        ("#compare", "Compare"),
+        ("#pruning", "See the pruning"),
+        ("#draw", "Draw a digit"),
+        ("#energy", "Energy"),
+        ("#download", "Download"),
+    ];
+    view! {
+        <nav class="sections" aria-label="Sections">
+            {SECTIONS.into_iter().map(|(href, text)| view! { <a href=href>{text}</a> }).collect_view()}
+        </nav>
     }
 }

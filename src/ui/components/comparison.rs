@@ -219,7 +219,7 @@ pub fn Comparison() -> impl IntoView {
                 }).collect();
                 let timer = timer.map(|t| format!("Timer resolution {} ({}cross-origin isolated). Each figure: warm-up, then windows of K back-to-back passes ending in one awaited readback, K grown until a window lasts ≥ 100× the resolution; median and p95 per pass over the windows.", t.resolution_ms.map_or("unknown".to_string(), |r| ms(Some(r))), if t.cross_origin_isolated { "" } else { "not " }));
                 view! {
-                    <section class="comparison" aria-label="Dense versus pruned">
+                    <section class="comparison" id="compare" aria-label="Dense versus pruned">
                         <h2>"Dense vs pruned, side by side"</h2>
                         <div class="table-scroll" tabindex="0" role="region" aria-label="Dense vs pruned table (scrolls sideways on narrow screens)">
                             <table id="comparison"><thead><tr><th></th>{header}</tr></thead><tbody>{rows}</tbody></table>

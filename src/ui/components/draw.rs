@@ -162,7 +162,7 @@ pub fn DrawDigit() -> impl IntoView {
     });
 
     view! {
-        <section class="draw" aria-label="Draw a digit">
+        <section class="draw" id="draw" aria-label="Draw a digit">
             <h2>"Draw a digit"</h2>
             <div class="draw-row">
                 <div>

@@ -36,10 +36,14 @@ struct Link {
     retired: Vec<Running>,
 }
 
-/// Connects `state` to an engine worker, started now and again whenever a command finds it dead.
-pub fn connect(state: AppState) {
+/// Connects `state` to an engine worker, started now when `eagerly` (else by the first command:
+/// an embed in a blog post downloads the engine only once its reader asks for a run) and again
+/// whenever a command finds it dead.
+pub fn connect(state: AppState, eagerly: bool) {
     let link = Rc::new(RefCell::new(Link::default()));
-    start(state, &link);
+    if eagerly {
+        start(state, &link);
+    }
     let sender = link.clone();
     state.connect(move |command: Command| {
         let json = match serde_json::to_string(&command) {

@@ -18,7 +18,7 @@ pub fn Header() -> impl IntoView {
     view! {
         <header>
             <h1>"PruneLab"</h1>
-            <p class="tagline">"Train an MNIST network on your own GPU, in your browser."</p>
+            <p class="tagline">"Does pruning make a neural network faster? Train one on your own GPU, in this page, prune it, and see what it saved on your device."</p>
             <p class="backend" id="backend" class:gpu=move || state.report.with(|r| r.backend == Some(Backend::Webgpu))>{backend}</p>
         </header>
     }

@@ -22,7 +22,7 @@ fn Choice(key: &'static str, label: &'static str, options: Vec<(&'static str, &'
     let state = expect_context::<AppState>();
     view! {
         <label class="knob">
-            <span>{label}</span>
+            <span>{label} <code class="hint">{key}</code></span>
             <select name=key on:change=move |ev| apply(state, key, &event_target_value(&ev)) disabled=move || state.running()>
                 {options.into_iter().map(|(v, text)| view! { <option value=v selected=move || value.get() == v>{text}</option> }).collect_view()}
             </select>
@@ -37,7 +37,7 @@ fn Number(key: &'static str, label: &'static str, value: Signal<String>, step: &
     let on_change = move |ev| apply(state, key, &event_target_value(&ev));
     view! {
         <label class="knob">
-            <span>{label}</span>
+            <span>{label} <code class="hint">{key}</code></span>
             <input type="number" name=key step=step prop:value=value on:change=on_change disabled=move || state.running()/>
         </label>
     }
@@ -49,7 +49,7 @@ fn Percent(key: &'static str, label: &'static str, value: Signal<String>) -> imp
     let state = expect_context::<AppState>();
     view! {
         <label class="knob slider">
-            <span>{label} ": " {move || format!("{:.0} %", value.get().parse::<f64>().unwrap_or(0.0) * 100.0)}</span>
+            <span>{label} ": " {move || format!("{:.0} %", value.get().parse::<f64>().unwrap_or(0.0) * 100.0)} " " <code class="hint">{key}</code></span>
             <input type="range" name=key min="0" max="0.99" step="0.01" prop:value=value
                 on:change=move |ev| apply(state, key, &event_target_value(&ev)) disabled=move || state.running()/>
         </label>
@@ -74,26 +74,39 @@ fn controls(state: AppState, group: Group) -> impl IntoView {
     KNOBS.iter().filter(|k| k.group == group).filter_map(|k| control(state, k)).collect_view()
 }
 
-/// Every knob the page edits, and the Train / Cancel buttons.
+/// The first screen's few knobs and the Train / Cancel buttons; every other knob under
+/// "Advanced settings", grouped, each labelled in words with its Keras / URL name as a hint.
 #[component]
 pub fn Controls() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
         <section class="controls" aria-label="Training settings">
-            {controls(state, Group::Training)}
-            <fieldset class="prune-controls">
-                <legend>"Pruning"</legend>
-                {controls(state, Group::Pruning)}
-            </fieldset>
-            {controls(state, Group::Run)}
-            <div class="buttons">
-                <button id="train" class="primary" on:click=move |_| state.start() disabled=move || state.running()>
-                    {move || if state.report.with(|r| r.train.is_some()) { "Train again" } else { "Train" }}
-                </button>
-                <button id="cancel" on:click=move |_| state.cancel() disabled=move || !state.running() || state.cancel.get()>
-                    "Cancel"
-                </button>
+            <div class="main-knobs">
+                {controls(state, Group::Main)}
+                <div class="buttons">
+                    <button id="train" class="primary" on:click=move |_| state.start() disabled=move || state.running()>
+                        {move || if state.report.with(|r| r.train.is_some()) { "Train and prune again" } else { "Train and prune" }}
+                    </button>
+                    <button id="cancel" on:click=move |_| state.cancel() disabled=move || !state.running() || state.cancel.get()>
+                        "Cancel"
+                    </button>
+                </div>
             </div>
+            <details class="advanced" id="advanced">
+                <summary>"Advanced settings"</summary>
+                <fieldset class="knob-group">
+                    <legend>"Training"</legend>
+                    {controls(state, Group::Training)}
+                </fieldset>
+                <fieldset class="knob-group">
+                    <legend>"Pruning schedule"</legend>
+                    {controls(state, Group::Schedule)}
+                </fieldset>
+                <fieldset class="knob-group">
+                    <legend>"Other levers: regularization, early stopping, structure, distillation, int8"</legend>
+                    {controls(state, Group::Levers)}
+                </fieldset>
+            </details>
         </section>
     }
 }

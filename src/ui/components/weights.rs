@@ -217,7 +217,7 @@ pub fn WeightPictures() -> impl IntoView {
     };
 
     view! {
-        <section class="weights" aria-label="The first layer's weights">
+        <section class="weights" id="pruning" aria-label="The first layer's weights">
             <h2>"See the pruning"</h2>
             <p class="note">
                 "Each tile is one hidden unit's 784 incoming weights, laid out as the 28 × 28 image they look at: red where ink excites the unit, blue where it inhibits it. "

@@ -84,7 +84,7 @@ pub fn EnergyPanel() -> impl IntoView {
         {move || {
             let (rows, epoch) = rows();
             (!rows.is_empty()).then(|| view! {
-                <section class="energy" aria-label="Energy estimate">
+                <section class="energy" id="energy" aria-label="Energy estimate">
                     <h2>"Energy per inference: an estimate, not a measurement"</h2>
                     <p class="note">"Arithmetic on published energies per operation (Horowitz, ISSCC 2014, 45 nm). Assumes batch 1, where every weight is read once from DRAM per image. The figures below can be changed."</p>
                     <div class="controls costs">
