@@ -14,9 +14,12 @@ use crate::data::{DataError, FILES, FileDecoder, Mnist, MnistFile};
 /// run (a Cancel message, the cancel poll), however fast the bytes come.
 const YIELD_EVERY_MS: f64 = 15.0;
 
-/// Bytes of the download decoded at a time: 64 KB of gzip inflate to about 320 KB, a few
-/// milliseconds of inflating and hashing in wasm.
-const DECODE_PIECE: usize = 64 * 1024;
+/// Bytes of the download decoded at a time: 16 KB of gzip inflate to about 80 KB, about a
+/// millisecond of inflating and hashing in optimised wasm. Small, because the download is the
+/// first thing a freshly started engine does, while the browser still runs its wasm unoptimised
+/// and compiles it on the same cores: a 64 KB piece then took about 70 ms, and a Cancel waited
+/// behind it.
+const DECODE_PIECE: usize = 16 * 1024;
 
 /// Aborts its fetch when dropped: Cancel drops the download where it stands, and the body
 /// should not go on streaming into a reader nobody reads.
