@@ -5,13 +5,13 @@ use leptos::prelude::*;
 use super::charts::LineChart;
 use super::state::AppState;
 use crate::measure::energy::Precision;
-use crate::measure::latency::BatchTimings;
-use crate::measure::latency::{Timing, within_noise};
+use crate::measure::latency::Timing;
 use crate::model::kind::{ModelKind, SPARSE_KERNEL};
 use crate::protocol::report::{Int8Check, ModelReport, Report};
 use crate::train::config::PruneMethod;
 use crate::ui::view::chart::bar_fractions;
 use crate::ui::view::format::{count, ms, percent};
+use crate::ui::view::verdict::{Speed, at};
 
 fn kb(bytes: usize) -> String {
     format!("{:.1} KB", bytes as f64 / 1000.0)
@@ -69,7 +69,6 @@ fn columns(r: &Report) -> Vec<(&'static str, ModelReport)> {
 fn latency_verdicts(r: &Report) -> Vec<String> {
     let mut out = Vec::new();
     let Some(dense) = &r.dense else { return out };
-    let pick = |t: &BatchTimings, b1: bool| if b1 { t.b1 } else { t.b1024 };
     let models = [
         (&r.pruned, "masked"),
         (&r.pruned_sparse, "sparse-kernel"),
@@ -83,17 +82,11 @@ fn latency_verdicts(r: &Report) -> Vec<String> {
         let Some(model) = model else { continue };
         for (backend, d, m) in [("WebGPU", dense.latency.webgpu, model.latency.webgpu), ("CPU", dense.latency.cpu, model.latency.cpu)] {
             let (Some(d), Some(m)) = (d, m) else { continue };
-            for (b1, batch) in [(true, "1"), (false, "1024")] {
-                let (a, b) = (pick(&d, b1), pick(&m, b1));
-                out.push(if within_noise(&a, &b) {
-                    format!("{backend}, batch {batch}: the {name} model is as fast as the dense one (the difference is within noise).")
-                } else {
-                    let ratio = b.median_ms / a.median_ms;
-                    if ratio < 1.0 {
-                        format!("{backend}, batch {batch}: the {name} model is {:.1}× faster than the dense one.", 1.0 / ratio)
-                    } else {
-                        format!("{backend}, batch {batch}: the {name} model is {ratio:.1}× slower than the dense one.")
-                    }
+            for batch in [1, 1024] {
+                out.push(match Speed::of(&at(&d, batch), &at(&m, batch)) {
+                    Speed::Same => format!("{backend}, batch {batch}: the {name} model is as fast as the dense one (the difference is within noise)."),
+                    Speed::Faster(x) => format!("{backend}, batch {batch}: the {name} model is {x:.1}× faster than the dense one."),
+                    Speed::Slower(x) => format!("{backend}, batch {batch}: the {name} model is {x:.1}× slower than the dense one."),
                 });
             }
         }

@@ -20,7 +20,8 @@ pub enum Speed {
 }
 
 impl Speed {
-    fn of(dense: &Timing, model: &Timing) -> Self {
+    /// `model` against `dense`, noise called noise ([`within_noise`]).
+    pub fn of(dense: &Timing, model: &Timing) -> Self {
         if within_noise(dense, model) {
             Speed::Same
         } else if model.median_ms < dense.median_ms {
@@ -74,7 +75,8 @@ fn device(backend: Backend) -> &'static str {
     }
 }
 
-fn at(t: &BatchTimings, batch: usize) -> Timing {
+/// The timing at `batch` (1, else 1024).
+pub fn at(t: &BatchTimings, batch: usize) -> Timing {
     if batch == 1 { t.b1 } else { t.b1024 }
 }
 
