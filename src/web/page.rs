@@ -40,6 +40,11 @@ pub fn now_ms() -> f64 {
     PERFORMANCE.with(|p| p.as_ref().map(|p| p.now()).unwrap_or(0.0))
 }
 
+/// Whether the page is hidden (a background tab, a minimised window): it runs no animation frames.
+pub fn hidden() -> bool {
+    document().is_some_and(|d| d.hidden())
+}
+
 /// Writes the report into its `<script>` element and its state onto `<body data-state>`.
 pub fn publish(report: &Report) {
     let Some(document) = document() else { return };

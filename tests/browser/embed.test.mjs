@@ -50,8 +50,12 @@ describe('PruneLab embedded', () => {
     assert.equal(r.state, 'done', JSON.stringify(r.error));
     assert.ok(fetched.includes('engine_bg.wasm') && fetched.includes('train-images-idx3-ubyte.gz'), fetched.join(' '));
     // The answer in the embed's first viewport: the verdict card ends above its fold.
-    const box = await page.locator('#verdict').boundingBox();
-    assert.ok(box && box.y + box.height <= 600, `the verdict ends at ${box && box.y + box.height} px`);
+    for (const viewport of [{ width: 720, height: 600 }, { width: 360, height: 640 }]) {
+      await page.setViewportSize(viewport);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      const box = await page.locator('#verdict').boundingBox();
+      assert.ok(box && box.y + box.height <= viewport.height, `at ${viewport.width} × ${viewport.height} the verdict ends at ${box && box.y + box.height} px`);
+    }
   });
 
   test('the URL reproduces the settings and the embed code can be copied', { timeout: 5 * 60_000 }, async () => {

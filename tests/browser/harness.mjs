@@ -211,6 +211,43 @@ export async function engineFootprint(page) {
   });
 }
 
+/** Every task of the main thread of the pages served under `base`, from Chromium's own trace,
+ *  started before the page loads: `const stop = await traceTasks(browser, base)`, then
+ *  `await stop()` gives `{ tasks, lost, painted }`, each task `{ wall_ms, cpu_ms }` after the
+ *  page's first contentful paint. (Chromium's own pages, such as the omnibox popup, run in
+ *  renderers of their own, left out.) A task's wall time is what the 'longtask' API reports; where
+ *  more threads want to run than there are cores (two here, shared with the engine's worker, V8's
+ *  compiler threads and a software GPU), it includes the time the page's thread waited for a
+ *  core. Its CPU time is the work the page did. */
+export async function traceTasks(browser, base) {
+  const cdp = await browser.newBrowserCDPSession();
+  const threads = new Map();
+  const pages = new Set();
+  const tasks = [];
+  const paints = [];
+  cdp.on('Tracing.dataCollected', ({ value }) => {
+    for (const e of value) {
+      if (e.ph === 'M' && e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
+      else if (e.name === 'RunTask' && e.ph === 'X') tasks.push({ pid: e.pid, thread: `${e.pid}:${e.tid}`, ts: e.ts, wall_ms: e.dur / 1000, cpu_ms: (e.tdur ?? e.dur) / 1000 });
+      else if (e.name === 'ParseHTML' && e.args?.beginData?.url?.startsWith(base)) pages.add(e.pid);
+      else if (e.name === 'firstContentfulPaint') paints.push({ pid: e.pid, ts: e.ts });
+    }
+  });
+  await cdp.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { recordMode: 'recordAsMuchAsPossible', includedCategories: ['disabled-by-default-devtools.timeline', 'devtools.timeline', 'loading'] },
+  });
+  return async () => {
+    const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+    await cdp.send('Tracing.end');
+    const { dataLossOccurred } = await complete;
+    await cdp.detach();
+    const paint = Math.min(...paints.filter((p) => pages.has(p.pid)).map((p) => p.ts));
+    const main = tasks.filter((t) => pages.has(t.pid) && threads.get(t.thread) === 'CrRendererMain' && t.ts >= paint);
+    return { tasks: main.map(({ wall_ms, cpu_ms }) => ({ wall_ms, cpu_ms })), lost: dataLossOccurred, painted: paint < Infinity };
+  };
+}
+
 /** Long tasks (PerformanceObserver 'longtask', over 50 ms) on the page's thread: an init script
  *  for `open`; `longTasks(page)` then lists those after the first contentful paint. */
 export const observeLongTasks = () => {

@@ -1,4 +1,5 @@
-// Makes the README's screenshots (not a test): a short WebGPU run with one-shot pruning, a digit
+// Makes the README's screenshots (not a test): a short WebGPU run with one-shot pruning, its first
+// screen (the verdict card), a digit
 // from the test set drawn on the canvas, then the full page, the weight tiles of the pruned model and
 // the embed view; and the sparse kernels' section with the sparsity sweep.
 // Usage: DIST=dist node tests/browser/screenshots.mjs static/screenshots
@@ -15,6 +16,8 @@ const browser = await launch();
 try {
   const page = await open(browser, `${server.base}?${run}&sweep=1`, { viewport: { width: 1100, height: 900 } });
   await waitForState(page, ['done'], 30 * 60_000);
+  // The first screen: the verdict above the settings.
+  await page.screenshot({ path: path.join(out, 'first-screen.png') });
   await drawDigit(page, testDigit(0).pixels);
   await page.locator('.prediction').first().waitFor({ timeout: 60_000 });
   await page.locator('input[name=picture][value=pruned]').check();

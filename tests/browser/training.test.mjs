@@ -2,7 +2,7 @@
 // missing, and it survives corrupt data, bad URL parameters and a cancel.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { browserSuite, engineWorker, longTasks, observeLongTasks, open, panicMessage, report, waitForState } from './harness.mjs';
+import { browserSuite, engineWorker, longTasks, observeLongTasks, open, panicMessage, report, traceTasks, waitForState } from './harness.mjs';
 
 // Same recipe as the native CPU test: a few thousand real images, two short epochs.
 const SMALL_RUN = 'train_samples=10000&epochs=2&batch=100&lr=0.002&loss_every=10';
@@ -20,12 +20,22 @@ describe('PruneLab in headless Chromium', () => {
 
   test('autorun trains on WebGPU, prunes, and measures every model', { timeout: 25 * 60_000 }, async () => {
     // backend=webgpu: SwiftShader is a software adapter, which backend=auto would leave for the CPU.
+    const stopTrace = await traceTasks(env.browser, env.server.base);
     const page = await open(env.browser, `${env.server.base}?autorun=1&backend=webgpu&${SMALL_RUN}&${PRUNE_RUN}&sweep=1&check_engine=1`, { initScript: observeLongTasks });
     const r = await waitForState(page, ['done', 'error', 'cancelled'], 24 * 60_000);
+    const trace = await stopTrace();
     assert.equal(await panicMessage(page), null);
-    // The engine works in its worker: the page's thread has no task over 50 ms after the first paint.
-    const tasks = await longTasks(page);
-    assert.deepEqual(tasks, [], `long tasks after the first paint: ${JSON.stringify(tasks)}`);
+    // The engine works in its worker: no task after the first paint does more than 50 ms of work
+    // on the page's thread. Counted in CPU time: SwiftShader emulates the GPU on the same two
+    // cores, and a task of 12 ms of work was seen to last 93 ms while the thread waited for one
+    // (`traceTasks` in harness.mjs).
+    assert.equal(trace.lost, false, 'the trace kept every event');
+    assert.ok(trace.painted && trace.tasks.length > 1000, `${trace.tasks.length} tasks traced`);
+    const busiest = trace.tasks.reduce((m, t) => (t.cpu_ms > m.cpu_ms ? t : m));
+    const waited = (await longTasks(page)).map((t) => Math.round(t.ms));
+    console.log(`the page's thread after its first paint: ${trace.tasks.length} tasks, the busiest ${busiest.cpu_ms.toFixed(1)} ms of CPU (${busiest.wall_ms.toFixed(1)} ms of wall time); over 50 ms of wall time: [${waited.join(', ')}] ms`);
+    const heavy = trace.tasks.filter((t) => t.cpu_ms > 50);
+    assert.deepEqual(heavy, [], `tasks over 50 ms of CPU after the first paint: ${JSON.stringify(heavy)}`);
     assert.equal(r.error, null, JSON.stringify(r.error));
     assert.equal(r.state, 'done');
     assert.equal(r.backend, 'webgpu', `fell back to the CPU: ${r.fallback_reason}`);
@@ -316,6 +326,19 @@ describe('PruneLab in headless Chromium', () => {
       const expected = speed(r.dense.latency.cpu[batch], r.pruned_sparse.latency.cpu[batch]);
       assert.ok(lines[i].startsWith(`At batch ${batch === 'b1' ? 1 : 1024}, on your CPU: ${expected} with a sparse kernel; `), lines[i]);
     }
+    // The speed matrix: each timed model against the dense one, per batch, by the card's rule.
+    const matrix = await page.locator('#speedups tbody tr').evaluateAll((rows) => rows.map((tr) => [...tr.children].map((c) => [c.textContent, c.className])));
+    const timed = [['Pruned (masked)', r.pruned], ['Pruned, sparse kernel', r.pruned_sparse], ['Structured', r.structured], ['Distilled student', r.distilled],
+      ['Small, from scratch', r.scratch], ['Dense, int8', r.int8], ['Pruned + int8', r.pruned_int8]].filter(([, m]) => m?.latency.cpu);
+    assert.deepEqual(matrix.map((row) => row[0][0]), timed.map(([name]) => name));
+    assert.ok(timed.length >= 3, 'masked, sparse kernel and structured at least');
+    for (const [i, [name, m]] of timed.entries()) {
+      for (const [j, batch] of ['b1', 'b1024'].entries()) {
+        const words = speed(r.dense.latency.cpu[batch], m.latency.cpu[batch]);
+        const expected = words === 'no faster' ? ['same', 'same'] : [words, words.split(' ')[1]];
+        assert.deepEqual(matrix[i][j + 1], expected, `${name}, ${batch}`);
+      }
+    }
     // Every section is one click away, and each link lands on its section.
     const targets = await page.locator('nav.sections a').evaluateAll((links) => links.map((a) => [a.textContent, !!document.querySelector(a.getAttribute('href'))]));
     assert.deepEqual(targets, [['Train', true], ['Compare', true], ['See the pruning', true], ['Draw a digit', true], ['Energy', true], ['Download', true]]);
@@ -327,6 +350,48 @@ describe('PruneLab in headless Chromium', () => {
     assert.match(markdown, /\n\| Dense, float32 \| \d+\.\d\d % \| 407,080 \| [\d.]+ ms \| [\d.]+ ms \| – \| – \|\n/);
     assert.match(markdown, /\n\| Pruned, sparse kernel \| /);
     assert.match(markdown, /Measured on CPU( · [^\n]*)? by \[PruneLab\]\(http:\/\/127\.0\.0\.1:\d+\/\?.*prune=oneshot.*final_sparsity=0\.8/);
+
+    // The charts have ticked axes, and read a value out: by pointer (the loss chart, at its
+    // right edge: the last point) and by keyboard (the accuracy chart, End).
+    const lastPoint = (chart) => page.locator(`${chart} polyline`).first().evaluate((l) => l.getAttribute('points').trim().split(' ').pop().split(',').map(Number));
+    const cursorAt = (chart) => page.locator(`${chart} circle.cursor`).evaluate((c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))]);
+    for (const [chart, axis] of [['#loss-chart', 'step'], ['#accuracy-chart', 'epoch']]) {
+      assert.ok(await page.locator(`${chart} text.tick`).count() >= 3, `${chart} has ticks`);
+      assert.equal(await page.locator(`${chart} text.axis-name`).textContent(), axis);
+    }
+    await page.locator('#loss-chart svg').scrollIntoViewIfNeeded();
+    const loss = await page.locator('#loss-chart svg').boundingBox();
+    await page.locator('#loss-chart svg').hover({ position: { x: loss.width - 2, y: loss.height / 2 } });
+    assert.match(await page.locator('#loss-chart .readout').textContent(), /^step [\d,]+: loss \d+\.\d\d$/);
+    assert.deepEqual(await cursorAt('#loss-chart'), await lastPoint('#loss-chart'));
+    await page.locator('#accuracy-chart svg').focus();
+    await page.keyboard.press('End');
+    assert.match(await page.locator('#accuracy-chart .readout').textContent(), /^epoch \d+: test accuracy \d+\.\d %$/);
+    assert.deepEqual(await cursorAt('#accuracy-chart'), await lastPoint('#accuracy-chart'));
+
+    // Fits every width: no section wider than the page at 1,280, 720 and 360 px (every section
+    // laid out, even off screen); a wide table scrolls in its own box, its row labels in view.
+    for (const width of [1280, 720, 360]) {
+      await page.setViewportSize({ width, height: 800 });
+      const overflow = await page.evaluate(() => {
+        for (const section of document.querySelectorAll('main > section')) section.style.contentVisibility = 'visible';
+        const page = document.documentElement.clientWidth;
+        const wide = [...document.querySelectorAll('header, main > section, footer')]
+          .filter((s) => s.scrollWidth > s.clientWidth || s.getBoundingClientRect().right > page + 0.5)
+          .map((s) => `${s.id || s.className}: ${s.scrollWidth} px in ${s.clientWidth}`);
+        if (document.documentElement.scrollWidth > page) wide.push(`the page: ${document.documentElement.scrollWidth} px in ${page}`);
+        return wide;
+      });
+      assert.deepEqual(overflow, [], `at ${width} px`);
+    }
+    const sticky = await page.evaluate(() => {
+      const box = document.querySelector('#comparison').closest('.table-scroll');
+      box.scrollLeft = box.scrollWidth;
+      const label = box.querySelector('tbody th[scope=row]');
+      return { scrolled: box.scrollLeft, offset: label.getBoundingClientRect().left - box.getBoundingClientRect().left };
+    });
+    assert.ok(sticky.scrolled > 0, 'at 360 px the comparison scrolls sideways in its box');
+    assert.ok(Math.abs(sticky.offset) < 1, `the row labels stay at the box's left edge (${sticky.offset} px off)`);
   });
 
   test('on a software adapter, backend=auto picks the CPU and says why', { timeout: 5 * 60_000 }, async () => {

@@ -40,11 +40,12 @@ pub fn App() -> impl IntoView {
     view! {
         <Header/>
         <main>
-            {embed.then(|| view! { <EmbedCaption/> })}
             {(!embed).then(|| view! { <SectionNav/> })}
-            <Banners/>
-            // The answer first, once there is one; then the settings that produced it.
+            // The answer first, once there is one (in an embed's first viewport too); then what
+            // this is, the notices, and the settings that produced it.
             <VerdictCard/>
+            {embed.then(|| view! { <EmbedCaption/> })}
+            <Banners/>
             <Controls/>
             <ProgressPanel/>
             {move || { let phase = state.chart_phase.get(); (!phase.is_empty()).then(|| view! { <p class="note">"The charts show: " {phase}</p> }) }}

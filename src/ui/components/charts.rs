@@ -1,25 +1,45 @@
 use leptos::prelude::*;
+use web_sys::{KeyboardEvent, PointerEvent};
 
 use super::state::AppState;
-use crate::ui::view::chart::{Extent, polyline, x_position};
+use crate::ui::view::chart::{Extent, nearest, polyline, tick_label, ticks, whole_ticks, x_position, y_position};
 
-const WIDTH: f64 = 320.0;
-const HEIGHT: f64 = 140.0;
+/// The plot area, in the SVG's units; the margins hold the tick labels and the x axis' name.
+const WIDTH: f64 = 330.0;
+const HEIGHT: f64 = 130.0;
+const LEFT: f64 = 52.0;
+const TOP: f64 = 8.0;
+const BOTTOM: f64 = 34.0;
+const RIGHT: f64 = 12.0;
 
-/// A titled SVG line chart of `points`, with the y range written at the axis ends.
+/// A titled SVG line chart of `points` (and a dashed `second` series) with ticked, labelled axes.
+/// Pointing at it, or focusing it and pressing ← / →, reads the nearest value out below it.
 #[component]
 pub fn LineChart(
     title: &'static str,
     id: &'static str,
     points: Signal<Vec<(f64, f64)>>,
-    /// A second series, drawn dashed, in the same axes.
+    /// What the solid series is, for the read-out ("training loss").
+    name: &'static str,
+    /// A second series, drawn dashed, in the same axes, and its name.
     #[prop(optional, into)]
     second: Option<Signal<Vec<(f64, f64)>>>,
+    #[prop(optional)] second_name: &'static str,
     /// Fixed y range, or `None` to fit the data.
     #[prop(optional)]
     y_range: Option<(f64, f64)>,
-    /// Formats a y value for the axis labels.
+    /// The x axis' name, with its unit ("step", "sparsity (%)").
+    x_label: &'static str,
+    /// Formats an x value for the ticks and the read-out.
+    format_x: fn(f64) -> String,
+    /// The x values are whole numbers (steps, epochs): no tick between two.
+    #[prop(optional)]
+    whole_x: bool,
+    /// Formats a y value for the read-out.
     format_y: fn(f64) -> String,
+    /// The y ticks' unit (" ms", " %"), after as many decimals as their step needs.
+    #[prop(optional)]
+    y_unit: &'static str,
     /// Draw a dot at each point (for few points).
     #[prop(optional)]
     dots: bool,
@@ -35,28 +55,88 @@ pub fn LineChart(
             e
         })
     };
+    let second_points = move || second.map(|s| s.get()).unwrap_or_default();
+    // The point read out: (series, index), or none.
+    let cursor = RwSignal::new(None::<(usize, usize)>);
+    let point = move |(s, i): (usize, usize)| if s == 0 { points.with(|p| p.get(i).copied()) } else { second_points().get(i).copied() };
+    let pick = move |ev: PointerEvent| {
+        let (Some(svg), Some(e)) = (ev.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()), extent()) else { return };
+        let rect = svg.get_bounding_client_rect();
+        let in_plot = (f64::from(ev.client_x()) - rect.left()) / rect.width().max(1.0) * (LEFT + WIDTH + RIGHT) - LEFT;
+        let x = e.x.0 + in_plot / WIDTH * (e.x.1 - e.x.0);
+        let other = second_points();
+        cursor.set(points.with(|p| nearest(&[p, &other], x)));
+    };
+    let step = move |ev: KeyboardEvent| {
+        let len = |s: usize| if s == 0 { points.with(Vec::len) } else { second_points().len() };
+        let (s, i) = cursor.get_untracked().unwrap_or((0, 0));
+        let last = len(s).saturating_sub(1);
+        let next = match ev.key().as_str() {
+            "ArrowRight" | "ArrowUp" => (i + 1).min(last),
+            "ArrowLeft" | "ArrowDown" => i.saturating_sub(1),
+            "Home" => 0,
+            "End" => last,
+            _ => return,
+        };
+        ev.prevent_default();
+        if len(s) > 0 {
+            cursor.set(Some((s, next)));
+        }
+    };
+    let readout = move || {
+        let named = |s: usize| if s == 0 { name } else { second_name };
+        cursor
+            .get()
+            .and_then(|at| point(at).map(|(x, y)| format!("{x_label} {}: {} {}", format_x(x), named(at.0), format_y(y))))
+            .unwrap_or_else(|| if points.with(Vec::is_empty) { "No data yet.".into() } else { "Point at it, or press ← / → on it, to read a value.".into() })
+    };
     view! {
         <figure class="chart" id=id>
             <figcaption>{title}</figcaption>
-            <svg viewBox=format!("-4 -4 {} {}", WIDTH + 8.0, HEIGHT + 8.0) role="img" aria-label=title preserveAspectRatio="none">
-                <rect class="frame" x="0" y="0" width=WIDTH height=HEIGHT></rect>
-                {move || extent().map(|e| {
-                    let line = points.with(|p| polyline(p, e, WIDTH, HEIGHT));
-                    let other = second.map(|s| view! { <polyline class="second" points=s.with(|p| polyline(p, e, WIDTH, HEIGHT))></polyline> });
-                    // A line of one or two readings is hard to see: mark them.
-                    let marks = if dots || points.with(|p| p.len() <= 2) { line.split(' ').filter_map(|xy| xy.split_once(',')).map(|(x, y)| view! { <circle cx=x.to_string() cy=y.to_string() r="3"></circle> }).collect_view().into_any() } else { ().into_any() };
-                    let marker = marker_x.map(|x| {
-                        let sx = format!("{:.1}", x_position(x, e, WIDTH));
-                        view! { <line class="marker" x1=sx.clone() x2=sx y1="0" y2=HEIGHT.to_string()></line> }
-                    });
-                    view! { <polyline points=line></polyline> {other} {marks} {marker} }
-                })}
+            <svg viewBox=format!("0 0 {} {}", LEFT + WIDTH + RIGHT, TOP + HEIGHT + BOTTOM) role="img" aria-label=title tabindex="0"
+                on:pointermove=pick on:pointerleave=move |_| cursor.set(None) on:keydown=step on:blur=move |_| cursor.set(None)>
+                <g transform=format!("translate({LEFT} {TOP})")>
+                    <rect class="frame" x="0" y="0" width=WIDTH height=HEIGHT></rect>
+                    {move || extent().map(|e| {
+                        let ys = ticks(e.y.0, e.y.1, 4);
+                        let y_ticks = ys.iter().map(|&t| {
+                            let y = format!("{:.1}", y_position(t, e, HEIGHT));
+                            view! {
+                                <line class="grid" x1="0" x2=WIDTH y1=y.clone() y2=y.clone()></line>
+                                <text class="tick" x="-5" y=y dy="0.32em" text-anchor="end">{tick_label(t, &ys, y_unit)}</text>
+                            }
+                        }).collect_view();
+                        let x_ticks = if whole_x { whole_ticks(e.x.0, e.x.1, 5) } else { ticks(e.x.0, e.x.1, 5) }.into_iter().map(|t| {
+                            let x = format!("{:.1}", x_position(t, e, WIDTH));
+                            view! {
+                                <line class="grid" x1=x.clone() x2=x.clone() y1=HEIGHT y2=HEIGHT + 4.0></line>
+                                <text class="tick" x=x y=HEIGHT + 15.0 text-anchor="middle">{format_x(t)}</text>
+                            }
+                        }).collect_view();
+                        let line = points.with(|p| polyline(p, e, WIDTH, HEIGHT));
+                        let other = second.map(|s| view! { <polyline class="second" points=s.with(|p| polyline(p, e, WIDTH, HEIGHT))></polyline> });
+                        // A line of one or two readings is hard to see: mark them.
+                        let marks = if dots || points.with(|p| p.len() <= 2) { line.split(' ').filter_map(|xy| xy.split_once(',')).map(|(x, y)| view! { <circle cx=x.to_string() cy=y.to_string() r="3"></circle> }).collect_view().into_any() } else { ().into_any() };
+                        let marker = marker_x.map(|x| {
+                            let sx = format!("{:.1}", x_position(x, e, WIDTH));
+                            view! { <line class="marker" x1=sx.clone() x2=sx y1="0" y2=HEIGHT.to_string()></line> }
+                        });
+                        let at = cursor.get().and_then(point).map(|(x, y)| view! {
+                            <circle class="cursor" cx=format!("{:.1}", x_position(x, e, WIDTH)) cy=format!("{:.1}", y_position(y, e, HEIGHT)) r="4.5"></circle>
+                        });
+                        view! { {y_ticks} {x_ticks} <polyline points=line></polyline> {other} {marks} {marker} {at} }
+                    })}
+                    <text class="axis-name" x=WIDTH / 2.0 y=HEIGHT + 30.0 text-anchor="middle">{x_label}</text>
+                </g>
             </svg>
-            <div class="axis">
-                {move || extent().map(|e| format!("y: {} – {}", format_y(e.y.0), format_y(e.y.1))).unwrap_or_else(|| "no data yet".into())}
-            </div>
+            <p class="axis readout" aria-live="polite">{readout}</p>
         </figure>
     }
+}
+
+/// Whole numbers, with thousands separated (steps).
+pub fn whole(x: f64) -> String {
+    crate::ui::view::format::count(x.round().max(0.0) as usize)
 }
 
 /// Training loss as read back every few steps.
@@ -68,7 +148,8 @@ pub fn LossChart() -> impl IntoView {
     };
     view! {
         <LineChart title="Training loss (cross-entropy) by step; validation loss dashed, with a validation split" id="loss-chart"
-            points=series(state.losses) second=series(state.val_losses) format_y=|y| format!("{y:.2}")/>
+            points=series(state.losses) name="loss" second=series(state.val_losses) second_name="validation loss"
+            x_label="step" whole_x=true format_x=whole format_y=|y| format!("{y:.2}")/>
     }
 }
 
@@ -78,7 +159,7 @@ pub fn AccuracyChart() -> impl IntoView {
     let state = expect_context::<AppState>();
     let points = Signal::derive(move || state.accuracies.with(|a| a.iter().enumerate().map(|(i, &acc)| ((i + 1) as f64, acc * 100.0)).collect()));
     view! {
-        <LineChart title="Test accuracy (10,000 images) by epoch" id="accuracy-chart" points=points dots=true
-            format_y=|y| format!("{y:.1} %")/>
+        <LineChart title="Test accuracy (10,000 images) by epoch" id="accuracy-chart" points=points name="test accuracy" dots=true
+            x_label="epoch" whole_x=true format_x=whole format_y=|y| format!("{y:.1} %") y_unit=" %"/>
     }
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::charts::LineChart;
+use super::speedups::Speedups;
 use super::state::AppState;
 use crate::measure::energy::Precision;
 use crate::measure::latency::Timing;
@@ -11,7 +12,6 @@ use crate::protocol::report::{Int8Check, ModelReport, Report};
 use crate::train::config::PruneMethod;
 use crate::ui::view::chart::bar_fractions;
 use crate::ui::view::format::{count, ms, percent};
-use crate::ui::view::verdict::{Speed, at};
 
 fn kb(bytes: usize) -> String {
     format!("{:.1} KB", bytes as f64 / 1000.0)
@@ -63,35 +63,6 @@ fn columns(r: &Report) -> Vec<(&'static str, ModelReport)> {
     .into_iter()
     .filter_map(|(name, m)| m.clone().map(|m| (name, m)))
     .collect()
-}
-
-/// What the latency figures say, in words, with noise called noise.
-fn latency_verdicts(r: &Report) -> Vec<String> {
-    let mut out = Vec::new();
-    let Some(dense) = &r.dense else { return out };
-    let models = [
-        (&r.pruned, "masked"),
-        (&r.pruned_sparse, "sparse-kernel"),
-        (&r.structured, "structured"),
-        (&r.distilled, "distilled"),
-        (&r.scratch, "from-scratch"),
-        (&r.int8, "int8"),
-        (&r.pruned_int8, "pruned + int8"),
-    ];
-    for (model, name) in models {
-        let Some(model) = model else { continue };
-        for (backend, d, m) in [("WebGPU", dense.latency.webgpu, model.latency.webgpu), ("CPU", dense.latency.cpu, model.latency.cpu)] {
-            let (Some(d), Some(m)) = (d, m) else { continue };
-            for batch in [1, 1024] {
-                out.push(match Speed::of(&at(&d, batch), &at(&m, batch)) {
-                    Speed::Same => format!("{backend}, batch {batch}: the {name} model is as fast as the dense one (the difference is within noise)."),
-                    Speed::Faster(x) => format!("{backend}, batch {batch}: the {name} model is {x:.1}× faster than the dense one."),
-                    Speed::Slower(x) => format!("{backend}, batch {batch}: the {name} model is {x:.1}× slower than the dense one."),
-                });
-            }
-        }
-    }
-    out
 }
 
 /// What the int8 checks found, in words.
@@ -190,10 +161,10 @@ pub fn Comparison() -> impl IntoView {
     });
     let schedule = Memo::new(move |_| state.report.with(|r| r.prune.as_ref().and_then(|p| p.schedule_summary.map(|s| (p.config.clone(), s)))));
     // The table is rebuilt only when its own figures change, not on every report.
-    let figures = Memo::new(move |_| state.report.with(|r| (columns(r), quant_note(r), distill_note(r), latency_verdicts(r), r.timer)));
+    let figures = Memo::new(move |_| state.report.with(|r| (columns(r), quant_note(r), distill_note(r), r.timer)));
     view! {
         {move || {
-            let (cols, quant, distill, verdicts, timer) = figures.get();
+            let (cols, quant, distill, timer) = figures.get();
             (cols.len() > 1).then(|| {
                 let header = cols.iter().map(|(name, _)| view! { <th scope="col">{*name}</th> }).collect_view();
                 let rows = ROWS.iter().map(|(label, f)| {
@@ -220,7 +191,7 @@ pub fn Comparison() -> impl IntoView {
                         <p class="note">{timer}</p>
                         {quant.map(|q| view! { <p class="note" id="quant-note">{q}</p> })}
                         {distill.map(|d| view! { <p class="note" id="distill-note">{d}</p> })}
-                        <ul class="verdicts">{verdicts.into_iter().map(|v| view! { <li>{v}</li> }).collect_view()}</ul>
+                        <Speedups/>
                         <p class="note">"Why is the masked model no faster? Its zeros are still multiplied: a dense matrix kernel runs every MAC whatever the value. Only a smaller dense model (structured pruning) or a sparse kernel (the \"sparse kernel\" column: the same pruned weights, only the non-zeros stored and multiplied) skips work."</p>
                         <div class="charts">
                             <Bars title="Latency, batch 1 (median)" rows=latency_rows/>
@@ -242,7 +213,8 @@ pub fn Comparison() -> impl IntoView {
                 <section class="schedule" aria-label="Pruning schedule">
                     <h2>"Sparsity over training steps"</h2>
                     <p id="schedule-summary">{text}</p>
-                    <LineChart title="Kernel sparsity (%): schedule target and measured" id="sparsity-chart" points=curve second=measured y_range=(0.0, 100.0) format_y=|y| format!("{y:.0} %")/>
+                    <LineChart title="Kernel sparsity (%): schedule target and measured" id="sparsity-chart" points=curve name="target" second=measured second_name="measured"
+                        y_range=(0.0, 100.0) x_label="step" whole_x=true format_x=super::charts::whole format_y=|y| format!("{y:.0} %") y_unit=" %"/>
                 </section>
             }
         })}

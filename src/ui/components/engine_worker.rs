@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use leptos::prelude::request_animation_frame;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
@@ -96,12 +97,13 @@ fn supersedes(newer: &Event, waiting: &Event) -> bool {
     }
 }
 
-/// Applies `event` to the page's state. A heavy event is applied in a task after the one that
-/// decoded its message, one heavy event per task, so that no task holds the page's thread for
-/// longer than a frame or two; the events behind it wait for it, so the page still sees them in
-/// the order the engine sent them. A report or picture that a newer one makes moot while it waits
-/// is dropped: the engine often sends two or three reports within a few milliseconds, as a stage
-/// ends and the next begins, and each would rebuild the tables.
+/// Applies `event` to the page's state. A heavy event is applied in an animation frame after the
+/// task that decoded its message, one heavy event per frame, so that no frame's script, style and
+/// layout hold the page's thread for long: as a stage ends, its report, the next picture and the
+/// charts' reset arrive within milliseconds, and applied in one frame their rendering took 60 to
+/// 90 ms on two cores shared with a software GPU. The events behind a heavy one wait for it, so the
+/// page still sees them in the order the engine sent them. A report or picture that a newer one
+/// makes moot while it waits is dropped: each would rebuild the tables or redraw the histogram.
 fn deliver(state: AppState, backlog: &Backlog, event: Event) {
     let mut held = backlog.borrow_mut();
     match held.as_mut() {
@@ -121,10 +123,11 @@ fn deliver(state: AppState, backlog: &Backlog, event: Event) {
     }
 }
 
-/// In a task of its own: the first held event and the light ones behind it, up to the next heavy
-/// one, which then gets a task of its own in turn.
+/// In a frame of its own: the first held event and the light ones behind it, up to the next heavy
+/// one, which then gets the next frame. A hidden page runs no frames (and renders nothing), so
+/// there a plain task does, lest the events wait until it is shown.
 fn apply_backlog_later(state: AppState, backlog: Backlog) {
-    gloo_timers::callback::Timeout::new(0, move || {
+    let apply = move || {
         let mut first = true;
         loop {
             let next = {
@@ -147,8 +150,12 @@ fn apply_backlog_later(state: AppState, backlog: Backlog) {
                 state.apply(event);
             }
         }
-    })
-    .forget();
+    };
+    if crate::web::page::hidden() {
+        gloo_timers::callback::Timeout::new(0, apply).forget();
+    } else {
+        request_animation_frame(apply);
+    }
 }
 
 fn start(state: AppState, link: &Rc<RefCell<Link>>) {

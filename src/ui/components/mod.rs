@@ -12,6 +12,7 @@ mod export;
 mod results;
 mod share;
 mod sparse;
+mod speedups;
 mod state;
 mod status;
 mod summary;

@@ -49,7 +49,8 @@ fn SweepChart(series: SweepSeries, sparsities: Vec<f32>) -> impl IntoView {
     // The vertical line: where the sparse kernel starts to win for good.
     let marker_x = series.crossover.map(|at| f64::from(at) * 100.0);
     view! {
-        <LineChart title=title id=id points=Signal::stored(sparse) second=Signal::stored(dense) y_range=(0.0, top) dots=true marker_x=marker_x format_y=|y| format!("{y:.3} ms")/>
+        <LineChart title=title id=id points=Signal::stored(sparse) name="sparse kernel" second=Signal::stored(dense) second_name="dense kernel" y_range=(0.0, top)
+            dots=true marker_x=marker_x x_label="sparsity (%)" format_x=|x| format!("{x:.0} %") format_y=|y| format!("{y:.3} ms") y_unit=" ms"/>
     }
 }
 

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::state::AppState;
 use crate::protocol::report::Report;
+use crate::ui::view::chart::{Extent, tick_label, ticks, x_position, y_position};
 use crate::ui::view::format::{count, ms, percent};
 use crate::ui::view::summary::{Lever, SortKey, levers, sorted};
 
@@ -52,26 +53,59 @@ fn training_levers(r: &Report) -> String {
     }
 }
 
-const SIZE: (f64, f64) = (320.0, 160.0);
+/// The plot area and its margins (tick labels, axis names), in the SVG's units.
+const PLOT: (f64, f64) = (300.0, 150.0);
+const LEFT: f64 = 50.0;
+const TOP: f64 = 10.0;
+const BOTTOM: f64 = 34.0;
+const RIGHT: f64 = 16.0;
 
-/// Accuracy (y) against weight bytes (x), one numbered dot per model.
+/// Accuracy (y) against weight bytes (x), one numbered dot per model; each dot names its model
+/// and figures on hover and on keyboard focus.
 #[component]
 fn Tradeoff(levers: Vec<Lever>) -> impl IntoView {
-    let points: Vec<(usize, f64, f64)> = levers.iter().enumerate().filter_map(|(i, l)| l.accuracy.map(|a| (i + 1, l.bytes as f64, a * 100.0))).collect();
-    let (x_max, y_min, y_max) = points.iter().fold((1.0f64, f64::INFINITY, f64::NEG_INFINITY), |(x, lo, hi), p| (x.max(p.1), lo.min(p.2), hi.max(p.2)));
-    let (y_min, y_max) = if y_max - y_min < 0.5 { (y_min - 0.25, y_max + 0.25) } else { (y_min, y_max) };
-    let at = move |x: f64, y: f64| (8.0 + x / x_max * (SIZE.0 - 24.0), SIZE.1 - 12.0 - (y - y_min) / (y_max - y_min) * (SIZE.1 - 24.0));
+    let points: Vec<(usize, &'static str, f64, f64)> =
+        levers.iter().enumerate().filter_map(|(i, l)| l.accuracy.map(|a| (i + 1, l.name, l.bytes as f64 / 1000.0, a * 100.0))).collect();
+    let (x_max, y_min, y_max) = points.iter().fold((1.0f64, f64::INFINITY, f64::NEG_INFINITY), |(x, lo, hi), p| (x.max(p.2), lo.min(p.3), hi.max(p.3)));
+    let (y_min, y_max) = if y_max - y_min < 0.5 { (y_min - 0.25, y_max + 0.25) } else { (y_min - 0.05 * (y_max - y_min), y_max + 0.05 * (y_max - y_min)) };
+    let extent = Extent { x: (0.0, x_max * 1.05), y: (y_min, y_max) };
+    let ys = ticks(y_min, y_max, 4);
+    let y_ticks = ys.iter().map(|&t| {
+        let y = format!("{:.1}", y_position(t, extent, PLOT.1));
+        view! {
+            <line class="grid" x1="0" x2=PLOT.0 y1=y.clone() y2=y.clone()></line>
+            <text class="tick" x="-5" y=y dy="0.32em" text-anchor="end">{tick_label(t, &ys, " %")}</text>
+        }
+    });
+    let x_ticks = ticks(extent.x.0, extent.x.1, 5).into_iter().map(|t| {
+        let x = format!("{:.1}", x_position(t, extent, PLOT.0));
+        view! {
+            <line class="grid" x1=x.clone() x2=x.clone() y1=PLOT.1 y2=PLOT.1 + 4.0></line>
+            <text class="tick" x=x y=PLOT.1 + 15.0 text-anchor="middle">{count(t as usize)}</text>
+        }
+    });
     view! {
         <figure class="chart" id="tradeoff-chart">
             <figcaption>"Test accuracy against weight bytes (numbers as in the table)"</figcaption>
-            <svg viewBox=format!("-4 -4 {} {}", SIZE.0 + 8.0, SIZE.1 + 8.0) role="img" aria-label="Test accuracy against weight bytes">
-                <rect class="frame" x="0" y="0" width=SIZE.0 height=SIZE.1></rect>
-                {points.into_iter().map(|(n, x, y)| {
-                    let (cx, cy) = at(x, y);
-                    view! { <circle cx=format!("{cx:.1}") cy=format!("{cy:.1}") r="3"></circle><text x=format!("{:.1}", cx + 4.0) y=format!("{:.1}", cy - 4.0)>{n}</text> }
-                }).collect_view()}
+            <svg viewBox=format!("0 0 {} {}", LEFT + PLOT.0 + RIGHT, TOP + PLOT.1 + BOTTOM) role="group" aria-label="Test accuracy against weight bytes">
+                <g transform=format!("translate({LEFT} {TOP})")>
+                    <rect class="frame" x="0" y="0" width=PLOT.0 height=PLOT.1></rect>
+                    {y_ticks.collect_view()}
+                    {x_ticks.collect_view()}
+                    {points.into_iter().map(|(n, name, x, y)| {
+                        let (cx, cy) = (x_position(x, extent, PLOT.0), y_position(y, extent, PLOT.1));
+                        let label = format!("{n}. {name}: {y:.2} % test accuracy, {} KB", count(x.round() as usize));
+                        view! {
+                            <g class="point" tabindex="0" role="img" aria-label=label.clone()>
+                                <title>{label.clone()}</title>
+                                <circle cx=format!("{cx:.1}") cy=format!("{cy:.1}") r="3"></circle>
+                                <text x=format!("{:.1}", cx + 4.0) y=format!("{:.1}", cy - 4.0)>{n}</text>
+                            </g>
+                        }
+                    }).collect_view()}
+                    <text class="axis-name" x=PLOT.0 / 2.0 y=PLOT.1 + 30.0 text-anchor="middle">"weight bytes as stored (KB)"</text>
+                </g>
             </svg>
-            <div class="axis">{format!("x: 0 – {} bytes; y: {y_min:.2} – {y_max:.2} %", count(x_max as usize))}</div>
         </figure>
     }
 }

@@ -31,8 +31,10 @@ pub fn VerdictCard() -> impl IntoView {
                     <p class="headline" id="verdict-headline">{v.headline()}</p>
                     <ul id="verdict-speed">{v.speed_lines().into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}</ul>
                     <p class="note">
-                        "Each batch size on the backend that runs the dense model faster here; “no faster” means within the timings' noise. "
-                        "Every figure: " <a href="#compare">"the comparison below"</a> ". "
+                        <span class="why">
+                            "Each batch size on the backend that runs the dense model faster here; “no faster” means within the timings' noise. "
+                            "Every figure: " <a href="#compare">"the comparison below"</a> ". "
+                        </span>
                         <button id="copy-markdown" on:click=copy>"Copy as Markdown"</button>
                         " "
                         <span role="status">

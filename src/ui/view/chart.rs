@@ -1,5 +1,6 @@
-//! Geometry of the small SVG line charts: data points → the `points` of a `<polyline>`.
-//! Pure, so the components only render it.
+//! Geometry of the small SVG line charts: data points → the `points` of a `<polyline>`, round
+//! axis ticks, and the point a pointer or the arrow keys pick. Pure, so the components only
+//! render it.
 
 /// The data range shown on each axis.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,13 +39,65 @@ pub fn polyline(points: &[(f64, f64)], extent: Extent, width: f64, height: f64) 
     points
         .iter()
         .filter(|(x, y)| x.is_finite() && y.is_finite())
-        .map(|&(x, y)| {
-            let sx = x_position(x, extent, width);
-            let sy = height - (y - extent.y.0) / (extent.y.1 - extent.y.0) * height;
-            format!("{sx:.1},{sy:.1}")
-        })
+        .map(|&(x, y)| format!("{:.1},{:.1}", x_position(x, extent, width), y_position(y, extent, height)))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// About `count` round values (1, 2 or 5 × 10^k apart) from `lo` to `hi`, both included when
+/// they are round: the axis ticks.
+pub fn ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || count == 0 {
+        return Vec::new();
+    }
+    let raw = (hi - lo) / count as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = magnitude
+        * match raw / magnitude {
+            n if n < 1.5 => 1.0,
+            n if n < 3.0 => 2.0,
+            n if n < 7.0 => 5.0,
+            _ => 10.0,
+        };
+    let first = (lo / step - 1e-9).ceil() as i64;
+    let last = (hi / step + 1e-9).floor() as i64;
+    // Whole multiples of the step, rounded to its decimals: 0.42, not 0.42000000000000004.
+    let scale = 10f64.powi((-step.log10().floor()).max(0.0) as i32);
+    (first..=last).map(|i| (i as f64 * step * scale).round() / scale + 0.0).collect()
+}
+
+/// [`ticks`] for an axis of whole numbers (steps, epochs): never a step below 1.
+pub fn whole_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
+    let t = ticks(lo, hi, count);
+    if t.len() >= 2 && t[1] - t[0] < 1.0 { (lo.ceil() as i64..=hi.floor() as i64).map(|i| i as f64).collect() } else { t }
+}
+
+/// A tick's label: as many decimals as the step between `ticks` needs (0.02 → 2, 500 → 0), then
+/// `unit`.
+pub fn tick_label(value: f64, ticks: &[f64], unit: &str) -> String {
+    let step = if ticks.len() >= 2 { ticks[1] - ticks[0] } else { 1.0 };
+    let decimals = (-step.log10().floor()).max(0.0) as usize;
+    format!("{value:.decimals$}{unit}")
+}
+
+/// Where data `y` lands down a chart `height` high (y grows downwards in SVG).
+pub fn y_position(y: f64, extent: Extent, height: f64) -> f64 {
+    height - (y - extent.y.0) / (extent.y.1 - extent.y.0) * height
+}
+
+/// The point nearest to data `x` along the x axis, among every series: (series, index). Ties go
+/// to the earlier series.
+pub fn nearest(series: &[&[(f64, f64)]], x: f64) -> Option<(usize, usize)> {
+    let mut best: Option<((usize, usize), f64)> = None;
+    for (s, points) in series.iter().enumerate() {
+        for (i, p) in points.iter().enumerate().filter(|(_, p)| p.0.is_finite() && p.1.is_finite()) {
+            let d = (p.0 - x).abs();
+            if best.is_none_or(|(_, b)| d < b) {
+                best = Some(((s, i), d));
+            }
+        }
+    }
+    best.map(|(at, _)| at)
 }
 
 /// Bar lengths as fractions of the largest value (non-finite or negative values give 0).
@@ -77,6 +130,45 @@ mod tests {
         assert_eq!(extent, Extent { x: (2.5, 3.5), y: (0.5, 1.5) });
         assert_eq!(polyline(&[(3.0, 1.0)], extent, 10.0, 10.0), "5.0,5.0");
         assert_eq!(Extent::of(&[]), None);
+    }
+
+    #[test]
+    fn ticks_are_round_and_inside_the_range() {
+        assert_eq!(ticks(0.0, 100.0, 5), vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
+        assert_eq!(ticks(0.42, 0.53, 4), vec![0.42, 0.44, 0.46, 0.48, 0.5, 0.52]);
+        assert_eq!(ticks(1.0, 2.0, 4), vec![1.0, 1.2, 1.4, 1.6, 1.8, 2.0]);
+        assert_eq!(ticks(-3.0, 7.0, 2), vec![0.0, 5.0]);
+        assert_eq!(ticks(-0.3, 0.2, 5), vec![-0.3, -0.2, -0.1, 0.0, 0.1, 0.2]);
+        assert_eq!(ticks(0.5, 2.5, 3), vec![0.5, 1.0, 1.5, 2.0, 2.5]);
+        assert_eq!(ticks(3.0, 3.0, 4), Vec::<f64>::new(), "no range, no ticks");
+        assert_eq!(ticks(0.0, f64::NAN, 4), Vec::<f64>::new());
+    }
+
+    #[test]
+    fn tick_labels_have_the_decimals_their_step_needs() {
+        let t = ticks(0.42, 0.53, 4);
+        assert_eq!(t.iter().map(|v| tick_label(*v, &t, "")).collect::<Vec<_>>(), ["0.42", "0.44", "0.46", "0.48", "0.50", "0.52"]);
+        let t = ticks(0.0, 2000.0, 4);
+        assert_eq!(tick_label(t[1], &t, " ms"), "500 ms");
+        let t = ticks(80.2, 80.9, 4);
+        assert_eq!(tick_label(t[0], &t, " %"), "80.2 %");
+    }
+
+    #[test]
+    fn whole_ticks_never_split_a_unit() {
+        assert_eq!(whole_ticks(0.5, 1.5, 5), vec![1.0], "one epoch");
+        assert_eq!(whole_ticks(1.0, 3.0, 5), vec![1.0, 2.0, 3.0]);
+        assert_eq!(whole_ticks(0.0, 400.0, 5), vec![0.0, 100.0, 200.0, 300.0, 400.0]);
+    }
+
+    #[test]
+    fn the_nearest_point_along_x_in_any_series() {
+        let loss = [(0.0, 2.0), (10.0, 1.0), (20.0, 0.5)];
+        let validation = [(16.0, 0.7)];
+        assert_eq!(nearest(&[&loss, &validation], 4.0), Some((0, 0)));
+        assert_eq!(nearest(&[&loss, &validation], 14.0), Some((1, 0)));
+        assert_eq!(nearest(&[&loss, &validation], 99.0), Some((0, 2)));
+        assert_eq!(nearest(&[&[], &[]], 1.0), None);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! What the components draw, as pure functions of the report: chart geometry, the weight
-//! histogram, the "What saves energy" rows, the verdict card and number formatting. Tested natively.
+//! histogram, the "What saves energy" rows, the verdict card, the speed matrix and number formatting. Tested natively.
 
 pub mod chart;
 pub mod format;
 pub mod histogram;
+pub mod speedups;
 pub mod summary;
 pub mod verdict;

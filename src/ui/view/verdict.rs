@@ -80,7 +80,8 @@ pub fn at(t: &BatchTimings, batch: usize) -> Timing {
     if batch == 1 { t.b1 } else { t.b1024 }
 }
 
-fn on(latency: &LatencyReport, backend: Backend) -> Option<BatchTimings> {
+/// The timings on `backend`, if measured there.
+pub fn on(latency: &LatencyReport, backend: Backend) -> Option<BatchTimings> {
     match backend {
         Backend::Cpu => latency.cpu,
         Backend::Webgpu => latency.webgpu,
