@@ -14,6 +14,13 @@ const run = 'autorun=1&backend=webgpu&train_samples=3000&epochs=2&batch=100&lr=0
 const server = await serve();
 const browser = await launch();
 try {
+  // Before a run: the first screen of the full page and of the embed.
+  const fresh = await open(browser, `${server.base}?prune=oneshot&final_sparsity=0.9`, { viewport: { width: 1100, height: 900 } });
+  await fresh.locator('#train:enabled').waitFor();
+  await fresh.screenshot({ path: path.join(out, 'before-run.png') });
+  const freshEmbed = await open(browser, `${server.base}?embed=1&prune=oneshot&final_sparsity=0.9`, { viewport: { width: 720, height: 600 } });
+  await freshEmbed.locator('#train:enabled').waitFor();
+  await freshEmbed.screenshot({ path: path.join(out, 'embed-720-before-run.png') });
   const page = await open(browser, `${server.base}?${run}&sweep=1`, { viewport: { width: 1100, height: 900 } });
   await waitForState(page, ['done'], 30 * 60_000);
   // The first screen: the verdict above the settings.

@@ -369,6 +369,11 @@ describe('PruneLab in headless Chromium', () => {
     assert.match(await page.locator('#accuracy-chart .readout').textContent(), /^epoch \d+: test accuracy \d+\.\d %$/);
     assert.deepEqual(await cursorAt('#accuracy-chart'), await lastPoint('#accuracy-chart'));
 
+    // The answer in the first viewport of the full page at 1,280 × 800.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const card = await page.locator('#verdict').boundingBox();
+    assert.ok(card && card.y + card.height <= 800, `the verdict ends at ${card && card.y + card.height} px`);
     // Fits every width: no section wider than the page at 1,280, 720 and 360 px (every section
     // laid out, even off screen); a wide table scrolls in its own box, its row labels in view.
     for (const width of [1280, 720, 360]) {
