@@ -97,11 +97,12 @@ fn supersedes(newer: &Event, waiting: &Event) -> bool {
     }
 }
 
-/// Applies `event` to the page's state. A heavy event is applied in an animation frame after the
-/// task that decoded its message, one heavy event per frame, so that no frame's script, style and
-/// layout hold the page's thread for long: as a stage ends, its report, the next picture and the
-/// charts' reset arrive within milliseconds, and applied in one frame their rendering took 60 to
-/// 90 ms on two cores shared with a software GPU. The events behind a heavy one wait for it, so the
+/// Applies `event` to the page's state. A heavy event is applied in a task of its own after the
+/// next frame, one heavy event per frame, so that no task holds the page's thread for long: as a
+/// stage ends, its report, the next picture and the charts' reset arrive within milliseconds, and
+/// applied before one frame, their scripts and that frame's style and layout took 60 to 90 ms on
+/// two cores shared with a software GPU. Applied in an animation frame callback instead, a heavy
+/// event's script and its rendering would make one task. The events behind a heavy one wait for it, so the
 /// page still sees them in the order the engine sent them. A report or picture that a newer one
 /// makes moot while it waits is dropped: each would rebuild the tables or redraw the histogram.
 fn deliver(state: AppState, backlog: &Backlog, event: Event) {
@@ -123,9 +124,9 @@ fn deliver(state: AppState, backlog: &Backlog, event: Event) {
     }
 }
 
-/// In a frame of its own: the first held event and the light ones behind it, up to the next heavy
-/// one, which then gets the next frame. A hidden page runs no frames (and renders nothing), so
-/// there a plain task does, lest the events wait until it is shown.
+/// In a task after the next frame: the first held event and the light ones behind it, up to the
+/// next heavy one, which then waits for the frame after. A hidden page runs no frames (and renders
+/// nothing), so there the task follows at once, lest the events wait until it is shown.
 fn apply_backlog_later(state: AppState, backlog: Backlog) {
     let apply = move || {
         let mut first = true;
@@ -151,11 +152,10 @@ fn apply_backlog_later(state: AppState, backlog: Backlog) {
             }
         }
     };
-    if crate::web::page::hidden() {
+    let task = move || {
         gloo_timers::callback::Timeout::new(0, apply).forget();
-    } else {
-        request_animation_frame(apply);
-    }
+    };
+    if crate::web::page::hidden() { task() } else { request_animation_frame(task) }
 }
 
 fn start(state: AppState, link: &Rc<RefCell<Link>>) {
