@@ -248,6 +248,18 @@ export async function traceTasks(browser, base) {
   };
 }
 
+/** What `traceTasks` saw of a whole run: prints the busiest task and the wall-clock long tasks of
+ *  `page` (opened with `observeLongTasks`), and returns the tasks over 50 ms of CPU time, after
+ *  checking that the trace is whole and holds more than `atLeast` tasks. */
+export async function tracedHeavyTasks(trace, page, atLeast) {
+  if (trace.lost) throw new Error('the trace lost events');
+  if (!trace.painted || trace.tasks.length <= atLeast) throw new Error(`${trace.tasks.length} tasks traced`);
+  const busiest = trace.tasks.reduce((m, t) => (t.cpu_ms > m.cpu_ms ? t : m));
+  const waited = (await longTasks(page)).map((t) => Math.round(t.ms));
+  console.log(`the page's thread after its first paint: ${trace.tasks.length} tasks, the busiest ${busiest.cpu_ms.toFixed(1)} ms of CPU (${busiest.wall_ms.toFixed(1)} ms of wall time); over 50 ms of wall time: [${waited.join(', ')}] ms`);
+  return trace.tasks.filter((t) => t.cpu_ms > 50);
+}
+
 /** Long tasks (PerformanceObserver 'longtask', over 50 ms) on the page's thread: an init script
  *  for `open`; `longTasks(page)` then lists those after the first contentful paint. */
 export const observeLongTasks = () => {

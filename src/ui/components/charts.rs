@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use web_sys::{KeyboardEvent, PointerEvent};
 
 use super::state::AppState;
-use crate::ui::view::chart::{Extent, nearest, polyline, tick_label, ticks, whole_ticks, x_position, y_position};
+use crate::ui::view::chart::{Extent, key_step, nearest, polyline, tick_label, ticks, whole_ticks, x_position, y_position};
 
 /// The plot area, in the SVG's units; the margins hold the tick labels and the x axis' name.
 const WIDTH: f64 = 330.0;
@@ -11,6 +11,34 @@ const LEFT: f64 = 52.0;
 const TOP: f64 = 8.0;
 const BOTTOM: f64 = 34.0;
 const RIGHT: f64 = 12.0;
+
+/// The grid lines and tick labels of a plot `size` wide and high (SVG units): round y ticks with
+/// their `y_unit`, and the x ticks `xs`, labelled by `format_x`.
+pub fn axes(e: Extent, size: (f64, f64), xs: Vec<f64>, format_x: impl Fn(f64) -> String, y_unit: &'static str) -> impl IntoView {
+    let (width, height) = size;
+    let ys = ticks(e.y.0, e.y.1, 4);
+    let y_ticks = ys
+        .iter()
+        .map(|&t| {
+            let y = format!("{:.1}", y_position(t, e, height));
+            view! {
+                <line class="grid" x1="0" x2=width y1=y.clone() y2=y.clone()></line>
+                <text class="tick" x="-5" y=y dy="0.32em" text-anchor="end">{tick_label(t, &ys, y_unit)}</text>
+            }
+        })
+        .collect_view();
+    let x_ticks = xs
+        .into_iter()
+        .map(|t| {
+            let x = format!("{:.1}", x_position(t, e, width));
+            view! {
+                <line class="grid" x1=x.clone() x2=x.clone() y1=height y2=height + 4.0></line>
+                <text class="tick" x=x y=height + 15.0 text-anchor="middle">{format_x(t)}</text>
+            }
+        })
+        .collect_view();
+    view! { {y_ticks} {x_ticks} }
+}
 
 /// A titled SVG line chart of `points` (and a dashed `second` series) with ticked, labelled axes.
 /// Pointing at it, or focusing it and pressing ← / →, reads the nearest value out below it.
@@ -71,13 +99,7 @@ pub fn LineChart(
         let len = |s: usize| if s == 0 { points.with(Vec::len) } else { second_points().len() };
         let (s, i) = cursor.get_untracked().unwrap_or((0, 0));
         let last = len(s).saturating_sub(1);
-        let next = match ev.key().as_str() {
-            "ArrowRight" | "ArrowUp" => (i + 1).min(last),
-            "ArrowLeft" | "ArrowDown" => i.saturating_sub(1),
-            "Home" => 0,
-            "End" => last,
-            _ => return,
-        };
+        let Some(next) = key_step(&ev.key(), i, last) else { return };
         ev.prevent_default();
         if len(s) > 0 {
             cursor.set(Some((s, next)));
@@ -98,21 +120,7 @@ pub fn LineChart(
                 <g transform=format!("translate({LEFT} {TOP})")>
                     <rect class="frame" x="0" y="0" width=WIDTH height=HEIGHT></rect>
                     {move || extent().map(|e| {
-                        let ys = ticks(e.y.0, e.y.1, 4);
-                        let y_ticks = ys.iter().map(|&t| {
-                            let y = format!("{:.1}", y_position(t, e, HEIGHT));
-                            view! {
-                                <line class="grid" x1="0" x2=WIDTH y1=y.clone() y2=y.clone()></line>
-                                <text class="tick" x="-5" y=y dy="0.32em" text-anchor="end">{tick_label(t, &ys, y_unit)}</text>
-                            }
-                        }).collect_view();
-                        let x_ticks = if whole_x { whole_ticks(e.x.0, e.x.1, 5) } else { ticks(e.x.0, e.x.1, 5) }.into_iter().map(|t| {
-                            let x = format!("{:.1}", x_position(t, e, WIDTH));
-                            view! {
-                                <line class="grid" x1=x.clone() x2=x.clone() y1=HEIGHT y2=HEIGHT + 4.0></line>
-                                <text class="tick" x=x y=HEIGHT + 15.0 text-anchor="middle">{format_x(t)}</text>
-                            }
-                        }).collect_view();
+                        let xs = if whole_x { whole_ticks(e.x.0, e.x.1, 5) } else { ticks(e.x.0, e.x.1, 5) };
                         let line = points.with(|p| polyline(p, e, WIDTH, HEIGHT));
                         let other = second.map(|s| view! { <polyline class="second" points=s.with(|p| polyline(p, e, WIDTH, HEIGHT))></polyline> });
                         // A line of one or two readings is hard to see: mark them.
@@ -124,7 +132,7 @@ pub fn LineChart(
                         let at = cursor.get().and_then(point).map(|(x, y)| view! {
                             <circle class="cursor" cx=format!("{:.1}", x_position(x, e, WIDTH)) cy=format!("{:.1}", y_position(y, e, HEIGHT)) r="4.5"></circle>
                         });
-                        view! { {y_ticks} {x_ticks} <polyline points=line></polyline> {other} {marks} {marker} {at} }
+                        view! { {axes(e, (WIDTH, HEIGHT), xs, format_x, y_unit)} <polyline points=line></polyline> {other} {marks} {marker} {at} }
                     })}
                     <text class="axis-name" x=WIDTH / 2.0 y=HEIGHT + 30.0 text-anchor="middle">{x_label}</text>
                 </g>

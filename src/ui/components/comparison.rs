@@ -7,11 +7,12 @@ use super::speedups::Speedups;
 use super::state::AppState;
 use crate::measure::energy::Precision;
 use crate::measure::latency::Timing;
-use crate::model::kind::{ModelKind, SPARSE_KERNEL};
+use crate::model::kind::ModelKind;
 use crate::protocol::report::{Int8Check, ModelReport, Report};
 use crate::train::config::PruneMethod;
 use crate::ui::view::chart::bar_fractions;
 use crate::ui::view::format::{count, ms, percent};
+use crate::ui::view::speedups::compared;
 
 fn kb(bytes: usize) -> String {
     format!("{:.1} KB", bytes as f64 / 1000.0)
@@ -50,19 +51,7 @@ const ROWS: &[Row] = &[
 ];
 
 fn columns(r: &Report) -> Vec<(&'static str, ModelReport)> {
-    [
-        (ModelKind::Dense.label(), &r.dense),
-        (ModelKind::Pruned.label(), &r.pruned),
-        (SPARSE_KERNEL, &r.pruned_sparse),
-        (ModelKind::Structured.label(), &r.structured),
-        (ModelKind::Distilled.label(), &r.distilled),
-        (ModelKind::Scratch.label(), &r.scratch),
-        (ModelKind::Int8.label(), &r.int8),
-        (ModelKind::PrunedInt8.label(), &r.pruned_int8),
-    ]
-    .into_iter()
-    .filter_map(|(name, m)| m.clone().map(|m| (name, m)))
-    .collect()
+    std::iter::once((ModelKind::Dense.label(), &r.dense)).chain(compared(r)).filter_map(|(name, m)| m.clone().map(|m| (name, m))).collect()
 }
 
 /// What the int8 checks found, in words.

@@ -3,9 +3,10 @@
 
 use leptos::prelude::*;
 
+use super::charts::axes;
 use super::state::AppState;
 use crate::protocol::report::Report;
-use crate::ui::view::chart::{Extent, tick_label, ticks, x_position, y_position};
+use crate::ui::view::chart::{Extent, ticks, x_position, y_position};
 use crate::ui::view::format::{count, ms, percent};
 use crate::ui::view::summary::{Lever, SortKey, levers, sorted};
 
@@ -69,29 +70,13 @@ fn Tradeoff(levers: Vec<Lever>) -> impl IntoView {
     let (x_max, y_min, y_max) = points.iter().fold((1.0f64, f64::INFINITY, f64::NEG_INFINITY), |(x, lo, hi), p| (x.max(p.2), lo.min(p.3), hi.max(p.3)));
     let (y_min, y_max) = if y_max - y_min < 0.5 { (y_min - 0.25, y_max + 0.25) } else { (y_min - 0.05 * (y_max - y_min), y_max + 0.05 * (y_max - y_min)) };
     let extent = Extent { x: (0.0, x_max * 1.05), y: (y_min, y_max) };
-    let ys = ticks(y_min, y_max, 4);
-    let y_ticks = ys.iter().map(|&t| {
-        let y = format!("{:.1}", y_position(t, extent, PLOT.1));
-        view! {
-            <line class="grid" x1="0" x2=PLOT.0 y1=y.clone() y2=y.clone()></line>
-            <text class="tick" x="-5" y=y dy="0.32em" text-anchor="end">{tick_label(t, &ys, " %")}</text>
-        }
-    });
-    let x_ticks = ticks(extent.x.0, extent.x.1, 5).into_iter().map(|t| {
-        let x = format!("{:.1}", x_position(t, extent, PLOT.0));
-        view! {
-            <line class="grid" x1=x.clone() x2=x.clone() y1=PLOT.1 y2=PLOT.1 + 4.0></line>
-            <text class="tick" x=x y=PLOT.1 + 15.0 text-anchor="middle">{count(t as usize)}</text>
-        }
-    });
     view! {
         <figure class="chart" id="tradeoff-chart">
             <figcaption>"Test accuracy against weight bytes (numbers as in the table)"</figcaption>
             <svg viewBox=format!("0 0 {} {}", LEFT + PLOT.0 + RIGHT, TOP + PLOT.1 + BOTTOM) role="group" aria-label="Test accuracy against weight bytes">
                 <g transform=format!("translate({LEFT} {TOP})")>
                     <rect class="frame" x="0" y="0" width=PLOT.0 height=PLOT.1></rect>
-                    {y_ticks.collect_view()}
-                    {x_ticks.collect_view()}
+                    {axes(extent, PLOT, ticks(extent.x.0, extent.x.1, 5), |t| count(t as usize), " %")}
                     {points.into_iter().map(|(n, name, x, y)| {
                         let (cx, cy) = (x_position(x, extent, PLOT.0), y_position(y, extent, PLOT.1));
                         let label = format!("{n}. {name}: {y:.2} % test accuracy, {} KB", count(x.round() as usize));

@@ -100,6 +100,18 @@ pub fn nearest(series: &[&[(f64, f64)]], x: f64) -> Option<(usize, usize)> {
     best.map(|(at, _)| at)
 }
 
+/// The point the arrow keys, Home and End move a read-out to, from `i` among `0..=last`; `None`
+/// for any other key.
+pub fn key_step(key: &str, i: usize, last: usize) -> Option<usize> {
+    match key {
+        "ArrowRight" | "ArrowUp" => Some((i + 1).min(last)),
+        "ArrowLeft" | "ArrowDown" => Some(i.saturating_sub(1)),
+        "Home" => Some(0),
+        "End" => Some(last),
+        _ => None,
+    }
+}
+
 /// Bar lengths as fractions of the largest value (non-finite or negative values give 0).
 pub fn bar_fractions(values: &[f64]) -> Vec<f64> {
     let max = values.iter().copied().filter(|v| v.is_finite() && *v > 0.0).fold(0.0, f64::max);
@@ -169,6 +181,15 @@ mod tests {
         assert_eq!(nearest(&[&loss, &validation], 14.0), Some((1, 0)));
         assert_eq!(nearest(&[&loss, &validation], 99.0), Some((0, 2)));
         assert_eq!(nearest(&[&[], &[]], 1.0), None);
+    }
+
+    #[test]
+    fn keys_move_the_read_out_within_the_series() {
+        assert_eq!(key_step("ArrowRight", 3, 3), Some(3), "stops at the last point");
+        assert_eq!(key_step("ArrowLeft", 0, 3), Some(0));
+        assert_eq!(key_step("ArrowUp", 1, 3), Some(2));
+        assert_eq!((key_step("Home", 2, 3), key_step("End", 0, 3)), (Some(0), Some(3)));
+        assert_eq!(key_step("a", 1, 3), None);
     }
 
     #[test]

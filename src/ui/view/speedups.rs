@@ -24,8 +24,9 @@ pub struct SpeedMatrix {
     pub rows: Vec<SpeedRow>,
 }
 
-/// The models compared with the dense one, in the comparison table's order.
-fn models(r: &Report) -> [(&'static str, &Option<ModelReport>); 7] {
+/// The models compared with the dense one, in the comparison table's order, with the names its
+/// columns carry.
+pub fn compared(r: &Report) -> [(&'static str, &Option<ModelReport>); 7] {
     [
         (ModelKind::Pruned.label(), &r.pruned),
         (SPARSE_KERNEL, &r.pruned_sparse),
@@ -42,7 +43,7 @@ pub fn speed_matrix(r: &Report) -> Option<SpeedMatrix> {
     let dense = r.dense.as_ref()?;
     let columns: Vec<(Backend, usize)> =
         [Backend::Webgpu, Backend::Cpu].into_iter().filter(|b| on(&dense.latency, *b).is_some()).flat_map(|b| BATCHES.map(|batch| (b, batch))).collect();
-    let rows: Vec<SpeedRow> = models(r)
+    let rows: Vec<SpeedRow> = compared(r)
         .into_iter()
         .filter_map(|(model, m)| {
             let m = m.as_ref()?;
