@@ -4,7 +4,9 @@
 fn main() {
     prunelab::web::reactor::initialize();
     prunelab::web::page::install_panic_hook();
-    leptos::mount::mount_to_body(prunelab::ui::App);
+    // In a task of its own: the one that instantiates the wasm also finishes compiling it, and
+    // building the page compiles (lazily, on the page's thread) every function it calls.
+    gloo_timers::callback::Timeout::new(0, || leptos::mount::mount_to_body(prunelab::ui::App)).forget();
 }
 
 #[cfg(not(target_arch = "wasm32"))]

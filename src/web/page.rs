@@ -45,6 +45,21 @@ pub fn hidden() -> bool {
     document().is_some_and(|d| d.hidden())
 }
 
+/// Runs `task` in a task of its own after the next frame has been rendered, so that neither the
+/// work before it nor that frame's style and layout share its task. A hidden page runs no frames,
+/// so there the task follows at once, lest it wait until the page is shown.
+pub fn after_next_frame(task: impl FnOnce() + 'static) {
+    let later = move || {
+        gloo_timers::callback::Timeout::new(0, task).forget();
+    };
+    match web_sys::window().filter(|_| !hidden()) {
+        Some(window) => {
+            let _ = window.request_animation_frame(wasm_bindgen::closure::Closure::once_into_js(later).unchecked_ref());
+        }
+        None => later(),
+    }
+}
+
 /// Writes the report into its `<script>` element and its state onto `<body data-state>`.
 pub fn publish(report: &Report) {
     let Some(document) = document() else { return };
@@ -91,11 +106,16 @@ pub fn page_url() -> String {
 }
 
 /// Rewrites the query in the address bar (no reload, no new history entry), so the URL always
-/// reproduces the current settings.
+/// reproduces the current settings. Left alone when it already does: a same-document navigation
+/// costs the page's thread milliseconds.
 pub fn replace_query(query: &str) {
     let Some(window) = web_sys::window() else { return };
-    let path = window.location().pathname().unwrap_or_default();
-    let url = if query.is_empty() { path } else { format!("{path}?{query}") };
+    let location = window.location();
+    let search = if query.is_empty() { String::new() } else { format!("?{query}") };
+    if location.search().is_ok_and(|current| current == search) {
+        return;
+    }
+    let url = format!("{}{search}", location.pathname().unwrap_or_default());
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }

@@ -213,8 +213,8 @@ export async function engineFootprint(page) {
 
 /** Every task of the main thread of the pages served under `base`, from Chromium's own trace,
  *  started before the page loads: `const stop = await traceTasks(browser, base)`, then
- *  `await stop()` gives `{ tasks, lost, painted }`, each task `{ wall_ms, cpu_ms }` after the
- *  page's first contentful paint. (Chromium's own pages, such as the omnibox popup, run in
+ *  `await stop()` gives `{ tasks, lost, loaded }`, each task `{ wall_ms, cpu_ms }` from the one
+ *  that starts parsing the page's HTML on. (Chromium's own pages, such as the omnibox popup, run in
  *  renderers of their own, left out.) A task's wall time is what the 'longtask' API reports; where
  *  more threads want to run than there are cores (two here, shared with the engine's worker, V8's
  *  compiler threads and a software GPU), it includes the time the page's thread waited for a
@@ -222,15 +222,13 @@ export async function engineFootprint(page) {
 export async function traceTasks(browser, base) {
   const cdp = await browser.newBrowserCDPSession();
   const threads = new Map();
-  const pages = new Set();
   const tasks = [];
-  const paints = [];
+  const parsed = [];
   cdp.on('Tracing.dataCollected', ({ value }) => {
     for (const e of value) {
       if (e.ph === 'M' && e.name === 'thread_name') threads.set(`${e.pid}:${e.tid}`, e.args.name);
       else if (e.name === 'RunTask' && e.ph === 'X') tasks.push({ pid: e.pid, thread: `${e.pid}:${e.tid}`, ts: e.ts, wall_ms: e.dur / 1000, cpu_ms: (e.tdur ?? e.dur) / 1000 });
-      else if (e.name === 'ParseHTML' && e.args?.beginData?.url?.startsWith(base)) pages.add(e.pid);
-      else if (e.name === 'firstContentfulPaint') paints.push({ pid: e.pid, ts: e.ts });
+      else if (e.name === 'ParseHTML' && e.args?.beginData?.url?.startsWith(base)) parsed.push({ pid: e.pid, ts: e.ts });
     }
   });
   await cdp.send('Tracing.start', {
@@ -242,9 +240,10 @@ export async function traceTasks(browser, base) {
     await cdp.send('Tracing.end');
     const { dataLossOccurred } = await complete;
     await cdp.detach();
-    const paint = Math.min(...paints.filter((p) => pages.has(p.pid)).map((p) => p.ts));
-    const main = tasks.filter((t) => pages.has(t.pid) && threads.get(t.thread) === 'CrRendererMain' && t.ts >= paint);
-    return { tasks: main.map(({ wall_ms, cpu_ms }) => ({ wall_ms, cpu_ms })), lost: dataLossOccurred, painted: paint < Infinity };
+    const start = new Map();
+    for (const p of parsed) start.set(p.pid, Math.min(start.get(p.pid) ?? Infinity, p.ts));
+    const main = tasks.filter((t) => start.has(t.pid) && threads.get(t.thread) === 'CrRendererMain' && t.ts + t.wall_ms * 1000 >= start.get(t.pid));
+    return { tasks: main.map(({ wall_ms, cpu_ms }) => ({ wall_ms, cpu_ms })), lost: dataLossOccurred, loaded: start.size > 0 };
   };
 }
 
@@ -253,15 +252,15 @@ export async function traceTasks(browser, base) {
  *  checking that the trace is whole and holds more than `atLeast` tasks. */
 export async function tracedHeavyTasks(trace, page, atLeast) {
   if (trace.lost) throw new Error('the trace lost events');
-  if (!trace.painted || trace.tasks.length <= atLeast) throw new Error(`${trace.tasks.length} tasks traced`);
+  if (!trace.loaded || trace.tasks.length <= atLeast) throw new Error(`${trace.tasks.length} tasks traced`);
   const busiest = trace.tasks.reduce((m, t) => (t.cpu_ms > m.cpu_ms ? t : m));
   const waited = (await longTasks(page)).map((t) => Math.round(t.ms));
-  console.log(`the page's thread after its first paint: ${trace.tasks.length} tasks, the busiest ${busiest.cpu_ms.toFixed(1)} ms of CPU (${busiest.wall_ms.toFixed(1)} ms of wall time); over 50 ms of wall time: [${waited.join(', ')}] ms`);
+  console.log(`the page's thread from navigation on: ${trace.tasks.length} tasks, the busiest ${busiest.cpu_ms.toFixed(1)} ms of CPU (${busiest.wall_ms.toFixed(1)} ms of wall time); over 50 ms of wall time: [${waited.join(', ')}] ms`);
   return trace.tasks.filter((t) => t.cpu_ms > 50);
 }
 
 /** Long tasks (PerformanceObserver 'longtask', over 50 ms) on the page's thread: an init script
- *  for `open`; `longTasks(page)` then lists those after the first contentful paint. */
+ *  for `open`; `longTasks(page)` then lists those from navigation on. */
 export const observeLongTasks = () => {
   globalThis.__longtasks = [];
   new PerformanceObserver((list) => {
@@ -270,8 +269,5 @@ export const observeLongTasks = () => {
 };
 
 export async function longTasks(page) {
-  return page.evaluate(() => {
-    const paint = performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0;
-    return globalThis.__longtasks.filter((t) => t.start >= paint);
-  });
+  return page.evaluate(() => globalThis.__longtasks);
 }

@@ -25,12 +25,12 @@ describe('PruneLab in headless Chromium', () => {
     const r = await waitForState(page, ['done', 'error', 'cancelled'], 24 * 60_000);
     const trace = await stopTrace();
     assert.equal(await panicMessage(page), null);
-    // The engine works in its worker: no task after the first paint does more than 50 ms of work
-    // on the page's thread. Counted in CPU time: SwiftShader emulates the GPU on the same two
+    // The engine works in its worker: no task from navigation on (the page's start-up included)
+    // does more than 50 ms of work on the page's thread. Counted in CPU time: SwiftShader emulates the GPU on the same two
     // cores, and a task of 12 ms of work was seen to last 93 ms while the thread waited for one
     // (`traceTasks` in harness.mjs).
     const heavy = await tracedHeavyTasks(trace, page, 1000);
-    assert.deepEqual(heavy, [], `tasks over 50 ms of CPU after the first paint: ${JSON.stringify(heavy)}`);
+    assert.deepEqual(heavy, [], `tasks over 50 ms of CPU: ${JSON.stringify(heavy)}`);
     assert.equal(r.error, null, JSON.stringify(r.error));
     assert.equal(r.state, 'done');
     assert.equal(r.backend, 'webgpu', `fell back to the CPU: ${r.fallback_reason}`);

@@ -7,6 +7,7 @@ use super::draw::DrawDigit;
 use super::energy::EnergyPanel;
 use super::engine_worker;
 use super::export::Export;
+use super::later::Later;
 use super::results::Results;
 use super::share::{EmbedCaption, Share};
 use super::sparse::SparsePanel;
@@ -19,7 +20,7 @@ use crate::protocol::settings::Settings;
 use crate::web::page;
 
 /// The whole page. Reads the URL once, publishes the report whenever it changes, and starts a
-/// run straight away with `?autorun=1`.
+/// run as soon as it has painted with `?autorun=1`.
 #[component]
 pub fn App() -> impl IntoView {
     let (settings, notices) = Settings::from_query(&page::query_pairs());
@@ -35,7 +36,8 @@ pub fn App() -> impl IntoView {
     // The address bar always reproduces the current settings (shareable).
     Effect::new(move |_| state.settings.with(|s| page::replace_query(&s.to_query())));
     if autorun {
-        state.start();
+        // After the next frame, as a click on Train would: the first screen paints first.
+        page::after_next_frame(move || state.start());
     }
     view! {
         <Header/>
@@ -46,22 +48,30 @@ pub fn App() -> impl IntoView {
             <VerdictCard/>
             {embed.then(|| view! { <EmbedCaption/> })}
             <Banners/>
-            <Controls/>
+            // Each `Later` is mounted in a task of its own after the next frame, which keeps the
+            // page's start-up tasks short (see there).
+            <Later>
+                <Controls/>
+            </Later>
             <ProgressPanel/>
-            {move || { let phase = state.chart_phase.get(); (!phase.is_empty()).then(|| view! { <p class="note">"The charts show: " {phase}</p> }) }}
-            <section class="charts" id="training" aria-label="Training charts">
-                <LossChart/>
-                <AccuracyChart/>
-            </section>
-            <WeightPictures/>
-            <Comparison/>
-            <SparsePanel/>
-            <DrawDigit/>
-            <EnergyPanel/>
-            <Summary/>
-            <Results/>
-            {(!embed).then(|| view! { <Export/> })}
-            {(!embed).then(|| view! { <Share/> })}
+            <Later>
+                {move || { let phase = state.chart_phase.get(); (!phase.is_empty()).then(|| view! { <p class="note">"The charts show: " {phase}</p> }) }}
+                <section class="charts" id="training" aria-label="Training charts">
+                    <LossChart/>
+                    <AccuracyChart/>
+                </section>
+                <WeightPictures/>
+                <Comparison/>
+                <SparsePanel/>
+            </Later>
+            <Later>
+                <DrawDigit/>
+                <EnergyPanel/>
+                <Summary/>
+                <Results/>
+                {(!embed).then(|| view! { <Export/> })}
+                {(!embed).then(|| view! { <Share/> })}
+            </Later>
         </main>
         <footer>
             "MNIST MLP 784 → " {move || state.settings.with(|s| s.training.hidden)} " → 10, trained with burn on "

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::later::Later;
 use super::state::AppState;
 use crate::protocol::knobs::{Control, Group, KNOBS, Knob};
 
@@ -94,18 +95,21 @@ pub fn Controls() -> impl IntoView {
             </div>
             <details class="advanced" id="advanced">
                 <summary>"Advanced settings"</summary>
-                <fieldset class="knob-group">
-                    <legend>"Training"</legend>
-                    {controls(state, Group::Training)}
-                </fieldset>
-                <fieldset class="knob-group">
-                    <legend>"Pruning schedule"</legend>
-                    {controls(state, Group::Schedule)}
-                </fieldset>
-                <fieldset class="knob-group">
-                    <legend>"Other levers: regularization, early stopping, structure, distillation, int8"</legend>
-                    {controls(state, Group::Levers)}
-                </fieldset>
+                // Folded away at first: built after the first screen has painted.
+                <Later>
+                    <fieldset class="knob-group">
+                        <legend>"Training"</legend>
+                        {controls(state, Group::Training)}
+                    </fieldset>
+                    <fieldset class="knob-group">
+                        <legend>"Pruning schedule"</legend>
+                        {controls(state, Group::Schedule)}
+                    </fieldset>
+                    <fieldset class="knob-group">
+                        <legend>"Other levers: regularization, early stopping, structure, distillation, int8"</legend>
+                        {controls(state, Group::Levers)}
+                    </fieldset>
+                </Later>
             </details>
         </section>
     }

@@ -6,7 +6,6 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use leptos::prelude::request_animation_frame;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
@@ -37,13 +36,19 @@ struct Link {
     retired: Vec<Running>,
 }
 
-/// Connects `state` to an engine worker, started now when `eagerly` (else by the first command:
-/// an embed in a blog post downloads the engine only once its reader asks for a run) and again
-/// whenever a command finds it dead.
+/// Connects `state` to an engine worker, started after the page's first frame when `eagerly`
+/// (else by the first command: an embed in a blog post downloads the engine only once its reader
+/// asks for a run) and again whenever a command finds it dead. Creating a worker costs the page's
+/// thread over 10 ms, which the first screen need not wait for.
 pub fn connect(state: AppState, eagerly: bool) {
     let link = Rc::new(RefCell::new(Link::default()));
     if eagerly {
-        start(state, &link);
+        let link = link.clone();
+        crate::web::page::after_next_frame(move || {
+            if link.borrow().running.is_none() {
+                start(state, &link);
+            }
+        });
     }
     let sender = link.clone();
     state.connect(move |command: Command| {
@@ -125,8 +130,7 @@ fn deliver(state: AppState, backlog: &Backlog, event: Event) {
 }
 
 /// In a task after the next frame: the first held event and the light ones behind it, up to the
-/// next heavy one, which then waits for the frame after. A hidden page runs no frames (and renders
-/// nothing), so there the task follows at once, lest the events wait until it is shown.
+/// next heavy one, which then waits for the frame after.
 fn apply_backlog_later(state: AppState, backlog: Backlog) {
     let apply = move || {
         let mut first = true;
@@ -152,10 +156,7 @@ fn apply_backlog_later(state: AppState, backlog: Backlog) {
             }
         }
     };
-    let task = move || {
-        gloo_timers::callback::Timeout::new(0, apply).forget();
-    };
-    if crate::web::page::hidden() { task() } else { request_animation_frame(task) }
+    crate::web::page::after_next_frame(apply);
 }
 
 fn start(state: AppState, link: &Rc<RefCell<Link>>) {

@@ -9,6 +9,7 @@ mod draw;
 mod energy;
 mod engine_worker;
 mod export;
+mod later;
 mod results;
 mod share;
 mod sparse;
