@@ -333,9 +333,7 @@ async fn pipeline<H: Host>(run: Run<'_, H>, observer: &mut RunObserver<'_, H>) -
     }
     // Not a training phase: the charts keep showing the last training.
     observer.flush();
-    let (unstructured, structured, kept_units) = pruned.map(|p| (p.unstructured, p.structured, p.kept_units)).unwrap_or((None, None, None));
-    let (distilled, scratch) = students.map(|s| (Some(s.distilled), s.scratch)).unwrap_or((None, None));
-    let mut columns = Columns { dense, unstructured, structured, distilled, scratch, kept_units };
+    let mut columns = Columns::new(dense, pruned, students);
     let measured = run.measure(&mut columns).await?;
     let last = Rc::new(LastRun { trained: columns.into_finished(), sparse: measured.sparse, int8: measured.int8, measured: measured.measured });
     *engine.last.borrow_mut() = Some(last.clone());
@@ -433,14 +431,12 @@ impl<H: Host> Run<'_, H> {
         let protocol = Protocol::for_resolution(timer.resolution_ms.unwrap_or(1.0));
         measure_latency(engine, &mut columns.all(), data, picked.backend, &picked.device, protocol).await?;
         engine.update(|r| {
-            r.dense = Some(columns.dense.report.clone());
-            r.pruned = columns.unstructured.as_ref().map(|c| c.report.clone());
-            r.structured = columns.structured.as_ref().map(|c| c.report.clone());
-            r.distilled = columns.distilled.as_ref().map(|c| c.report.clone());
-            r.scratch = columns.scratch.as_ref().map(|c| c.report.clone());
+            for (kind, column) in &columns.models {
+                *r.model_mut(*kind) = Some(column.report.clone());
+            }
         });
         let mut sparse = None;
-        if let Some(pruned) = columns.unstructured.as_ref().filter(|_| !engine.cancelled()) {
+        if let Some(pruned) = columns.get(ModelKind::Pruned).filter(|_| !engine.cancelled()) {
             engine.set_phase("running the pruned model on sparse kernels");
             // On WebGPU it reads back through burn (the dense reference), which must not be dropped
             // half-way (see measure_latency): there it runs to its end and Cancel is seen after it.
@@ -459,7 +455,7 @@ impl<H: Host> Run<'_, H> {
         let mut int8 = Vec::new();
         if self.settings.quantize == Quantize::Int8 && !engine.cancelled() {
             engine.set_phase("quantizing to int8");
-            let (report, engines) = int8_columns(engine, &columns.dense, columns.unstructured.as_ref(), data, picked.gpu.as_ref(), protocol).await;
+            let (report, engines) = int8_columns(engine, columns.dense(), columns.get(ModelKind::Pruned), data, picked.gpu.as_ref(), protocol).await;
             engine.update(|r| r.quant = Some(report));
             int8 = engines;
         }
@@ -467,30 +463,47 @@ impl<H: Host> Run<'_, H> {
     }
 }
 
-/// Every model a run trained, as columns of the comparison.
+/// Every model a run trained, as columns of the comparison: dense first, then what pruning and
+/// distillation made of it, each with its kind.
 struct Columns {
-    dense: TrainedModel,
-    unstructured: Option<TrainedModel>,
-    structured: Option<TrainedModel>,
-    distilled: Option<TrainedModel>,
-    scratch: Option<TrainedModel>,
+    models: Vec<(ModelKind, TrainedModel)>,
+    /// The dense model's hidden units that the structured models keep.
     kept_units: Option<Vec<usize>>,
 }
 
 impl Columns {
+    fn new(dense: TrainedModel, pruned: Option<compare::Pruned>, students: Option<compare::Students>) -> Self {
+        let (unstructured, structured, kept_units) = pruned.map(|p| (p.unstructured, p.structured, p.kept_units)).unwrap_or_default();
+        let (distilled, scratch) = students.map(|s| (Some(s.distilled), s.scratch)).unwrap_or_default();
+        let optional =
+            [(ModelKind::Pruned, unstructured), (ModelKind::Structured, structured), (ModelKind::Distilled, distilled), (ModelKind::Scratch, scratch)];
+        let models = std::iter::once((ModelKind::Dense, dense)).chain(optional.into_iter().filter_map(|(kind, c)| Some((kind, c?)))).collect();
+        Columns { models, kept_units }
+    }
+
+    fn dense(&self) -> &TrainedModel {
+        &self.models[0].1
+    }
+
+    fn get(&self, kind: ModelKind) -> Option<&TrainedModel> {
+        self.models.iter().find(|(k, _)| *k == kind).map(|(_, c)| c)
+    }
+
     fn all(&mut self) -> Vec<&mut TrainedModel> {
-        let optional = [&mut self.unstructured, &mut self.structured, &mut self.distilled, &mut self.scratch];
-        std::iter::once(&mut self.dense).chain(optional.into_iter().filter_map(Option::as_mut)).collect()
+        self.models.iter_mut().map(|(_, c)| c).collect()
     }
 
     fn into_finished(self) -> Vec<FinishedModel> {
-        let finished =
-            |kind, c: TrainedModel, kept_units| FinishedModel { kind, test_accuracy: c.report.test_accuracy, model: c.model, weights: c.weights, kept_units };
-        std::iter::once(finished(ModelKind::Dense, self.dense, None))
-            .chain(self.unstructured.map(|c| finished(ModelKind::Pruned, c, None)))
-            .chain(self.structured.map(|c| finished(ModelKind::Structured, c, self.kept_units.clone())))
-            .chain(self.distilled.map(|c| finished(ModelKind::Distilled, c, self.kept_units)))
-            .chain(self.scratch.map(|c| finished(ModelKind::Scratch, c, None)))
+        let kept_units = self.kept_units;
+        self.models
+            .into_iter()
+            .map(|(kind, c)| FinishedModel {
+                kind,
+                test_accuracy: c.report.test_accuracy,
+                model: c.model,
+                weights: c.weights,
+                kept_units: matches!(kind, ModelKind::Structured | ModelKind::Distilled).then(|| kept_units.clone()).flatten(),
+            })
             .collect()
     }
 }
@@ -589,7 +602,7 @@ async fn int8_columns(
             Ok(column) => {
                 let kind = if sparse { ModelKind::PrunedInt8 } else { ModelKind::Int8 };
                 let test_accuracy = column.report.test_accuracy;
-                engine.update(|r| *(if sparse { &mut r.pruned_int8 } else { &mut r.int8 }) = Some(column.report));
+                engine.update(|r| *r.model_mut(if sparse { ModelKind::PrunedInt8 } else { ModelKind::Int8 }) = Some(column.report));
                 *(if sparse { &mut report.pruned } else { &mut report.dense }) = Some(column.check);
                 engines.push(Int8Kernels { kind, test_accuracy, runner: RefCell::new(column.runner) });
             }

@@ -8,6 +8,7 @@ use crate::kernels::sparse::agreement::Agreement;
 use crate::kernels::sparse::timing::SweepSeries;
 use crate::measure::energy::Precision;
 use crate::measure::latency::{Backend, LatencyReport};
+use crate::model::kind::ModelKind;
 use crate::model::weights::MlpWeights;
 use crate::prune::schedule::{Schedule, ScheduleSummary};
 use crate::prune::storage::{StorageBytes, storage};
@@ -348,6 +349,19 @@ impl Report {
         *self = fresh;
     }
 
+    /// The figures of the model of `kind`: each kind has one field of its own (the JSON's names).
+    pub fn model_mut(&mut self, kind: ModelKind) -> &mut Option<ModelReport> {
+        match kind {
+            ModelKind::Dense => &mut self.dense,
+            ModelKind::Pruned => &mut self.pruned,
+            ModelKind::Structured => &mut self.structured,
+            ModelKind::Distilled => &mut self.distilled,
+            ModelKind::Scratch => &mut self.scratch,
+            ModelKind::Int8 => &mut self.int8,
+            ModelKind::PrunedInt8 => &mut self.pruned_int8,
+        }
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"state\":\"error\",\"error\":{{\"kind\":\"report\",\"message\":\"{e}\"}}}}"))
     }
@@ -377,6 +391,27 @@ mod tests {
         (expected.state, expected.backend, expected.data) = (RunState::Loading, Some(Backend::Cpu), None);
         assert_eq!(report, expected, "every result of the last run is gone");
         assert!(data.is_some());
+    }
+
+    #[test]
+    fn each_model_kind_has_its_own_field_named_by_its_key() {
+        let weights = MlpWeights {
+            inputs: 4,
+            hidden: 2,
+            hidden_kernel: vec![0.5; 8],
+            hidden_bias: vec![0.0; 2],
+            output_kernel: vec![0.5; 20],
+            output_bias: vec![0.0; 10],
+        };
+        for kind in ModelKind::ALL {
+            let mut report = Report::new(TrainingConfig::new(), vec![]);
+            *report.model_mut(kind) = Some(ModelReport::of(&weights, Some(0.5)));
+            let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+            for other in ModelKind::ALL {
+                let field = &json[other.key().replace('-', "_")];
+                assert_eq!(field.is_object(), other == kind, "{kind:?} set, {other:?} read");
+            }
+        }
     }
 
     #[test]

@@ -53,12 +53,5 @@ fn transpose(@builtin(global_invocation_id) id: vec3<u32>) {
     if (column >= params.batch4) {
         return;
     }
-    var v = vec4<f32>(0.0);
-    for (var lane = 0u; lane < 4u; lane = lane + 1u) {
-        let image = column * 4u + lane;
-        if (image < params.batch) {
-            v[lane] = images[image * params.inputs + feature];
-        }
-    }
-    images_t[feature * params.batch4 + column] = v;
+    images_t[feature * params.batch4 + column] = image_column(column, feature, params.inputs);
 }

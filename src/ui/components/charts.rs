@@ -40,6 +40,29 @@ pub fn axes(e: Extent, size: (f64, f64), xs: Vec<f64>, format_x: impl Fn(f64) ->
     view! { {y_ticks} {x_ticks} }
 }
 
+/// The data in extent `e`: the solid line, the dashed `second`, a dot at each point where asked
+/// (or where a line of one or two readings would be hard to see), and the marker line at `marker_x`.
+fn lines(e: Extent, points: &[(f64, f64)], second: Option<&[(f64, f64)]>, dots: bool, marker_x: Option<f64>) -> impl IntoView + use<> {
+    let line = polyline(points, e, WIDTH, HEIGHT);
+    let other = second.map(|s| view! { <polyline class="second" points=polyline(s, e, WIDTH, HEIGHT)></polyline> });
+    let marks = (dots || points.len() <= 2).then(|| {
+        line.split(' ').filter_map(|xy| xy.split_once(',')).map(|(x, y)| view! { <circle cx=x.to_string() cy=y.to_string() r="3"></circle> }).collect_view()
+    });
+    let marker = marker_x.map(|x| {
+        let sx = format!("{:.1}", x_position(x, e, WIDTH));
+        view! { <line class="marker" x1=sx.clone() x2=sx y1="0" y2=HEIGHT.to_string()></line> }
+    });
+    view! { <polyline points=line></polyline> {other} {marks} {marker} }
+}
+
+/// The x value (in the data's units) under a pointer over a chart's SVG.
+fn pointer_x(ev: &PointerEvent, e: Extent) -> Option<f64> {
+    let svg: web_sys::Element = wasm_bindgen::JsCast::dyn_into(ev.current_target()?).ok()?;
+    let rect = svg.get_bounding_client_rect();
+    let in_plot = (f64::from(ev.client_x()) - rect.left()) / rect.width().max(1.0) * (LEFT + WIDTH + RIGHT) - LEFT;
+    Some(e.x.0 + in_plot / WIDTH * (e.x.1 - e.x.0))
+}
+
 /// A titled SVG line chart of `points` (and a dashed `second` series) with ticked, labelled axes.
 /// Pointing at it, or focusing it and pressing ← / →, reads the nearest value out below it.
 #[component]
@@ -75,23 +98,13 @@ pub fn LineChart(
     #[prop(default = None)]
     marker_x: Option<f64>,
 ) -> impl IntoView {
-    let extent = move || {
-        points.with(|p| Extent::of(p)).map(|mut e| {
-            if let Some(y) = y_range {
-                e.y = y;
-            }
-            e
-        })
-    };
+    let extent = move || points.with(|p| Extent::of(p)).map(|e| Extent { y: y_range.unwrap_or(e.y), ..e });
     let second_points = move || second.map(|s| s.get()).unwrap_or_default();
     // The point read out: (series, index), or none.
     let cursor = RwSignal::new(None::<(usize, usize)>);
     let point = move |(s, i): (usize, usize)| if s == 0 { points.with(|p| p.get(i).copied()) } else { second_points().get(i).copied() };
     let pick = move |ev: PointerEvent| {
-        let (Some(svg), Some(e)) = (ev.current_target().and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok()), extent()) else { return };
-        let rect = svg.get_bounding_client_rect();
-        let in_plot = (f64::from(ev.client_x()) - rect.left()) / rect.width().max(1.0) * (LEFT + WIDTH + RIGHT) - LEFT;
-        let x = e.x.0 + in_plot / WIDTH * (e.x.1 - e.x.0);
+        let Some(x) = extent().and_then(|e| pointer_x(&ev, e)) else { return };
         let other = second_points();
         cursor.set(points.with(|p| nearest(&[p, &other], x)));
     };
@@ -105,12 +118,10 @@ pub fn LineChart(
             cursor.set(Some((s, next)));
         }
     };
-    let readout = move || {
-        let named = |s: usize| if s == 0 { name } else { second_name };
-        cursor
-            .get()
-            .and_then(|at| point(at).map(|(x, y)| format!("{x_label} {}: {} {}", format_x(x), named(at.0), format_y(y))))
-            .unwrap_or_else(|| if points.with(Vec::is_empty) { "No data yet.".into() } else { "Point at it, or press ← / → on it, to read a value.".into() })
+    let readout = move || match cursor.get().and_then(|at| point(at).map(|p| (at.0, p))) {
+        Some((s, (x, y))) => format!("{x_label} {}: {} {}", format_x(x), if s == 0 { name } else { second_name }, format_y(y)),
+        None if points.with(Vec::is_empty) => "No data yet.".into(),
+        None => "Point at it, or press ← / → on it, to read a value.".into(),
     };
     view! {
         <figure class="chart" id=id>
@@ -121,18 +132,11 @@ pub fn LineChart(
                     <rect class="frame" x="0" y="0" width=WIDTH height=HEIGHT></rect>
                     {move || extent().map(|e| {
                         let xs = if whole_x { whole_ticks(e.x.0, e.x.1, 5) } else { ticks(e.x.0, e.x.1, 5) };
-                        let line = points.with(|p| polyline(p, e, WIDTH, HEIGHT));
-                        let other = second.map(|s| view! { <polyline class="second" points=s.with(|p| polyline(p, e, WIDTH, HEIGHT))></polyline> });
-                        // A line of one or two readings is hard to see: mark them.
-                        let marks = if dots || points.with(|p| p.len() <= 2) { line.split(' ').filter_map(|xy| xy.split_once(',')).map(|(x, y)| view! { <circle cx=x.to_string() cy=y.to_string() r="3"></circle> }).collect_view().into_any() } else { ().into_any() };
-                        let marker = marker_x.map(|x| {
-                            let sx = format!("{:.1}", x_position(x, e, WIDTH));
-                            view! { <line class="marker" x1=sx.clone() x2=sx y1="0" y2=HEIGHT.to_string()></line> }
-                        });
+                        let other = second.map(|s| s.get());
                         let at = cursor.get().and_then(point).map(|(x, y)| view! {
                             <circle class="cursor" cx=format!("{:.1}", x_position(x, e, WIDTH)) cy=format!("{:.1}", y_position(y, e, HEIGHT)) r="4.5"></circle>
                         });
-                        view! { {axes(e, (WIDTH, HEIGHT), xs, format_x, y_unit)} <polyline points=line></polyline> {other} {marks} {marker} {at} }
+                        view! { {axes(e, (WIDTH, HEIGHT), xs, format_x, y_unit)} {points.with(|p| lines(e, p, other.as_deref(), dots, marker_x))} {at} }
                     })}
                     <text class="axis-name" x=WIDTH / 2.0 y=HEIGHT + 30.0 text-anchor="middle">{x_label}</text>
                 </g>

@@ -1,7 +1,8 @@
-//! What the components draw, as pure functions of the report: chart geometry, the weight
-//! histogram, the "What saves energy" rows, the verdict card, the speed matrix and number formatting. Tested natively.
+//! What the components draw, as pure functions of the report: chart geometry, the energy
+//! section's table, the weight histogram, the "What saves energy" rows, the verdict card, the speed matrix and number formatting. Tested natively.
 
 pub mod chart;
+pub mod energy;
 pub mod format;
 pub mod histogram;
 pub mod speedups;
