@@ -602,7 +602,7 @@ async fn int8_columns(
             Ok(column) => {
                 let kind = if sparse { ModelKind::PrunedInt8 } else { ModelKind::Int8 };
                 let test_accuracy = column.report.test_accuracy;
-                engine.update(|r| *r.model_mut(if sparse { ModelKind::PrunedInt8 } else { ModelKind::Int8 }) = Some(column.report));
+                engine.update(|r| *r.model_mut(kind) = Some(column.report));
                 *(if sparse { &mut report.pruned } else { &mut report.dense }) = Some(column.check);
                 engines.push(Int8Kernels { kind, test_accuracy, runner: RefCell::new(column.runner) });
             }
