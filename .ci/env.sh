@@ -7,3 +7,21 @@ export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 step() { printf '\n==> %s\n' "$*"; }
+
+# Runs a step and records its wall time in TIMES (and, when STEP_TIMES names a file, there too).
+TIMES=()
+timed() { # title command...
+  local title=$1 started=$SECONDS line; shift
+  step "$title"
+  "$@"
+  line="$(printf '%5d s  %s' $((SECONDS - started)) "$title")"
+  TIMES+=("$line")
+  [[ -z "${STEP_TIMES:-}" ]] || echo "$line" >> "$STEP_TIMES"
+  printf '    (%d s)\n' $((SECONDS - started))
+}
+
+# Builds with clippy's driver as this crate's compiler, lints denied: what `cargo clippy -- -D warnings`
+# runs, inside the build that compiles the crate anyway (dependencies are compiled by plain rustc).
+linted() {
+  RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver)" CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__" "$@"
+}
