@@ -4,6 +4,7 @@ export CARGO_TARGET_DIR="${PRUNELAB_TARGET_DIR:-$HOME/.cache/prunelab/target}"
 export PRUNELAB_TOOLS="${PRUNELAB_TOOLS:-$HOME/.cache/prunelab/tools}"
 export PATH="$PRUNELAB_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export FIREFOX="${FIREFOX:-/usr/bin/firefox-esr}"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 step() { printf '\n==> %s\n' "$*"; }

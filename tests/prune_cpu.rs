@@ -165,15 +165,20 @@ fn the_latency_protocol_grows_k_until_a_window_is_long_enough() {
     let model = Mlp::new(16, &device);
     let clock = SteppingClock(std::cell::Cell::new(0.0));
     // Every window reads 1 ms here, so a 5 ms minimum is never met and K stops at max_k.
-    let protocol = Protocol { warmup: 1, windows: 5, min_window_ms: 5.0, max_k: 8 };
+    let protocol = Protocol { warmup: 1, windows: 5, min_window_ms: 5.0, max_k: 8, round_trips: 0 };
     let timing = block_on(measure(&model, &data.test, 3, &device, protocol, &clock)).unwrap();
     assert_eq!((timing.k, timing.runs), (8, 40));
     assert_eq!((timing.median_ms, timing.p95_ms), (1.0 / 8.0, 1.0 / 8.0), "a window's time is split over its K passes");
 
     // A minimum below one window keeps K at 1.
-    let protocol = Protocol { warmup: 0, windows: 3, min_window_ms: 0.5, max_k: 8 };
+    let protocol = Protocol { warmup: 0, windows: 3, min_window_ms: 0.5, max_k: 8, round_trips: 0 };
     let timing = block_on(measure(&model, &data.test, 1024, &device, protocol, &clock)).unwrap();
     assert_eq!((timing.k, timing.runs, timing.median_ms), (1, 3, 1.0));
+
+    // The empty round trip (one readback, no pass) reads 1 ms too: windows must then last 10 ms.
+    let protocol = Protocol { round_trips: 3, ..protocol };
+    let timing = block_on(measure(&model, &data.test, 1, &device, protocol, &clock)).unwrap();
+    assert_eq!((timing.round_trip_ms, timing.k), (1.0, 8));
 }
 
 #[test]

@@ -40,6 +40,9 @@ pub trait Host: 'static {
     fn pick(&self, choice: BackendChoice) -> impl Future<Output = Picked>;
     /// The reason the GPU device was lost, once it is.
     fn device_lost(&self) -> Option<String>;
+    /// WebGPU failed in a way the next run would meet again (one of our kernels did not build on
+    /// this adapter): from now on `pick` gives the CPU, with `reason`.
+    fn retire_gpu(&self, reason: String);
     /// Whether the clock is at its finest (a cross-origin-isolated page), for the report.
     fn cross_origin_isolated(&self) -> bool;
 }

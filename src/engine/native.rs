@@ -99,6 +99,10 @@ impl Host for NativeHost {
         self.lost.lock().ok()?.clone()
     }
 
+    fn retire_gpu(&self, reason: String) {
+        *self.gpu.borrow_mut() = Some(Err(reason));
+    }
+
     fn cross_origin_isolated(&self) -> bool {
         // The process's clock is at its finest (nanoseconds), as a cross-origin-isolated page's is.
         true

@@ -261,12 +261,17 @@ impl From<String> for Failure {
 }
 
 /// A failed GPU call is often the first sign of a lost device: then that is what the page says.
+/// Otherwise WebGPU itself failed (a kernel that does not build on this adapter), and would again:
+/// the next run goes to the CPU.
 async fn explain(host: &impl Host, picked: &Picked, message: String) -> String {
-    let lost = match picked.gpu {
-        Some(_) => lost_soon(host).await,
-        None => None,
-    };
-    lost.as_deref().map(lost_device).unwrap_or(message)
+    if picked.gpu.is_none() {
+        return message;
+    }
+    if let Some(lost) = lost_soon(host).await {
+        return lost_device(&lost);
+    }
+    host.retire_gpu(format!("WebGPU failed earlier on this page ({message}); the CPU runs it instead"));
+    format!("{message}. Train again to run on the CPU.")
 }
 
 /// What the page says when the GPU device is gone (the browser's reason).

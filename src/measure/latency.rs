@@ -1,7 +1,9 @@
 //! Inference latency, measured honestly on an asynchronous device: warm up, then time windows of
 //! K back-to-back forward passes that end in one awaited readback (a GPU queue runs in order,
 //! so the readback of the last output waits for all K), with K doubled until a window lasts far
-//! longer than the timer's resolution. Reported per pass: median and p95 over the windows.
+//! longer than the timer's resolution and than the device's empty round trip (a browser may
+//! resolve a readback on a polling timer: Firefox's is about 100 ms). Reported per pass: median
+//! and p95 over the windows, and the round trip on its own.
 
 use std::future::Future;
 
@@ -23,12 +25,19 @@ pub struct Protocol {
     /// A window must last at least this long (≫ the timer resolution).
     pub min_window_ms: f64,
     pub max_k: usize,
+    /// Empty round trips timed before the windows (their median is the round trip; none: 0).
+    pub round_trips: usize,
 }
 
+/// A window lasts at least this many empty round trips, so that the readback which ends it is at
+/// most a tenth of what is divided among its K passes.
+pub const ROUND_TRIPS_PER_WINDOW: f64 = 10.0;
+
 impl Protocol {
-    /// At least 100 × the resolution (so rounding is < 1 %), and 20 ms.
+    /// At least 100 × the resolution (so rounding is < 1 %), and 20 ms; K up to 2¹⁶, so that even
+    /// a 100 ms round trip is spread over enough passes of a small model.
     pub fn for_resolution(resolution_ms: f64) -> Self {
-        Protocol { warmup: 3, windows: 9, min_window_ms: (100.0 * resolution_ms).max(20.0), max_k: 4096 }
+        Protocol { warmup: 3, windows: 9, min_window_ms: (100.0 * resolution_ms).max(20.0), max_k: 1 << 16, round_trips: 5 }
     }
 }
 
@@ -40,6 +49,10 @@ pub struct Timing {
     pub runs: usize,
     /// Passes per window.
     pub k: usize,
+    /// The empty round trip (no pass, one awaited readback of a tiny buffer), median: what one
+    /// input read back on its own pays on top of its pass. 0 on a host engine.
+    #[serde(default)]
+    pub round_trip_ms: f64,
 }
 
 /// The timer's resolution: the smallest non-zero step seen between successive readings
@@ -50,6 +63,8 @@ pub fn timer_resolution_ms(readings: &[f64]) -> Option<f64> {
 
 /// An inference engine with its input in place: `passes(k)` runs k forward passes back to
 /// back and returns once the last one's output has been read back (awaited on a GPU).
+/// `passes(0)` is the empty round trip: no pass, one awaited readback of a small buffer (nothing
+/// at all on a host engine).
 pub trait Passes {
     fn passes(&mut self, k: usize) -> impl Future<Output = Result<(), String>>;
 }
@@ -125,8 +140,14 @@ pub async fn time(engine: &mut impl Passes, protocol: Protocol, clock: &impl Clo
     for _ in 0..protocol.warmup {
         window(engine, 1, clock).await?;
     }
+    let mut round_trips = Vec::with_capacity(protocol.round_trips);
+    for _ in 0..protocol.round_trips {
+        round_trips.push(window(engine, 0, clock).await?);
+    }
+    let round_trip_ms = stats::median(&round_trips).unwrap_or(0.0);
+    let min_window_ms = protocol.min_window_ms.max(ROUND_TRIPS_PER_WINDOW * round_trip_ms);
     let mut k = 1;
-    while k < protocol.max_k && window(engine, k, clock).await? < protocol.min_window_ms {
+    while k < protocol.max_k && window(engine, k, clock).await? < min_window_ms {
         k *= 2;
         clock.pause().await;
     }
@@ -140,6 +161,7 @@ pub async fn time(engine: &mut impl Passes, protocol: Protocol, clock: &impl Clo
         p95_ms: stats::percentile(&per_pass, 95.0).unwrap_or(f64::NAN),
         runs: protocol.windows * k,
         k,
+        round_trip_ms,
     })
 }
 
@@ -155,7 +177,60 @@ mod tests {
     use super::*;
 
     fn timing(median_ms: f64, p95_ms: f64) -> Timing {
-        Timing { median_ms, p95_ms, runs: 10, k: 1 }
+        Timing { median_ms, p95_ms, runs: 10, k: 1, round_trip_ms: 0.0 }
+    }
+
+    /// A device on a simulated clock: each pass takes `pass_ms`, and each readback `readback_ms`
+    /// (a browser that resolves readbacks on a 100 ms polling timer).
+    struct Simulated<'a> {
+        now: &'a std::cell::Cell<f64>,
+        pass_ms: f64,
+        readback_ms: f64,
+    }
+
+    impl Passes for Simulated<'_> {
+        async fn passes(&mut self, k: usize) -> Result<(), String> {
+            self.now.set(self.now.get() + k as f64 * self.pass_ms + self.readback_ms);
+            Ok(())
+        }
+    }
+
+    struct SimulatedClock<'a>(&'a std::cell::Cell<f64>);
+
+    impl Clock for SimulatedClock<'_> {
+        fn now_ms(&self) -> f64 {
+            self.0.get()
+        }
+        async fn pause(&self) {}
+    }
+
+    fn timed_on(pass_ms: f64, readback_ms: f64, protocol: Protocol) -> Timing {
+        let now = std::cell::Cell::new(0.0);
+        let mut device = Simulated { now: &now, pass_ms, readback_ms };
+        futures_lite::future::block_on(time(&mut device, protocol, &SimulatedClock(&now))).unwrap()
+    }
+
+    #[test]
+    fn a_slow_readback_is_spread_over_enough_passes_to_measure_the_pass() {
+        let protocol = Protocol::for_resolution(1.0);
+        let timing = timed_on(0.3, 100.0, protocol);
+        assert_eq!(timing.round_trip_ms, 100.0);
+        assert!(timing.k as f64 * 0.3 >= 9.0 * 100.0, "K = {}", timing.k);
+        assert!(timing.median_ms > 0.3 && timing.median_ms <= 0.3 * 1.1, "per pass {} ms", timing.median_ms);
+
+        // Without the round trip, a window of one pass already lasts the 100 ms minimum: the
+        // figure would be the readback's, not the pass's.
+        let blind = timed_on(0.3, 100.0, Protocol { round_trips: 0, ..protocol });
+        assert_eq!((blind.k, blind.round_trip_ms), (1, 0.0));
+        assert!(blind.median_ms > 100.0, "per pass {} ms", blind.median_ms);
+    }
+
+    #[test]
+    fn a_host_engine_has_no_round_trip() {
+        let timing = timed_on(0.5, 0.0, Protocol::for_resolution(0.1));
+        assert_eq!(timing.round_trip_ms, 0.0);
+        assert_eq!(timing.median_ms, 0.5);
+        assert_eq!(timing.k, 64, "the first K whose window lasts 20 ms");
     }
 
     #[test]

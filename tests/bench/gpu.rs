@@ -79,7 +79,7 @@ fn main() {
         trained.report.test_accuracy.final_.unwrap_or(f64::NAN) * 100.0
     );
     // The GPU's clock is the host's (`Instant`, ~ns): 20 ms windows as in the browser.
-    let protocol = Protocol { warmup: 3, windows: 15, min_window_ms: 20.0, max_k: 1 << 16 };
+    let protocol = Protocol { warmup: 3, windows: 15, min_window_ms: 20.0, max_k: 1 << 16, round_trips: 5 };
     let calibration_images = data.train.inputs(&(0..CALIBRATION_IMAGES).collect::<Vec<_>>());
     println!("| sparsity | batch | dense GPU (burn) | sparse GPU (WGSL CSR) | int8 GPU (WGSL) | dense CPU (burn flex) | sparse CPU | int8 CPU |");
     println!("|---|---|---|---|---|---|---|---|");

@@ -32,7 +32,7 @@ fn main() {
     let device = Device::flex();
     let clock = Wall::new();
     // 1 µs is far below what a window lasts: 50 ms windows, as in the browser with its 100 µs timer.
-    let protocol = Protocol { warmup: 3, windows: 15, min_window_ms: 50.0, max_k: 1 << 16 };
+    let protocol = Protocol { warmup: 3, windows: 15, min_window_ms: 50.0, max_k: 1 << 16, round_trips: 5 };
     println!("training the 784-128-10 MLP for one epoch on 60,000 images (burn flex) …");
     let started = Instant::now();
     let trained = block_on(train(&TrainingConfig::new().with_epochs(1), &data.train, &data.test, &device, &mut Silent)).expect("training");

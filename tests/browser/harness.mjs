@@ -186,17 +186,53 @@ const ENGINE_PRELUDE = `
   }
 `;
 
-/** Opens `url` with the engine's worker instrumented (see `ENGINE_PRELUDE`): its loader script is
- *  served with the prelude in front, so the worker keeps its own URL and relative fetches. */
-export async function openInstrumented(browser, url, options = {}) {
+/** Opens `url` with the engine's worker instrumented (see `ENGINE_PRELUDE`), and `prelude` (script
+ *  source) run after that, before the engine: its loader script is served with them in front, so
+ *  the worker keeps its own URL and relative fetches. */
+export async function openInstrumented(browser, url, options = {}, prelude = '') {
   const page = await open(browser, 'about:blank', options);
   await page.route('**/engine_loader.js', async (route) => {
     const response = await route.fetch();
-    await route.fulfill({ response, body: ENGINE_PRELUDE + await response.text() });
+    await route.fulfill({ response, body: ENGINE_PRELUDE + prelude + await response.text() });
   });
   await page.goto(url);
   return page;
 }
+
+/** An engine prelude (see `openInstrumented`) that gives the engine an adapter with nothing but
+ *  WebGPU's default limits, whatever the real one offers: what any conformant adapter has. */
+export const DEFAULT_LIMITS_ONLY = `
+  (() => {
+    const defaults = {
+      maxTextureDimension1D: 8192, maxTextureDimension2D: 8192, maxTextureDimension3D: 2048, maxTextureArrayLayers: 256,
+      maxBindGroups: 4, maxBindGroupsPlusVertexBuffers: 24, maxBindingsPerBindGroup: 1000,
+      maxDynamicUniformBuffersPerPipelineLayout: 8, maxDynamicStorageBuffersPerPipelineLayout: 4,
+      maxSampledTexturesPerShaderStage: 16, maxSamplersPerShaderStage: 16, maxStorageBuffersPerShaderStage: 8,
+      maxStorageTexturesPerShaderStage: 4, maxUniformBuffersPerShaderStage: 12, maxUniformBufferBindingSize: 65536,
+      maxStorageBufferBindingSize: 134217728, minUniformBufferOffsetAlignment: 256, minStorageBufferOffsetAlignment: 256,
+      maxVertexBuffers: 8, maxBufferSize: 268435456, maxVertexAttributes: 16, maxVertexBufferArrayStride: 2048,
+      maxInterStageShaderVariables: 16, maxColorAttachments: 8, maxColorAttachmentBytesPerSample: 32,
+      maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256,
+      maxComputeWorkgroupSizeY: 256, maxComputeWorkgroupSizeZ: 64, maxComputeWorkgroupsPerDimension: 65535,
+    };
+    const limits = Object.getOwnPropertyDescriptor(GPUAdapter.prototype, 'limits').get;
+    Object.defineProperty(GPUAdapter.prototype, 'limits', {
+      get() {
+        const real = limits.call(this);
+        const capped = {};
+        for (const key in real) capped[key] = key in defaults ? defaults[key] : real[key];
+        return capped;
+      },
+    });
+    const requestDevice = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = function (descriptor = {}) {
+      const required = { ...(descriptor.requiredLimits ?? {}) };
+      for (const key in required) if (key in defaults) required[key] = defaults[key];
+      globalThis.__cappedLimits = true;
+      return requestDevice.call(this, { ...descriptor, requiredLimits: required });
+    };
+  })();
+`;
 
 /** The engine's wasm memory (bytes) and live GPU buffers, read in its worker (see `ENGINE_PRELUDE`),
  *  after a full garbage collection there (Chromium runs with --expose-gc) and its finalizers. */

@@ -187,6 +187,49 @@ describe('the page stays responsive and survives faults', () => {
     assert.ok(retried.dense.test_accuracy > 0.9, `accuracy ${retried.dense.test_accuracy}`);
   });
 
+  test('an adapter that refuses a device: the run goes to the CPU, and the page says why', { timeout: 5 * 60_000 }, async () => {
+    const page = await openInstrumented(env.browser, `${env.server.base}?autorun=1&backend=webgpu&prune=none&train_samples=500&epochs=1`, {}, `
+      GPUAdapter.prototype.requestDevice = () => Promise.reject(new DOMException('refused by the test', 'OperationError'));`);
+    const r = await waitForState(page);
+    assert.equal(await panicMessage(page), null);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.equal(r.backend, 'cpu');
+    assert.match(r.fallback_reason, /could not start WebGPU.*refused by the test/);
+    assert.match(await page.locator('#fallback').textContent(), /Running on the CPU, not WebGPU/);
+  });
+
+  test('a kernel that does not compile on this adapter: training goes on through burn and says why; a failed check ends in a clear error and Retry on the CPU', { timeout: 8 * 60_000 }, async () => {
+    // The fused training step's shader is replaced by text no WGSL compiler accepts.
+    const broken = `
+      const createShaderModule = GPUDevice.prototype.createShaderModule;
+      GPUDevice.prototype.createShaderModule = function (descriptor) {
+        return createShaderModule.call(this, descriptor.code.includes('fn grad_w1') ? { ...descriptor, code: 'not WGSL' } : descriptor);
+      };`;
+    const run = `${env.server.base}?autorun=1&backend=webgpu&prune=none&train_samples=500&epochs=1`;
+    let page = await openInstrumented(env.browser, run, {}, broken);
+    let r = await waitForState(page);
+    assert.equal(await panicMessage(page), null);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.deepEqual([r.backend, r.train.engine], ['webgpu', 'autodiff']);
+    assert.match(r.train.engine_note, /the fused step could not start \(building the fused training step failed on WebGPU: /);
+    assert.match(await page.locator('#engine').textContent(), /autodiff \(the fused step could not start/);
+
+    // The fused step checked against autodiff first (?check_engine=1): that check cannot run, the
+    // run ends with the reason, and Retry trains on the CPU.
+    page = await openInstrumented(env.browser, `${run}&check_engine=1`, {}, broken);
+    r = await waitForState(page);
+    assert.equal(await panicMessage(page), null);
+    assert.equal(r.state, 'error');
+    assert.equal(r.error.kind, 'device');
+    assert.match(r.error.message, /^the fused-step check failed: .*building the fused training step failed on WebGPU: .*Train again to run on the CPU\.$/s);
+    assert.match(await page.locator('#error').textContent(), /fused training step failed on WebGPU/);
+    await page.locator('#error button', { hasText: 'Retry' }).click();
+    const retried = await waitForState(page, ['done', 'error'], 4 * 60_000);
+    assert.equal(retried.state, 'done', JSON.stringify(retried.error));
+    assert.equal(retried.backend, 'cpu');
+    assert.match(retried.fallback_reason, /^WebGPU failed earlier on this page \(the fused-step check failed: .*building the fused training step failed/s);
+  });
+
   test('twenty runs in one page: no panic, wasm memory and GPU buffers stay where the second run left them', { timeout: 20 * 60_000 }, async () => {
     const page = await openInstrumented(env.browser, `${env.server.base}?${SMALL_WEBGPU_RUN}`);
     const footprints = [];

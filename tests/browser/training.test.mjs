@@ -2,7 +2,7 @@
 // missing, and it survives corrupt data, bad URL parameters and a cancel.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { browserSuite, engineWorker, observeLongTasks, open, panicMessage, report, traceTasks, tracedHeavyTasks, waitForState } from './harness.mjs';
+import { DEFAULT_LIMITS_ONLY, browserSuite, engineWorker, observeLongTasks, open, openInstrumented, panicMessage, report, traceTasks, tracedHeavyTasks, waitForState } from './harness.mjs';
 
 // Same recipe as the native CPU test: a few thousand real images, two short epochs.
 const SMALL_RUN = 'train_samples=10000&epochs=2&batch=100&lr=0.002&loss_every=10';
@@ -13,6 +13,13 @@ const PRUNE_RUN = 'prune=poly&final_sparsity=0.9&begin_step=0&end_step=100&frequ
 function assertTiming(t, what) {
   assert.ok(t, `${what} is missing`);
   assert.ok(t.median_ms > 0 && t.p95_ms >= t.median_ms && t.runs >= t.k && t.k >= 1, `${what}: ${JSON.stringify(t)}`);
+  if (/webgpu/i.test(what)) {
+    // The GPU's empty round trip was measured, and the K passes of a window outlast it ten times
+    // (half that for the median window: the first window past the minimum stops the growth).
+    assert.ok(t.round_trip_ms > 0 && (t.k * t.median_ms >= 5 * t.round_trip_ms || t.k === 65536), `${what}: ${JSON.stringify(t)}`);
+  } else if (/cpu/i.test(what)) {
+    assert.ok(t.round_trip_ms < 1, `${what}: a host engine reads nothing back: ${JSON.stringify(t)}`);
+  }
 }
 
 describe('PruneLab in headless Chromium', () => {
@@ -91,6 +98,9 @@ describe('PruneLab in headless Chromium', () => {
       }
     }
     assert.ok(r.timer.resolution_ms > 0 && r.timer.resolution_ms <= 1, JSON.stringify(r.timer));
+    // The page states the GPU round trip it measured, beside the protocol.
+    const roundTrip = (await page.locator('#latency-note').textContent()).match(/GPU round trip in this browser: ([\d.]+) ms/);
+    assert.ok(roundTrip && Math.abs(+roundTrip[1] - r.dense.latency.webgpu.b1.round_trip_ms) < 0.01 * r.dense.latency.webgpu.b1.round_trip_ms + 0.001, `${roundTrip} vs ${r.dense.latency.webgpu.b1.round_trip_ms}`);
 
     // The pruned model on the sparse kernels: the same logits as the masked dense model on all
     // 10,000 test images, on both backends, and its own latency column.
@@ -201,6 +211,32 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(r.sparse.agreement_webgpu.argmax_mismatches, 0);
     assert.equal(await page.locator('#summary-table tbody tr').count(), 8);
     assert.match(await page.locator('#training-levers').textContent(), /L1 0\.0001 \/ L2 0\.0001 .*early stopping .*distillation into the 16-unit student/);
+  });
+
+  test('within WebGPU\'s default limits (any conformant adapter), the whole WebGPU run works', { timeout: 15 * 60_000 }, async () => {
+    // The adapter says it has only the defaults (8 storage buffers per stage, 16 KB of workgroup
+    // storage, 256 invocations, 128 MiB per binding), and the device gets no more.
+    const page = await openInstrumented(env.browser, `${env.server.base}?autorun=1&backend=webgpu&train_samples=3000&epochs=1&batch=100` +
+      '&prune=oneshot&final_sparsity=0.9&finetune_epochs=1&hidden_keep=32', {}, DEFAULT_LIMITS_ONLY);
+    const r = await waitForState(page, ['done', 'error', 'cancelled'], 14 * 60_000);
+    assert.equal(await panicMessage(page), null);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    const limits = await (await engineWorker(page)).evaluate(() => {
+      const l = globalThis.__devices.at(-1).limits;
+      return [globalThis.__cappedLimits, l.maxStorageBuffersPerShaderStage, l.maxComputeWorkgroupStorageSize, l.maxComputeInvocationsPerWorkgroup];
+    });
+    assert.deepEqual(limits, [true, 8, 16384, 256]);
+    assert.deepEqual([r.backend, r.train.engine], ['webgpu', 'fused (WebGPU)']);
+    assert.ok(r.dense.test_accuracy > 0.8, `accuracy ${r.dense.test_accuracy}`);
+    for (const backend of ['webgpu', 'cpu']) {
+      const a = r.sparse[`agreement_${backend}`];
+      assert.ok(a && a.images === 10000 && a.max_error <= 1e-5 && a.argmax_mismatches === 0, `${backend}: ${JSON.stringify(a)}`);
+    }
+    assert.equal(r.quant.dense.webgpu.identical, true, JSON.stringify(r.quant.dense.webgpu));
+    assert.equal(r.quant.pruned.webgpu.identical, true, JSON.stringify(r.quant.pruned.webgpu));
+    for (const [name, m] of [['dense', r.dense], ['structured', r.structured], ['distilled', r.distilled], ['pruned_sparse', r.pruned_sparse], ['int8', r.int8]]) {
+      assertTiming(m.latency.webgpu?.b1024, `${name}.latency.webgpu.b1024`);
+    }
   });
 
   test('one-shot global pruning on the CPU prunes exactly round(s × N) weights', { timeout: 10 * 60_000 }, async () => {

@@ -78,6 +78,12 @@ async fn init_webgpu(adapter: String) -> Result<Picked, String> {
     Ok(Picked { device, backend: Backend::Webgpu, adapter, fallback_reason: None, gpu: Some(gpu) })
 }
 
+/// Later runs on this page get the CPU, with `reason`: WebGPU failed here in a way they would meet
+/// again.
+pub fn retire(reason: String) {
+    WEBGPU.with_borrow_mut(|w| *w = Some(Err(reason)));
+}
+
 /// The backend to train on. `auto` (the default): WebGPU on a hardware adapter, the CPU when there
 /// is no usable adapter or only a software one; `webgpu`: any usable adapter; `cpu`: the CPU.
 /// Whatever is chosen instead of WebGPU comes with the reason.

@@ -30,6 +30,9 @@ impl Host for WorkerHost {
     fn device_lost(&self) -> Option<String> {
         backend::device_lost()
     }
+    fn retire_gpu(&self, reason: String) {
+        backend::retire(reason);
+    }
     fn cross_origin_isolated(&self) -> bool {
         scope::cross_origin_isolated()
     }

@@ -33,7 +33,7 @@ mod tests {
     use super::*;
 
     fn t(median_ms: f64) -> Timing {
-        Timing { median_ms, p95_ms: median_ms * 1.01, runs: 9, k: 1 }
+        Timing { median_ms, p95_ms: median_ms * 1.01, runs: 9, k: 1, round_trip_ms: 0.0 }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::protocol::report::{Int8Check, ModelReport, Report};
 use crate::train::config::PruneMethod;
 use crate::ui::view::chart::bar_fractions;
 use crate::ui::view::format::{count, ms, percent};
+use crate::ui::view::latency_note::latency_note;
 use crate::ui::view::speedups::compared;
 
 fn kb(bytes: usize) -> String {
@@ -150,10 +151,15 @@ pub fn Comparison() -> impl IntoView {
     });
     let schedule = Memo::new(move |_| state.report.with(|r| r.prune.as_ref().and_then(|p| p.schedule_summary.map(|s| (p.config.clone(), s)))));
     // The table is rebuilt only when its own figures change, not on every report.
-    let figures = Memo::new(move |_| state.report.with(|r| (columns(r), quant_note(r), distill_note(r), r.timer)));
+    let figures = Memo::new(move |_| {
+        state.report.with(|r| {
+            let latency = r.timer.map(|t| latency_note(t, r.dense.as_ref().and_then(|d| d.latency.webgpu)));
+            (columns(r), quant_note(r), distill_note(r), latency)
+        })
+    });
     view! {
         {move || {
-            let (cols, quant, distill, timer) = figures.get();
+            let (cols, quant, distill, latency) = figures.get();
             (cols.len() > 1).then(|| {
                 let header = cols.iter().map(|(name, _)| view! { <th scope="col">{*name}</th> }).collect_view();
                 let rows = ROWS.iter().map(|(label, f)| {
@@ -170,14 +176,13 @@ pub fn Comparison() -> impl IntoView {
                     };
                     formats.into_iter().map(move |(what, b)| (format!("{name}, {what}"), b as f64, kb(b)))
                 }).collect();
-                let timer = timer.map(|t| format!("Timer resolution {} ({}cross-origin isolated). Each figure: warm-up, then windows of K back-to-back passes ending in one awaited readback, K grown until a window lasts ≥ 100× the resolution; median and p95 per pass over the windows.", t.resolution_ms.map_or("unknown".to_string(), |r| ms(Some(r))), if t.cross_origin_isolated { "" } else { "not " }));
                 view! {
                     <section class="comparison" id="compare" aria-label="Dense versus pruned">
                         <h2>"Dense vs pruned, side by side"</h2>
                         <div class="table-scroll" tabindex="0" role="region" aria-label="Dense vs pruned table (scrolls sideways on narrow screens)">
                             <table id="comparison"><thead><tr><th></th>{header}</tr></thead><tbody>{rows}</tbody></table>
                         </div>
-                        <p class="note">{timer}</p>
+                        <p class="note" id="latency-note">{latency}</p>
                         {quant.map(|q| view! { <p class="note" id="quant-note">{q}</p> })}
                         {distill.map(|d| view! { <p class="note" id="distill-note">{d}</p> })}
                         <Speedups/>

@@ -84,7 +84,7 @@ mod tests {
     use crate::train::config::TrainingConfig;
 
     fn model(cpu: Option<(f64, f64)>, webgpu: Option<(f64, f64)>) -> Option<ModelReport> {
-        let timing = |median_ms: f64| Timing { median_ms, p95_ms: median_ms * 1.01, runs: 20, k: 4 };
+        let timing = |median_ms: f64| Timing { median_ms, p95_ms: median_ms * 1.01, runs: 20, k: 4, round_trip_ms: 0.0 };
         let t = |p: Option<(f64, f64)>| p.map(|(b1, b1024)| BatchTimings { b1: timing(b1), b1024: timing(b1024) });
         let mut m = ModelReport::of(&tiny(), Some(0.9));
         m.latency = LatencyReport { cpu: t(cpu), webgpu: t(webgpu) };

@@ -133,7 +133,7 @@ mod tests {
     use crate::train::report::TrainReport;
 
     fn timing(ms: f64) -> BatchTimings {
-        let t = Timing { median_ms: ms, p95_ms: ms, runs: 9, k: 1 };
+        let t = Timing { median_ms: ms, p95_ms: ms, runs: 9, k: 1, round_trip_ms: 0.0 };
         BatchTimings { b1: t, b1024: t }
     }
 

@@ -190,7 +190,7 @@ mod tests {
     use crate::train::config::TrainingConfig;
 
     fn timings(b1: f64, b1024: f64) -> BatchTimings {
-        let t = |ms: f64| Timing { median_ms: ms, p95_ms: ms * 1.01, runs: 20, k: 10 };
+        let t = |ms: f64| Timing { median_ms: ms, p95_ms: ms * 1.01, runs: 20, k: 10, round_trip_ms: 0.0 };
         BatchTimings { b1: t(b1), b1024: t(b1024) }
     }
 

@@ -1,0 +1,60 @@
+// WebKitGTK (WebKit, JavaScriptCore; no WebGPU in Debian's build) driven over classic W3C WebDriver:
+// Debian's WebKitWebDriver starts its MiniBrowser, under Xvfb (MiniBrowser has no headless mode).
+// The client is the protocol's few requests a test needs, on fetch: the packaged clients
+// (selenium-webdriver, WebdriverIO) bring tens of MB of driver-download tooling to send them.
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+
+export const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER ?? '/usr/bin/WebKitWebDriver';
+export const MINIBROWSER = process.env.MINIBROWSER ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+
+const freePort = () => new Promise((resolve) => {
+  const server = net.createServer().listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
+});
+
+/** A WebDriver session in a fresh MiniBrowser; `close()` ends it and the driver. */
+export async function launchWebKit() {
+  const port = await freePort();
+  // Its own process group, so that closing ends xvfb-run, Xvfb, the driver and the browser together.
+  const driver = spawn('xvfb-run', ['-a', WEBKIT_DRIVER, `--port=${port}`], { detached: true, stdio: 'ignore' });
+  const base = `http://127.0.0.1:${port}`;
+  const call = async (method, path, body) => {
+    const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+    const { value } = await res.json();
+    if (!res.ok) throw new Error(`WebDriver ${method} ${path}: ${value?.error}: ${value?.message}`);
+    return value;
+  };
+  for (let tries = 0; ; tries++) {
+    try { if ((await call('GET', '/status')).ready) break; } catch (e) { if (tries > 100) throw e; }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const { sessionId } = await call('POST', '/session', {
+    capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] } } },
+  });
+  const session = (method, path, body) => call(method, `/session/${sessionId}${path}`, body);
+  return {
+    goto: (url) => session('POST', '/url', { url }),
+    /** Runs `fn(...args)` in the page (its source, so it must not close over test variables). */
+    evaluate: (fn, ...args) => session('POST', '/execute/sync', { script: `return (${fn}).apply(null, arguments)`, args }),
+    click: async (selector) => {
+      const element = await session('POST', '/element', { using: 'css selector', value: selector });
+      await session('POST', `/element/${Object.values(element)[0]}/click`, {});
+    },
+    /** Makes the page's `index`-th iframe (or, with null, the top page) what later calls act on. */
+    frame: (index) => session('POST', '/frame', { id: index }),
+    close: async () => {
+      await session('DELETE', '').catch(() => {});
+      try { process.kill(-driver.pid); } catch { /* already gone */ }
+    },
+  };
+}
+
+/** Waits until the page reaches one of `states` (on `<body data-state>`) and returns its report. */
+export async function stateReached(browser, states = ['done', 'error', 'cancelled'], timeout = 10 * 60_000) {
+  const until = Date.now() + timeout;
+  while (!states.includes(await browser.evaluate(() => document.body.dataset.state))) {
+    if (Date.now() > until) throw new Error(`waiting for ${states.join('/')}: the page is ${await browser.evaluate(() => document.body.dataset.state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return JSON.parse(await browser.evaluate(() => document.getElementById('prunelab-report').textContent));
+}
