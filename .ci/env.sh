@@ -9,14 +9,12 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 step() { printf '\n==> %s\n' "$*"; }
 
-# Runs a step and records its wall time in TIMES (and, when STEP_TIMES names a file, there too).
-TIMES=()
+# Runs a step and prints its wall time (and records it in the file STEP_TIMES names, when set).
 timed() { # title command...
   local title=$1 started=$SECONDS line; shift
   step "$title"
   "$@"
   line="$(printf '%5d s  %s' $((SECONDS - started)) "$title")"
-  TIMES+=("$line")
   [[ -z "${STEP_TIMES:-}" ]] || echo "$line" >> "$STEP_TIMES"
   printf '    (%d s)\n' $((SECONDS - started))
 }

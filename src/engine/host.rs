@@ -22,8 +22,19 @@ pub struct Picked {
     pub adapter: String,
     /// Why this is not WebGPU, when it is not.
     pub fallback_reason: Option<String>,
-    /// burn's wgpu device and queue, for our own kernels (on WebGPU only).
+    /// The WebGPU device and queue our own kernels run on (on WebGPU only).
     pub gpu: Option<Gpu>,
+    /// Why burn's tensors are on the CPU while our kernels are on WebGPU, when they are: an
+    /// adapter burn's WebGPU runtime cannot start on. Its part of the run (autodiff training,
+    /// the dense reference, the models' WebGPU latency through burn) then runs on the CPU.
+    pub burn_on_cpu: Option<String>,
+}
+
+impl Picked {
+    /// burn's WebGPU device, when burn's tensors run there.
+    pub fn burn_webgpu(&self) -> Option<&Device> {
+        (self.backend == Backend::Webgpu && self.burn_on_cpu.is_none()).then_some(&self.device)
+    }
 }
 
 pub trait Host: 'static {

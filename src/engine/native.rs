@@ -48,12 +48,20 @@ impl NativeHost {
             adapter: format!("{} ({:?}, {})", info.name, info.backend, info.driver),
             fallback_reason: None,
             gpu: Some(gpu),
+            burn_on_cpu: None,
         })
     }
 }
 
 fn cpu(reason: &str) -> Picked {
-    Picked { device: Device::flex(), backend: Backend::Cpu, adapter: "burn flex backend, native".into(), fallback_reason: Some(reason.into()), gpu: None }
+    Picked {
+        device: Device::flex(),
+        backend: Backend::Cpu,
+        adapter: "burn flex backend, native".into(),
+        fallback_reason: Some(reason.into()),
+        gpu: None,
+        burn_on_cpu: None,
+    }
 }
 
 impl Host for NativeHost {

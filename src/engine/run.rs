@@ -16,7 +16,7 @@ use crate::kernels::int8::gpu::{Dot4, Int8Gpu};
 use crate::kernels::int8::{CALIBRATION_IMAGES, Calibration};
 use crate::kernels::sparse::gpu::SparseGpu;
 use crate::kernels::sparse::{SparseMlp, SparseRunner, agreement};
-use crate::measure::latency::{Backend, LatencyReport};
+use crate::measure::latency::LatencyReport;
 use crate::measure::latency::{Clock, Protocol, timer_resolution_ms};
 use crate::model::kind::ModelKind;
 use crate::model::{CLASSES, Mlp};
@@ -164,13 +164,12 @@ fn timer(host: &impl Host) -> TimerReport {
     TimerReport { resolution_ms: timer_resolution_ms(&readings), cross_origin_isolated: host.cross_origin_isolated() }
 }
 
-/// Latency of every column on the training backend (when it is WebGPU) and on the CPU.
+/// Latency of every column through burn on WebGPU (when burn runs there) and on the CPU.
 async fn measure_latency(
     engine: &Engine<impl Host>,
     columns: &mut [&mut TrainedModel],
     data: &Mnist,
-    backend: Backend,
-    gpu: &Device,
+    gpu: Option<&Device>,
     protocol: Protocol,
 ) -> Result<(), String> {
     let cpu = Device::flex();
@@ -181,9 +180,9 @@ async fn measure_latency(
         }
         // burn's WebGPU timing runs to its end: a burn readback dropped half-way would leave
         // cubecl's pooled staging buffer mapped for the next run. Cancel is seen after it.
-        let webgpu = match backend {
-            Backend::Webgpu => Some(compare::timings(&column.weights, data, gpu, protocol, &clock).await?),
-            Backend::Cpu => None,
+        let webgpu = match gpu {
+            Some(gpu) => Some(compare::timings(&column.weights, data, gpu, protocol, &clock).await?),
+            None => None,
         };
         // A column whose measurement Cancel cut short shows no latency rather than a partial one.
         let Some(cpu) = engine.unless_cancelled(compare::timings(&column.weights, data, &cpu, protocol, &clock)).await else { return Ok(()) };
@@ -205,6 +204,7 @@ pub(super) async fn run(engine: &Engine<impl Host>, settings: &Settings) {
         r.backend = Some(picked.backend);
         r.adapter = Some(picked.adapter.clone());
         r.fallback_reason = picked.fallback_reason.clone();
+        r.burn_on_cpu = picked.burn_on_cpu.clone();
     });
 
     engine.set_phase("loading MNIST");
@@ -271,7 +271,7 @@ async fn explain(host: &impl Host, picked: &Picked, message: String) -> String {
         return lost_device(&lost);
     }
     host.retire_gpu(format!("WebGPU failed earlier on this page ({message}); the CPU runs it instead"));
-    format!("{message}. Train again to run on the CPU.")
+    format!("{}. Train again to run on the CPU.", message.trim_end_matches('.'))
 }
 
 /// What the page says when the GPU device is gone (the browser's reason).
@@ -434,7 +434,7 @@ impl<H: Host> Run<'_, H> {
         engine.update(|r| r.timer = Some(timer));
         // An unknown resolution is planned for as the coarsest browsers give (1 ms), never shown as measured.
         let protocol = Protocol::for_resolution(timer.resolution_ms.unwrap_or(1.0));
-        measure_latency(engine, &mut columns.all(), data, picked.backend, &picked.device, protocol).await?;
+        measure_latency(engine, &mut columns.all(), data, picked.burn_webgpu(), protocol).await?;
         engine.update(|r| {
             for (kind, column) in &columns.models {
                 *r.model_mut(*kind) = Some(column.report.clone());
@@ -445,7 +445,7 @@ impl<H: Host> Run<'_, H> {
             engine.set_phase("running the pruned model on sparse kernels");
             // On WebGPU it reads back through burn (the dense reference), which must not be dropped
             // half-way (see measure_latency): there it runs to its end and Cancel is seen after it.
-            let measured = match picked.gpu {
+            let measured = match picked.burn_webgpu() {
                 Some(_) => Some(sparse_column(pruned, data, picked, protocol, &HostClock(&engine.host)).await).filter(|_| !engine.cancelled()),
                 None => engine.unless_cancelled(sparse_column(pruned, data, picked, protocol, &HostClock(&engine.host))).await,
             };

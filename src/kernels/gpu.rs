@@ -12,7 +12,8 @@ use crate::measure::latency::BatchTimings;
 use crate::measure::latency::{Clock, Passes, Protocol, batch_of, time};
 use crate::model::CLASSES;
 
-/// burn's WebGPU device and queue, shared.
+/// The WebGPU device and queue our kernels run on: burn's, shared, or one of their own where
+/// burn's runtime cannot start (an adapter without `timestamp-query`).
 #[derive(Clone, Debug)]
 pub struct Gpu {
     pub device: wgpu::Device,
@@ -43,11 +44,15 @@ impl Drop for GpuBuffer {
 }
 
 impl Gpu {
-    /// The device and queue burn's wgpu runtime was started with, and whether its WGSL has
-    /// packed int8 dot products.
+    /// The device and queue burn's wgpu runtime was started with.
     pub fn from_setup(setup: &burn::tensor::wgpu::WgpuSetup) -> Self {
-        let packed_dot = setup.instance.wgsl_language_features().contains(wgpu::WgslLanguageFeatures::Packed4x8IntegerDotProduct);
-        Gpu { device: setup.device.clone(), queue: setup.queue.clone(), packed_dot }
+        Gpu::new(&setup.instance, setup.device.clone(), setup.queue.clone())
+    }
+
+    /// A device and queue of `instance`, and whether its WGSL has packed int8 dot products.
+    pub fn new(instance: &wgpu::Instance, device: wgpu::Device, queue: wgpu::Queue) -> Self {
+        let packed_dot = instance.wgsl_language_features().contains(wgpu::WgslLanguageFeatures::Packed4x8IntegerDotProduct);
+        Gpu { device, queue, packed_dot }
     }
 
     pub fn buffer(&self, descriptor: &wgpu::BufferDescriptor) -> GpuBuffer {

@@ -268,6 +268,9 @@ pub struct Report {
     pub adapter: Option<String>,
     /// Why WebGPU is not used, when it is not.
     pub fallback_reason: Option<String>,
+    /// Why burn's part of a WebGPU run (autodiff training, the dense reference, the dense models'
+    /// WebGPU latency) is on the CPU beside our kernels on WebGPU, when it is.
+    pub burn_on_cpu: Option<String>,
     pub config: TrainingConfig,
     /// What was wrong with the URL parameters and what was used instead.
     pub notices: Vec<String>,
@@ -310,6 +313,7 @@ impl Report {
             backend: None,
             adapter: None,
             fallback_reason: None,
+            burn_on_cpu: None,
             config,
             notices,
             data: None,
@@ -343,6 +347,7 @@ impl Report {
             backend: self.backend,
             adapter: self.adapter.take(),
             fallback_reason: self.fallback_reason.take(),
+            burn_on_cpu: self.burn_on_cpu.take(),
             data: self.data.take(),
             ..Report::new(config, std::mem::take(&mut self.notices))
         };

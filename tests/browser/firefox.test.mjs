@@ -3,7 +3,7 @@
 // through. Runs are small (3,000 images, one epoch): lavapipe is a CPU.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIST, serve } from './harness.mjs';
+import { DIST, assertPrunedExport, keepDownloads, keptDownload, serve, testDigit, traceDigit } from './harness.mjs';
 import { launchFirefox, openIn, panicIn, stateReached, textOf } from './firefox.mjs';
 
 const SHORT_RUN = 'train_samples=3000&epochs=1&batch=100';
@@ -52,6 +52,24 @@ describe('PruneLab in Firefox', () => {
     // The sparse kernel's speed-up at batch 1024 shows (it did not while windows timed the readback).
     assert.ok(r.pruned_sparse.latency.webgpu.b1024.median_ms < r.pruned.latency.webgpu.b1024.median_ms);
     assert.match(await textOf(page, '#latency-note'), /GPU round trip in this browser: [\d.]+ ms .* longer than a batch-1 pass/);
+
+    // A digit of the test set drawn with the pointer is read by every model, the sparse and int8
+    // kernels on WebGPU among them.
+    const { pixels, label } = testDigit(0);
+    const canvas = await page.$('#draw-canvas');
+    await canvas.scrollIntoView();
+    await traceDigit(page.mouse, await canvas.boundingBox(), pixels);
+    await page.waitForFunction(() => document.querySelectorAll('.prediction').length >= 8, { timeout: 60_000, polling: 250 });
+    const predictions = await page.$$eval('.prediction', (els) => els.map((e) => [e.dataset.model, Number(e.dataset.top)]));
+    assert.ok(predictions.some(([model]) => /sparse kernel \(WebGPU\)/.test(model)), JSON.stringify(predictions));
+    assert.deepEqual(predictions.filter(([, top]) => top !== label), [], `the digit is a ${label}`);
+
+    // The pruned model's export holds the pruned weights and their mask.
+    await page.evaluate(keepDownloads);
+    await page.click('#export-pruned-json');
+    const saved = await page.evaluate(keptDownload);
+    assert.equal(saved.name, 'prunelab-pruned.json');
+    assertPrunedExport(JSON.parse(saved.text), r);
   });
 
   test('backend=auto leaves a fallback adapter for the CPU and says why', { timeout: 5 * 60_000 }, async () => {

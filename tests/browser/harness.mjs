@@ -1,4 +1,5 @@
 // Serves the built page and drives headless Chromium against it.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -121,25 +122,72 @@ export function testDigit(index) {
   return { pixels: images.subarray(16 + index * 784, 16 + (index + 1) * 784), label: labels[8 + index] };
 }
 
-/** Traces a 28 × 28 digit onto the page's drawing canvas with real pointer input: one stroke per
- *  horizontal run of ink, each MNIST pixel 10 canvas pixels wide. */
-export async function drawDigit(page, pixels) {
-  const canvas = page.locator('#draw-canvas');
-  await canvas.scrollIntoViewIfNeeded();
-  const box = await canvas.boundingBox();
+/** The strokes that trace a 28 × 28 digit onto the drawing canvas at `box` (its place in the
+ *  viewport): one per horizontal run of ink, each MNIST pixel 10 canvas pixels wide, as
+ *  `[[x0, y], [x1, y]]` in viewport pixels. Every engine's driver draws these. */
+export function digitStrokes(pixels, box) {
   const at = (v) => (v * 10 + 5) * (box.width / 280);
+  const strokes = [];
   for (let y = 0; y < 28; y++) {
     for (let x = 0; x < 28; x++) {
       if (pixels[y * 28 + x] < 128) continue;
       let end = x;
       while (end + 1 < 28 && pixels[y * 28 + end + 1] >= 128) end++;
-      await page.mouse.move(box.x + at(x), box.y + at(y));
-      await page.mouse.down();
-      await page.mouse.move(box.x + at(end), box.y + at(y), { steps: 2 });
-      await page.mouse.up();
+      strokes.push([[box.x + at(x), box.y + at(y)], [box.x + at(end), box.y + at(y)]]);
       x = end;
     }
   }
+  return strokes;
+}
+
+/** Traces a digit onto the page's drawing canvas with real pointer input (Playwright's or
+ *  puppeteer's `page.mouse`; `box`: the canvas's place in the viewport). */
+export async function traceDigit(mouse, box, pixels) {
+  for (const [[x0, y], [x1]] of digitStrokes(pixels, box)) {
+    await mouse.move(x0, y);
+    await mouse.down();
+    await mouse.move(x1, y, { steps: 2 });
+    await mouse.up();
+  }
+}
+
+/** Traces a digit onto the page's drawing canvas (Playwright). */
+export async function drawDigit(page, pixels) {
+  const canvas = page.locator('#draw-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  await traceDigit(page.mouse, await canvas.boundingBox(), pixels);
+}
+
+/** Run in the page before an export button is pressed: the page's downloads (`<a download>`
+ *  clicks on a Blob URL) are kept in `window.__saved` instead of being saved, in any engine. */
+export function keepDownloads() {
+  window.__saved = [];
+  HTMLAnchorElement.prototype.click = function () {
+    window.__saved.push({ name: this.download, bytes: fetch(this.href).then((r) => r.text()) });
+  };
+}
+
+/** Run in the page: the last kept download, `{ name, text }`, once there is one (the engine
+ *  makes the file after the click, in its worker). */
+export async function keptDownload() {
+  for (let waited = 0; !window.__saved.length && waited < 30_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const saved = window.__saved.at(-1);
+  return saved ? { name: saved.name, text: await saved.bytes } : null;
+}
+
+/** What every engine checks of a pruned model's JSON export against the run's report. */
+export function assertPrunedExport(json, report) {
+  assert.equal(json.format, 'prunelab-mlp');
+  assert.equal(json.version, 1);
+  assert.equal(json.test_accuracy, report.pruned.test_accuracy);
+  assert.deepEqual(json.layers.map((l) => [l.name, l.kernel.shape, l.mask.shape, l.bias.shape]),
+    [['hidden', [784, 128], [784, 128], [128]], ['output', [128, 10], [128, 10], [10]]]);
+  const hidden = json.layers[0];
+  assert.equal(hidden.kernel.values.length, 784 * 128);
+  assert.equal(hidden.mask.values.filter((m) => m === 1).length, report.prune.layers[0].kept);
+  assert.ok(hidden.kernel.values.every((w, i) => hidden.mask.values[i] === 1 || w === 0), 'pruned weights are zero');
 }
 
 /** What runs in the engine's worker before the engine: it instruments the worker's global scope,
@@ -230,6 +278,25 @@ export const DEFAULT_LIMITS_ONLY = `
       for (const key in required) if (key in defaults) required[key] = defaults[key];
       globalThis.__cappedLimits = true;
       return requestDevice.call(this, { ...descriptor, requiredLimits: required });
+    };
+  })();
+`;
+
+/** An engine prelude (see `openInstrumented`) that gives the engine an adapter without the optional
+ *  `timestamp-query` feature, as some conformant GPUs are: the adapter does not list it, and a
+ *  device asked for it is refused, as such an adapter's would be. */
+export const NO_TIMESTAMP_QUERY = `
+  (() => {
+    const features = Object.getOwnPropertyDescriptor(GPUAdapter.prototype, 'features').get;
+    Object.defineProperty(GPUAdapter.prototype, 'features', {
+      get() { return new Set([...features.call(this)].filter((name) => name !== 'timestamp-query')); },
+    });
+    const requestDevice = GPUAdapter.prototype.requestDevice;
+    GPUAdapter.prototype.requestDevice = function (descriptor = {}) {
+      if ([...(descriptor.requiredFeatures ?? [])].includes('timestamp-query')) {
+        return Promise.reject(new TypeError("requestDevice: this adapter has no 'timestamp-query' (hidden by the test)"));
+      }
+      return requestDevice.call(this, descriptor);
     };
   })();
 `;

@@ -230,10 +230,12 @@ describe('the page stays responsive and survives faults', () => {
     assert.match(retried.fallback_reason, /^WebGPU failed earlier on this page \(the fused-step check failed: .*building the fused training step failed/s);
   });
 
-  test('twenty runs in one page: no panic, wasm memory and GPU buffers stay where the second run left them', { timeout: 20 * 60_000 }, async () => {
+  // Ten runs, each ~30 s on SwiftShader: after the second (the allocator's and the pools' high-water
+  // marks), a leak of one GPU buffer or of 0.75 MB of wasm memory per run crosses the bounds below.
+  test('ten runs in one page: no panic, wasm memory and GPU buffers stay where the second run left them', { timeout: 10 * 60_000 }, async () => {
     const page = await openInstrumented(env.browser, `${env.server.base}?${SMALL_WEBGPU_RUN}`);
     const footprints = [];
-    for (let cycle = 1; cycle <= 20; cycle++) {
+    for (let cycle = 1; cycle <= 10; cycle++) {
       await page.locator('#train').click();
       const r = await waitForState(page, ['done', 'error', 'cancelled'], 3 * 60_000);
       assert.equal(r.state, 'done', `cycle ${cycle}: ${JSON.stringify(r.error)}`);
@@ -244,8 +246,8 @@ describe('the page stays responsive and survives faults', () => {
     console.log(`footprints (wasm bytes, live GPU buffers): ${footprints.map((f) => `${f.memory}/${f.buffers}`).join(' ')}`);
     const [second, last] = [footprints[1], footprints.at(-1)];
     assert.ok(second.memory > 0 && second.buffers > 0, JSON.stringify(second));
-    assert.ok(last.memory <= second.memory * 1.1, `wasm memory ${second.memory} → ${last.memory}`);
-    assert.ok(last.buffers <= second.buffers * 1.1, `GPU buffers ${second.buffers} → ${last.buffers}`);
+    assert.ok(last.memory <= second.memory * 1.05, `wasm memory ${second.memory} → ${last.memory}`);
+    assert.ok(last.buffers <= second.buffers + 3, `GPU buffers ${second.buffers} → ${last.buffers}`);
     assert.equal(await panicMessage(page), null);
   });
 });

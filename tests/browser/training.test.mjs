@@ -2,7 +2,7 @@
 // missing, and it survives corrupt data, bad URL parameters and a cancel.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_LIMITS_ONLY, browserSuite, engineWorker, observeLongTasks, open, openInstrumented, panicMessage, report, traceTasks, tracedHeavyTasks, waitForState } from './harness.mjs';
+import { DEFAULT_LIMITS_ONLY, NO_TIMESTAMP_QUERY, browserSuite, engineWorker, observeLongTasks, open, openInstrumented, panicMessage, report, traceTasks, tracedHeavyTasks, waitForState } from './harness.mjs';
 
 // Same recipe as the native CPU test: a few thousand real images, two short epochs.
 const SMALL_RUN = 'train_samples=10000&epochs=2&batch=100&lr=0.002&loss_every=10';
@@ -237,6 +237,40 @@ describe('PruneLab in headless Chromium', () => {
     for (const [name, m] of [['dense', r.dense], ['structured', r.structured], ['distilled', r.distilled], ['pruned_sparse', r.pruned_sparse], ['int8', r.int8]]) {
       assertTiming(m.latency.webgpu?.b1024, `${name}.latency.webgpu.b1024`);
     }
+  });
+
+  test('an adapter without timestamp-query trains, prunes and measures on WebGPU with our kernels; burn\'s part goes to the CPU, said on the page', { timeout: 10 * 60_000 }, async () => {
+    // burn's WebGPU runtime cannot start on such an adapter in a browser (cubecl 0.11 panics);
+    // the fused step, sparse and int8 kernels need nothing of it.
+    const page = await openInstrumented(env.browser, `${env.server.base}?autorun=1&backend=webgpu&train_samples=3000&epochs=1&batch=100` +
+      '&prune=oneshot&final_sparsity=0.9&finetune_epochs=1&hidden_keep=32', {}, NO_TIMESTAMP_QUERY);
+    const r = await waitForState(page, ['done', 'error', 'cancelled'], 9 * 60_000);
+    assert.equal(await panicMessage(page), null);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    // One device, our kernels', without the feature: burn's runtime never asked for one.
+    const devices = await (await engineWorker(page)).evaluate(() => globalThis.__devices.map((d) => d.features.has('timestamp-query')));
+    assert.deepEqual(devices, [false]);
+    assert.deepEqual([r.backend, r.fallback_reason, r.train.engine], ['webgpu', null, 'fused (WebGPU)']);
+    assert.match(r.burn_on_cpu, /lacks the optional 'timestamp-query' feature/);
+    assert.match(await page.locator('#burn-on-cpu').textContent(), /On WebGPU, partly on the CPU: .*timestamp-query.*the fused training step, the sparse and the int8 models run on WebGPU/);
+    assert.ok(r.dense.test_accuracy > 0.8, `accuracy ${r.dense.test_accuracy}`);
+    for (const backend of ['webgpu', 'cpu']) {
+      const a = r.sparse[`agreement_${backend}`];
+      assert.ok(a && a.images === 10000 && a.max_error <= 1e-5 && a.argmax_mismatches === 0, `${backend}: ${JSON.stringify(a)}`);
+    }
+    assert.equal(r.quant.dense.webgpu.identical, true, JSON.stringify(r.quant.dense.webgpu));
+    assert.equal(r.quant.pruned.webgpu.identical, true, JSON.stringify(r.quant.pruned.webgpu));
+    for (const [name, m] of [['pruned_sparse', r.pruned_sparse], ['int8', r.int8], ['pruned_int8', r.pruned_int8]]) {
+      assertTiming(m.latency.webgpu?.b1024, `${name}.latency.webgpu.b1024`);
+    }
+    // What goes through burn ran on the CPU: the distilled student's autodiff training, and the
+    // dense models' latency, which has no WebGPU figure rather than a mislabelled one.
+    assert.ok(r.distilled.test_accuracy > 0.5, `distilled ${r.distilled.test_accuracy}`);
+    for (const [name, m] of [['dense', r.dense], ['structured', r.structured], ['distilled', r.distilled]]) {
+      assert.equal(m.latency.webgpu, null, name);
+      assertTiming(m.latency.cpu?.b1024, `${name}.latency.cpu.b1024`);
+    }
+    assert.match(await page.locator('#latency-note').textContent(), /GPU round trip in this browser: /);
   });
 
   test('one-shot global pruning on the CPU prunes exactly round(s × N) weights', { timeout: 10 * 60_000 }, async () => {

@@ -36,6 +36,20 @@ export async function launchWebKit() {
     goto: (url) => session('POST', '/url', { url }),
     /** Runs `fn(...args)` in the page (its source, so it must not close over test variables). */
     evaluate: (fn, ...args) => session('POST', '/execute/sync', { script: `return (${fn}).apply(null, arguments)`, args }),
+    /** Awaits `fn(...args)` in the page (a promise it returns is waited for). */
+    evaluateAsync: (fn, ...args) => session('POST', '/execute/async', {
+      script: `const done = arguments[arguments.length - 1]; Promise.resolve((${fn}).apply(null, Array.prototype.slice.call(arguments, 0, -1))).then(done, (e) => done({ error: String(e) }))`,
+      args,
+    }),
+    /** Real pointer input: each `[[x0, y], [x1, y]]` a press at x0, a drag to x1 and a release, in
+     *  viewport pixels (harness.mjs's `digitStrokes`). */
+    strokes: async (strokes) => {
+      const at = (x, y) => ({ type: 'pointerMove', duration: 0, origin: 'viewport', x: Math.round(x), y: Math.round(y) });
+      const actions = strokes.flatMap(([[x0, y], [x1]]) =>
+        [at(x0, y), { type: 'pointerDown', button: 0 }, at((x0 + x1) / 2, y), at(x1, y), { type: 'pointerUp', button: 0 }]);
+      await session('POST', '/actions', { actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions }] });
+      await session('DELETE', '/actions');
+    },
     click: async (selector) => {
       const element = await session('POST', '/element', { using: 'css selector', value: selector });
       await session('POST', `/element/${Object.values(element)[0]}/click`, {});

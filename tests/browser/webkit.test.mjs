@@ -2,7 +2,7 @@
 // WebGPU): it says so and does everything on the CPU. Runs are small: 3,000 images, one epoch.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIST, serve } from './harness.mjs';
+import { DIST, assertPrunedExport, digitStrokes, keepDownloads, keptDownload, serve, testDigit } from './harness.mjs';
 import { launchWebKit, stateReached } from './webkit.mjs';
 
 const SHORT_RUN = 'train_samples=3000&epochs=1&batch=100';
@@ -31,6 +31,39 @@ describe('PruneLab in WebKit', () => {
       }
     }
     console.log(`WebKit CPU: dense b1024 ${r.dense.latency.cpu.b1024.median_ms} ms, sparse kernel b1024 ${r.pruned_sparse.latency.cpu.b1024.median_ms} ms`);
+
+    // A digit of the test set drawn with the pointer is read by every model.
+    const { pixels, label } = testDigit(0);
+    // Scrolled into view until it stays put: the sections above it render as they come into view
+    // (`content-visibility: auto`) and move it.
+    const place = () => browser.evaluate(() => {
+      const canvas = document.getElementById('draw-canvas');
+      canvas.scrollIntoView({ block: 'center' });
+      const { x, y, width, height } = canvas.getBoundingClientRect();
+      return { x, y, width, height };
+    });
+    let box = await place();
+    for (let last = null; JSON.stringify(box) !== JSON.stringify(last);) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      [last, box] = [box, await place()];
+    }
+    await browser.strokes(digitStrokes(pixels, box));
+    for (const until = Date.now() + 60_000; await browser.evaluate(() => document.querySelectorAll('.prediction').length) < 8;) {
+      assert.ok(Date.now() < until, 'no predictions for the drawn digit');
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const predictions = await browser.evaluate(() => [...document.querySelectorAll('.prediction')].map((e) => [e.dataset.model, Number(e.dataset.top)]));
+    assert.deepEqual(predictions.filter(([, top]) => top !== label), [], `the digit is a ${label}: ${JSON.stringify(predictions)}`);
+
+    // The pruned model's export holds the pruned weights and their mask.
+    await browser.evaluate(keepDownloads);
+    // In view first: WebKit finds no box to click in a section it has not rendered yet.
+    await browser.evaluate(() => document.getElementById('export-pruned-json').scrollIntoView({ block: 'center' }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await browser.click('#export-pruned-json');
+    const saved = await browser.evaluateAsync(keptDownload);
+    assert.equal(saved.name, 'prunelab-pruned.json');
+    assertPrunedExport(JSON.parse(saved.text), r);
   });
 
   test('Cancel stops a run and the page stays usable', { timeout: 5 * 60_000 }, async () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { before, describe, test } from 'node:test';
-import { browserSuite, open, panicMessage, waitForState } from './harness.mjs';
+import { assertPrunedExport, browserSuite, open, panicMessage, waitForState } from './harness.mjs';
 
 // 100 steps a epoch on 10,000 images; masks every 10 steps from step 0 to 100, to 90 %. Six
 // epochs, so that dense training outlasts the live picture's 1 s refresh even on the fast
@@ -32,7 +32,6 @@ const recordPictures = () => {
     }
   };
 };
-const HIDDEN_WEIGHTS = 784 * 128;
 
 /** The tile canvas' data attributes, and its pixels counted: pruned-grey, and tiles all grey. */
 async function tiles(page) {
@@ -141,15 +140,7 @@ describe('See the pruning, download the models', () => {
     const pruned = await download(page, '#export-pruned-json');
     assert.equal(pruned.name, 'prunelab-pruned.json');
     const json = JSON.parse(pruned.bytes.toString('utf8'));
-    assert.equal(json.format, 'prunelab-mlp');
-    assert.equal(json.version, 1);
-    assert.equal(json.test_accuracy, report.pruned.test_accuracy);
-    assert.deepEqual(json.layers.map((l) => [l.name, l.kernel.shape, l.mask.shape, l.bias.shape]),
-      [['hidden', [784, 128], [784, 128], [128]], ['output', [128, 10], [128, 10], [10]]]);
-    const hidden = json.layers[0];
-    assert.equal(hidden.kernel.values.length, HIDDEN_WEIGHTS);
-    assert.equal(hidden.mask.values.filter((m) => m === 1).length, report.prune.layers[0].kept);
-    assert.ok(hidden.kernel.values.every((w, i) => hidden.mask.values[i] === 1 || w === 0), 'pruned weights are zero');
+    assertPrunedExport(json, report);
     assert.match(json.settings, /final_sparsity=0\.9.*end_step=100/);
 
     const structured = JSON.parse((await download(page, '#export-structured-json')).bytes);

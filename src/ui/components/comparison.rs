@@ -153,8 +153,11 @@ pub fn Comparison() -> impl IntoView {
     // The table is rebuilt only when its own figures change, not on every report.
     let figures = Memo::new(move |_| {
         state.report.with(|r| {
-            let latency = r.timer.map(|t| latency_note(t, r.dense.as_ref().and_then(|d| d.latency.webgpu)));
-            (columns(r), quant_note(r), distill_note(r), latency)
+            let cols = columns(r);
+            // The dense model's WebGPU figures, or the first model's that has them (the sparse
+            // one, where burn's tensors stay on the CPU).
+            let latency = r.timer.map(|t| latency_note(t, cols.iter().find_map(|(_, m)| m.latency.webgpu)));
+            (cols, quant_note(r), distill_note(r), latency)
         })
     });
     view! {

@@ -29,6 +29,7 @@ pub fn Header() -> impl IntoView {
 pub fn Banners() -> impl IntoView {
     let state = expect_context::<AppState>();
     let fallback = move || state.report.with(|r| r.fallback_reason.clone());
+    let burn_on_cpu = move || state.report.with(|r| r.burn_on_cpu.clone());
     let notices = move || state.report.with(|r| r.notices.clone());
     let error = move || state.report.with(|r| r.error.clone());
     view! {
@@ -36,6 +37,11 @@ pub fn Banners() -> impl IntoView {
             <div class="banner warn" role="status" id="fallback">
                 <strong>"Running on the CPU, not WebGPU: "</strong>{reason}
                 ". Training works, only slower; a browser with WebGPU (recent Chrome or Edge, Safari 26, Firefox 141+ on Windows) uses your GPU."
+            </div>
+        })}
+        {move || burn_on_cpu().map(|reason| view! {
+            <div class="banner info" role="status" id="burn-on-cpu">
+                <strong>"On WebGPU, partly on the CPU: "</strong>{reason}"."
             </div>
         })}
         {move || (!notices().is_empty()).then(|| view! {

@@ -6,7 +6,7 @@ use crate::protocol::report::TimerReport;
 use crate::ui::view::format::ms;
 
 /// The protocol as this run applied it, and the GPU's round trip when the run measured one
-/// (`gpu`: the dense model's WebGPU timings).
+/// (`gpu`: a model's WebGPU timings, the dense one's where it has them).
 pub fn latency_note(timer: TimerReport, gpu: Option<BatchTimings>) -> String {
     let resolution = timer.resolution_ms.map_or("unknown".to_string(), |r| ms(Some(r)));
     let isolated = if timer.cross_origin_isolated { "" } else { "not " };
