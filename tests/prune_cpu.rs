@@ -10,10 +10,11 @@ use prunelab::data::{IMAGE_PIXELS, Mnist};
 use prunelab::model::Mlp;
 use prunelab::model::kind::ModelKind;
 use prunelab::prune::mask::{Mask, global_masks, layer_mask};
+use prunelab::prune::pattern::{BlockSize, MByN, Pattern, Pooling, block_mask, m_by_n_mask};
 use prunelab::prune::schedule::Schedule;
 use prunelab::prune::structured::{Norm, compact, masked, unit_norms, units_to_keep};
 use prunelab::train::config::TrainStep;
-use prunelab::train::config::TrainingConfig;
+use prunelab::train::config::{PruneConfig, TrainingConfig};
 use prunelab::train::pruning::{FixedMasks, GradualPruning};
 use prunelab::train::{Setup, Silent, fit, train};
 
@@ -46,7 +47,7 @@ fn gradual_pruning_reaches_exactly_the_scheduled_sparsity_per_layer() {
     if let Schedule::PolynomialDecay { frequency, .. } = &mut schedule {
         *frequency = 10;
     }
-    let mut pruning = GradualPruning::new(schedule, &device_ad);
+    let mut pruning = GradualPruning::new(schedule, PruneConfig::default(), &device_ad);
     let mut pictures = common::Recorder::new();
     let trained =
         block_on(fit(Mlp::new(64, &device_ad), Setup::new(&small().with_epochs(2), &data.train, &data.test, &device), &mut pictures, &mut pruning)).unwrap();
@@ -297,4 +298,82 @@ fn a_teacher_without_targets_for_every_training_image_is_refused() {
     let model = Mlp::new(8, &device.clone().autodiff());
     let result = block_on(fit(model, Setup::new(&small(), &data.train, &data.test, &device).with_teacher(&teacher), &mut Silent, &mut prunelab::train::NoHook));
     assert_eq!(result.err(), Some(TrainError::Teacher { have: 100, need: 3000 }));
+}
+
+/// Gradual pruning under a pattern: 60 steps, masks from step 0 to 40 every 10.
+fn pattern_run(pattern: PruneConfig, target: f32) -> (GradualPruning, prunelab::model::weights::MlpWeights) {
+    let data = mnist();
+    let device = Device::flex();
+    let device_ad = device.clone().autodiff();
+    let mut schedule = Schedule::polynomial(0.0, target, 0, 40);
+    if let Schedule::PolynomialDecay { frequency, .. } = &mut schedule {
+        *frequency = 10;
+    }
+    let mut pruning = GradualPruning::new(schedule, pattern, &device_ad);
+    let config = small().with_epochs(2);
+    let setup = Setup::new(&config, &data.train, &data.test, &device);
+    let trained = block_on(fit(Mlp::new(64, &device_ad), setup, &mut Silent, &mut pruning)).unwrap();
+    let weights = block_on(trained.model.read_weights()).unwrap();
+    (pruning, weights)
+}
+
+#[test]
+fn block_pruning_removes_whole_blocks_to_the_scheduled_sparsity() {
+    let pattern = PruneConfig::default().with_pattern(Pattern::Block).with_block(BlockSize { rows: 1, cols: 4 }).with_block_pooling(Pooling::Max);
+    let (pruning, weights) = pattern_run(pattern, 0.8);
+    // [784, 64] in blocks of one input and four units: each block all zero or all trained.
+    let kernel = &weights.hidden_kernel;
+    for block in kernel.chunks(4) {
+        let zeros = block.iter().filter(|w| **w == 0.0).count();
+        assert!(zeros == 0 || zeros == 4, "{block:?}");
+    }
+    // k = round(12,544 blocks × 0.2) = 2,509 blocks kept, 10,036 weights.
+    assert_eq!(kernel.iter().filter(|w| **w != 0.0).count(), 2_509 * 4);
+    assert!((pruning.curve.last().unwrap().measured - 0.8).abs() < 0.01);
+}
+
+#[test]
+fn m_by_n_pruning_is_made_once_and_keeps_two_of_every_four_inputs() {
+    let pattern = PruneConfig::default().with_pattern(Pattern::MByN).with_m_by_n(MByN { m: 2, n: 4 });
+    let (pruning, weights) = pattern_run(pattern, 0.8);
+    let outputs = weights.hidden;
+    for o in 0..outputs {
+        for i in (0..784).step_by(4) {
+            let kept = (i..i + 4).filter(|r| weights.hidden_kernel[r * outputs + o] != 0.0).count();
+            assert_eq!(kept, 2, "output {o}, inputs {i}..{}", i + 4);
+        }
+    }
+    // The schedule's 80 % and its steps do not apply: as TFMOT, one 2:4 mask (50 %) at step 1, kept.
+    assert_eq!(pruning.curve.iter().map(|p| (p.step, p.target, p.measured)).collect::<Vec<_>>(), vec![(1, 0.5, 0.5)]);
+}
+
+/// Masks TFMOT's own code made (`tests/fixtures/tfmot_patterns.py`): blocks of 1 × 4, 4 × 1, 2 × 2
+/// and 1 × 1 with AVG and MAX pooling, and 2:4, 1:4, 4:8, on kernels whose sides are and are not
+/// multiples of the block (13 × 6: SAME padding before and after).
+#[test]
+fn block_and_m_by_n_masks_are_tfmots_own() {
+    let fixture: serde_json::Value = serde_json::from_str(include_str!("fixtures/tfmot_patterns.json")).unwrap();
+    let cases = fixture["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 16);
+    for case in cases {
+        let kernel: Vec<f32> = case["kernel"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+        let outputs = case["outputs"].as_u64().unwrap() as usize;
+        let pair = |key: &str| {
+            let v = case[key].as_array().unwrap();
+            (v[0].as_u64().unwrap() as usize, v[1].as_u64().unwrap() as usize)
+        };
+        let mask = match case["pattern"].as_str().unwrap() {
+            "block" => {
+                let (rows, cols) = pair("block");
+                let pooling = if case["pooling"] == "max" { Pooling::Max } else { Pooling::Avg };
+                block_mask(&kernel, outputs, BlockSize { rows, cols }, pooling, case["sparsity"].as_f64().unwrap() as f32)
+            }
+            _ => {
+                let (m, n) = pair("m_by_n");
+                m_by_n_mask(&kernel, outputs, MByN { m, n })
+            }
+        };
+        let expected: Vec<bool> = case["mask"].as_array().unwrap().iter().map(|v| v.as_u64() == Some(1)).collect();
+        assert_eq!(mask.keep, expected, "{} {}", case["pattern"], case.get("block").or(case.get("m_by_n")).unwrap());
+    }
 }

@@ -18,7 +18,8 @@ use crate::model::kind::ModelKind;
 use crate::model::weights::MlpWeights;
 use crate::model::{CLASSES, Mlp};
 use crate::protocol::report::{DistillReport, Int8Check, LayerSparsity, ModelReport, PruneReport};
-use crate::prune::mask::{Mask, global_masks, layer_mask};
+use crate::prune::mask::{Mask, global_masks};
+use crate::prune::pattern::Pattern;
 use crate::prune::storage::gzip_len;
 use crate::prune::structured::{compact, unit_norms, units_to_keep};
 use crate::prune::tiles::{FirstLayer, Snapshot};
@@ -50,9 +51,11 @@ pub async fn trained_model(model: Mlp, accuracy: Option<f64>) -> Result<TrainedM
     Ok(TrainedModel { model, weights, report })
 }
 
-fn masks_for(weights: &MlpWeights, ranking: Ranking, sparsity: f32) -> [Mask; 2] {
-    match ranking {
-        Ranking::Layer => [layer_mask(&weights.hidden_kernel, sparsity), layer_mask(&weights.output_kernel, sparsity)],
+fn masks_for(weights: &MlpWeights, settings: &PruneConfig, sparsity: f32) -> [Mask; 2] {
+    match settings.ranking {
+        Ranking::Layer => {
+            [settings.pattern_mask(&weights.hidden_kernel, weights.hidden, sparsity), settings.pattern_mask(&weights.output_kernel, CLASSES, sparsity)]
+        }
         Ranking::Global => {
             let [hidden, output] = <[Mask; 2]>::try_from(global_masks(&weights.kernels(), f64::from(sparsity))).expect("two kernels");
             [hidden, output]
@@ -142,11 +145,12 @@ impl Pruning<'_> {
         let schedule = self.settings.schedule().expect("gradual methods have a schedule");
         let config = self.config.clone().with_batch(self.settings.prune_batch);
         device_ad.seed(config.seed);
-        let mut hook = GradualPruning::new(schedule, &device_ad);
+        let mut hook = GradualPruning::new(schedule, self.settings.clone(), &device_ad);
         let setup = Setup::new(&config, &self.data.train, &self.data.test, self.device);
         let trained = fit(Mlp::new(config.hidden, &device_ad), setup, observer, &mut hook).await?;
         let steps = crate::data::batches::steps_per_epoch(config.train_samples.min(self.data.train.len()), config.batch) * config.epochs;
-        report.schedule_summary = Some(schedule.summary(steps));
+        // N:M masks follow no schedule (one mask, at step 1): the pattern's note says so instead.
+        report.schedule_summary = (self.settings.pattern != Pattern::MByN).then(|| schedule.summary(steps));
         report.sparsity_curve = hook.curve;
         let pruned = trained_model(trained.model, trained.report.test_accuracy.final_).await?;
         let layer = FirstLayer::from_zeros(&pruned.weights, hook.threshold);
@@ -159,7 +163,7 @@ impl Pruning<'_> {
         observer.phase("one-shot pruning, then fine-tuning");
         let (dense, settings) = (&self.dense.weights, self.settings);
         let device_ad = self.device.clone().autodiff();
-        let masks = masks_for(dense, settings.ranking, settings.final_sparsity);
+        let masks = masks_for(dense, settings, settings.final_sparsity);
         let at_mask = FirstLayer::masked(dense, &masks[0]);
         let threshold = at_mask.threshold;
         let note = format!("one-shot mask, {:.1} % sparsity", settings.final_sparsity * 100.0);

@@ -7,6 +7,7 @@ use std::ops::RangeInclusive;
 use std::str::FromStr;
 
 use crate::protocol::settings::*;
+use crate::prune::pattern::{BlockSize, MByN, Pattern, Pooling};
 use crate::prune::structured::Norm;
 use crate::train::config::TrainStep;
 use crate::train::config::{PruneMethod, Ranking};
@@ -116,6 +117,37 @@ impl Words for Ranking {
         &[("layer", Ranking::Layer, "Per layer (TFMOT)"), ("global", Ranking::Global, "Global (torch)")];
 }
 
+impl Words for Pattern {
+    const OPTIONS: &'static [(&'static str, Self, &'static str)] = &[
+        ("unstructured", Pattern::Unstructured, "Single weights"),
+        ("block", Pattern::Block, "Blocks (TFMOT block_size)"),
+        ("m_by_n", Pattern::MByN, "N:M (TFMOT sparsity_m_by_n)"),
+    ];
+}
+
+impl Words for BlockSize {
+    const OPTIONS: &'static [(&'static str, Self, &'static str)] = &[
+        ("1x4", BlockSize { rows: 1, cols: 4 }, "1 × 4: one input, four units"),
+        ("4x1", BlockSize { rows: 4, cols: 1 }, "4 × 1: four inputs, one unit"),
+        ("2x2", BlockSize { rows: 2, cols: 2 }, "2 × 2"),
+        ("1x8", BlockSize { rows: 1, cols: 8 }, "1 × 8"),
+        ("8x1", BlockSize { rows: 8, cols: 1 }, "8 × 1"),
+        ("4x4", BlockSize { rows: 4, cols: 4 }, "4 × 4"),
+    ];
+}
+
+impl Words for Pooling {
+    const OPTIONS: &'static [(&'static str, Self, &'static str)] = &[("avg", Pooling::Avg, "Average |w|"), ("max", Pooling::Max, "Largest |w|")];
+}
+
+impl Words for MByN {
+    const OPTIONS: &'static [(&'static str, Self, &'static str)] = &[
+        ("2:4", MByN { m: 2, n: 4 }, "2:4 (50 %, sparse tensor cores)"),
+        ("1:4", MByN { m: 1, n: 4 }, "1:4 (25 %)"),
+        ("4:8", MByN { m: 4, n: 8 }, "4:8 (50 %)"),
+    ];
+}
+
 impl Words for Norm {
     const OPTIONS: &'static [(&'static str, Self, &'static str)] = &[("l1", Norm::L1, "L1 norm"), ("l2", Norm::L2, "L2 norm")];
 }
@@ -211,6 +243,10 @@ pub const KNOBS: &[Knob] = &[
     knob!("initial_sparsity", "Sparsity at the first pruning step", Schedule, Control::Url, pruning.initial_sparsity, number(SPARSITY)),
     knob!("final_sparsity", "Weights to remove", Main, Control::Percent, pruning.final_sparsity, number(SPARSITY)),
     knob!("ranking", "Rank weights (one-shot)", Schedule, pruning.ranking, choice),
+    knob!("pattern", "Sparsity pattern", Schedule, pruning.pattern, choice),
+    knob!("block", "Block (inputs × units)", Schedule, pruning.block, choice),
+    knob!("block_pooling", "Block score", Schedule, pruning.block_pooling, choice),
+    knob!("m_by_n", "N:M (zeros : run of inputs)", Schedule, pruning.m_by_n, choice),
     knob!("begin_step", "Start pruning at step", Schedule, Control::Number("1"), pruning.begin_step, number(STEP)),
     knob!("end_step", "Reach the target at step", Schedule, Control::Number("1"), pruning.end_step, number(END_STEP)),
     knob!("frequency", "Prune every (steps)", Schedule, Control::Number("1"), pruning.frequency, number(FREQUENCY)),
@@ -267,6 +303,7 @@ impl Settings {
             settings.apply(key.as_ref(), raw.as_ref(), &mut notices);
         }
         settings.check_schedule(&mut notices);
+        settings.check_pattern(&mut notices);
         settings.check_early_stopping(&mut notices);
         (settings, notices)
     }

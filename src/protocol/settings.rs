@@ -7,7 +7,8 @@ use std::ops::RangeInclusive;
 use serde::{Deserialize, Serialize};
 
 use crate::data::mnist::TRAIN_COUNT;
-use crate::train::config::{PruneConfig, TrainingConfig};
+use crate::prune::pattern::Pattern;
+use crate::train::config::{PruneConfig, Ranking, TrainingConfig};
 
 /// Which backend the visitor asked for (`?backend=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -96,6 +97,16 @@ impl Settings {
             notices.push(format!("the pruning schedule is invalid ({e}); using begin_step={} and end_step={}", defaults.begin_step, defaults.end_step));
             self.pruning.begin_step = defaults.begin_step;
             self.pruning.end_step = defaults.end_step;
+        }
+    }
+
+    /// Global ranking pools single weights across layers (torch's `global_unstructured`); blocks
+    /// and N:M are TFMOT's, per layer: with them the ranking is per layer, with a notice.
+    pub fn check_pattern(&mut self, notices: &mut Vec<String>) {
+        let p = &mut self.pruning;
+        if p.ranking == Ranking::Global && p.pattern != Pattern::Unstructured {
+            p.ranking = Ranking::Layer;
+            notices.push("ranking=global prunes single weights; blocks and N:M rank per layer (as TFMOT), so ranking=layer is used".into());
         }
     }
 
@@ -203,6 +214,23 @@ mod tests {
         assert_eq!(settings.pruning.final_sparsity, 0.99);
         assert_eq!(settings.pruning.prune, PruneMethod::Poly);
         assert_eq!(notices.len(), 3);
+    }
+
+    #[test]
+    fn sparsity_patterns_are_read_and_global_ranking_goes_per_layer_with_them() {
+        use crate::prune::pattern::{BlockSize, MByN, Pooling};
+        let (settings, notices) = parse(&[("pattern", "block"), ("block", "4x1"), ("block_pooling", "max"), ("m_by_n", "1:4")]);
+        assert_eq!(notices, Vec::<String>::new());
+        let p = &settings.pruning;
+        assert_eq!((p.pattern, p.block, p.block_pooling, p.m_by_n), (Pattern::Block, BlockSize { rows: 4, cols: 1 }, Pooling::Max, MByN { m: 1, n: 4 }));
+
+        let (settings, notices) = parse(&[("pattern", "m_by_n"), ("ranking", "global"), ("block", "3x3")]);
+        assert_eq!(
+            (settings.pruning.pattern, settings.pruning.ranking, settings.pruning.block),
+            (Pattern::MByN, Ranking::Layer, BlockSize { rows: 1, cols: 4 })
+        );
+        assert_eq!(notices.len(), 2, "{notices:?}");
+        assert!(notices.iter().any(|n| n.contains("ranking=layer is used")), "{notices:?}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! the weights, except `on_device`, which applies the masks to a burn model during training.
 
 pub mod mask;
+pub mod pattern;
 pub mod schedule;
 pub mod storage;
 pub mod structured;

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::prune::mask::{Mask, layer_mask};
+use crate::prune::pattern::{BlockSize, MByN, Pattern, Pooling, block_mask, m_by_n_mask};
 use crate::prune::schedule::Schedule;
 use crate::prune::structured::Norm;
 
@@ -128,6 +130,12 @@ pub struct PruneConfig {
     /// Batch size of the gradual-pruning run: Keras' default of 32, as in TFMOT's examples.
     pub prune_batch: usize = 32, with_prune_batch;
     pub ranking: Ranking = Ranking::Layer, with_ranking;
+    /// Which weights go together (TFMOT's `block_size` and `sparsity_m_by_n`), and how.
+    pub pattern: Pattern = Pattern::Unstructured, with_pattern;
+    pub block: BlockSize = BlockSize { rows: 1, cols: 4 }, with_block;
+    /// TFMOT's `block_pooling_type`, AVG by default as there.
+    pub block_pooling: Pooling = Pooling::Avg, with_block_pooling;
+    pub m_by_n: MByN = MByN { m: 2, n: 4 }, with_m_by_n;
     pub finetune_epochs: usize = 2, with_finetune_epochs;
     /// Hidden units the structured model keeps (0: no structured column).
     pub hidden_keep: usize = 32, with_hidden_keep;
@@ -142,6 +150,16 @@ pub struct PruneConfig {
 }
 
 impl PruneConfig {
+    /// The mask of a kernel (`[inputs, outputs]`) at `sparsity` under the pattern; N:M sets its
+    /// own sparsity (`m / n`).
+    pub fn pattern_mask(&self, kernel: &[f32], outputs: usize, sparsity: f32) -> Mask {
+        match self.pattern {
+            Pattern::Unstructured => layer_mask(kernel, sparsity),
+            Pattern::Block => block_mask(kernel, outputs, self.block, self.block_pooling, sparsity),
+            Pattern::MByN => m_by_n_mask(kernel, outputs, self.m_by_n),
+        }
+    }
+
     /// The schedule of a gradual method (power 3, as TFMOT's default).
     pub fn schedule(&self) -> Option<Schedule> {
         match self.prune {

@@ -4,12 +4,14 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::model::Mlp;
 use crate::model::kind::ModelKind;
 use crate::model::weights::MlpWeights;
-use crate::prune::mask::{Mask, layer_mask};
+use crate::model::{CLASSES, Mlp};
+use crate::prune::mask::Mask;
+use crate::prune::pattern::Pattern;
 use crate::prune::schedule::Schedule;
 use crate::prune::tiles::{FirstLayer, Snapshot};
+use crate::train::config::PruneConfig;
 use crate::train::fused::Trainer;
 use crate::train::report::SparsityPoint;
 use crate::train::{Observer, StepHook, TrainError};
@@ -69,6 +71,8 @@ impl StepHook for FixedMasks {
 /// Gradual magnitude pruning during training, as `prune_low_magnitude` with a schedule.
 pub struct GradualPruning {
     pub schedule: Schedule,
+    /// The pattern the masks follow (its knobs).
+    pattern: PruneConfig,
     device: Device,
     masks: Option<DeviceMasks>,
     pub curve: Vec<SparsityPoint>,
@@ -80,17 +84,30 @@ pub struct GradualPruning {
 
 impl GradualPruning {
     /// `device` is the training (autodiff) device.
-    pub fn new(schedule: Schedule, device: &Device) -> Self {
-        GradualPruning { schedule, device: device.clone(), masks: None, curve: Vec::new(), layers: Vec::new(), threshold: None }
+    pub fn new(schedule: Schedule, pattern: PruneConfig, device: &Device) -> Self {
+        GradualPruning { schedule, pattern, device: device.clone(), masks: None, curve: Vec::new(), layers: Vec::new(), threshold: None }
     }
 }
 
 impl GradualPruning {
+    /// Whether the masks are made again at `step`: as the schedule says, except N:M masks, which
+    /// TFMOT makes once, at step 1, whatever the schedule, and keeps.
+    fn updates_at(&self, step: usize) -> bool {
+        match self.pattern.pattern {
+            Pattern::MByN => step == 1,
+            _ => self.schedule.should_prune(step as i64),
+        }
+    }
+
     /// A mask update at `step` from the current (already masked) weights, as TFMOT recomputes
     /// them: recorded, shown, and returned.
     fn update(&mut self, step: usize, weights: &MlpWeights, observer: &mut impl Observer) -> [Mask; 2] {
-        let target = self.schedule.sparsity(step as i64);
-        let masks = [layer_mask(&weights.hidden_kernel, target), layer_mask(&weights.output_kernel, target)];
+        let target = match self.pattern.pattern {
+            Pattern::MByN => self.pattern.m_by_n.sparsity(),
+            _ => self.schedule.sparsity(step as i64),
+        };
+        let masks =
+            [self.pattern.pattern_mask(&weights.hidden_kernel, weights.hidden, target), self.pattern.pattern_mask(&weights.output_kernel, CLASSES, target)];
         let kept: usize = masks.iter().map(Mask::kept).sum();
         let total: usize = masks.iter().map(Mask::len).sum();
         self.curve.push(SparsityPoint { step, target, measured: 1.0 - kept as f64 / total as f64 });
@@ -109,7 +126,7 @@ impl StepHook for GradualPruning {
     }
 
     async fn before_fused_step(&mut self, step: usize, trainer: &mut Trainer, observer: &mut impl Observer) -> Result<Option<[Mask; 2]>, TrainError> {
-        if !self.schedule.should_prune(step as i64) {
+        if !self.updates_at(step) {
             return Ok(None);
         }
         let weights = trainer.layout().weights(&trainer.params().await.map_err(TrainError::Device)?);
@@ -117,7 +134,7 @@ impl StepHook for GradualPruning {
     }
 
     async fn before_step(&mut self, step: usize, model: Mlp, observer: &mut impl Observer) -> Result<Mlp, TrainError> {
-        if self.schedule.should_prune(step as i64) {
+        if self.updates_at(step) {
             let weights = model.read_weights().await.map_err(TrainError::Device)?;
             let masks = self.update(step, &weights, observer);
             self.masks = Some(DeviceMasks::upload(&masks, &model, &self.device));

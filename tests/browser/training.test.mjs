@@ -354,6 +354,32 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(await share(), '0.0 %');
   });
 
+  test('TFMOT\'s sparsity patterns from the URL: 2:4 one-shot and 1 × 4 blocks gradually, each kept whole, on the sparse kernel too', { timeout: 10 * 60_000 }, async () => {
+    const short = 'backend=cpu&train_samples=3000&epochs=1&batch=100&finetune_epochs=1&hidden_keep=0&distill=0&quantize=none';
+    let page = await open(env.browser, `${env.server.base}?autorun=1&${short}&prune=oneshot&final_sparsity=0.9&pattern=m_by_n&m_by_n=2:4`);
+    let r = await waitForState(page);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.deepEqual(r.notices, []);
+    // 2:4 sets its own 50 %, whatever final_sparsity says: exactly half of each kernel.
+    assert.deepEqual(r.prune.layers.map((l) => [l.kept, l.total]), [[50_176, 100_352], [640, 1280]]);
+    assert.match(await page.locator('#pattern-note').textContent(), /^Pruned 2:4 \(TFMOT's sparsity_m_by_n=\(2, 4\)\): 2 zeros in every 4 consecutive inputs of each unit/);
+    const a = r.sparse.agreement_cpu;
+    assert.ok(a.images === 10000 && a.max_error <= 1e-5 && a.argmax_mismatches === 0, JSON.stringify(a));
+    assert.ok(r.pruned.test_accuracy > 0.8, `2:4 accuracy ${r.pruned.test_accuracy}`);
+
+    page = await open(env.browser, `${env.server.base}?autorun=1&${short}&prune=poly&final_sparsity=0.75&begin_step=0&end_step=20&frequency=5&prune_batch=100` +
+      '&pattern=block&block=1x4&block_pooling=max');
+    r = await waitForState(page);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    // k = round(25,088 blocks × 0.25) = 6,272 blocks of four kept in the first kernel; the second's
+    // rows of 10 are blocks of 4, 4 and 2: 96 of its 384 blocks, 192 to 384 weights.
+    assert.equal(r.prune.layers[0].kept, 6272 * 4);
+    assert.ok(r.prune.layers[1].kept >= 192 && r.prune.layers[1].kept <= 384, JSON.stringify(r.prune.layers[1]));
+    assert.match(await page.locator('#pattern-note').textContent(), /blocks of 1 × 4 .*block_size=\(1, 4\), block_pooling_type='MAX'/);
+    assert.match(await page.locator('#schedule-summary').textContent(), /^PolynomialDecay/);
+    assert.ok(r.sparse.agreement_cpu.max_error <= 1e-5 && r.sparse.agreement_cpu.argmax_mismatches === 0, JSON.stringify(r.sparse.agreement_cpu));
+  });
+
   test('the pruning controls set what the run does', { timeout: 10 * 60_000 }, async () => {
     const page = await open(env.browser, `${env.server.base}?backend=cpu&train_samples=2000&epochs=1&finetune_epochs=1&hidden_keep=16`,
       { permissions: ['clipboard-read', 'clipboard-write'] });

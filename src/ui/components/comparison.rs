@@ -13,6 +13,7 @@ use crate::train::config::PruneMethod;
 use crate::ui::view::chart::bar_fractions;
 use crate::ui::view::format::{count, ms, percent};
 use crate::ui::view::latency_note::latency_note;
+use crate::ui::view::pattern_note::pattern_note;
 use crate::ui::view::speedups::compared;
 
 fn kb(bytes: usize) -> String {
@@ -157,12 +158,13 @@ pub fn Comparison() -> impl IntoView {
             // The dense model's WebGPU figures, or the first model's that has them (the sparse
             // one, where burn's tensors stay on the CPU).
             let latency = r.timer.map(|t| latency_note(t, cols.iter().find_map(|(_, m)| m.latency.webgpu)));
-            (cols, quant_note(r), distill_note(r), latency)
+            let pattern = r.prune.as_ref().and_then(|p| pattern_note(&p.config));
+            (cols, quant_note(r), distill_note(r), latency, pattern)
         })
     });
     view! {
         {move || {
-            let (cols, quant, distill, latency) = figures.get();
+            let (cols, quant, distill, latency, pattern) = figures.get();
             (cols.len() > 1).then(|| {
                 let header = cols.iter().map(|(name, _)| view! { <th scope="col">{*name}</th> }).collect_view();
                 let rows = ROWS.iter().map(|(label, f)| {
@@ -185,6 +187,7 @@ pub fn Comparison() -> impl IntoView {
                         <div class="table-scroll" tabindex="0" role="region" aria-label="Dense vs pruned table (scrolls sideways on narrow screens)">
                             <table id="comparison"><thead><tr><th></th>{header}</tr></thead><tbody>{rows}</tbody></table>
                         </div>
+                        {pattern.map(|p| view! { <p class="note" id="pattern-note">{p}</p> })}
                         <p class="note" id="latency-note">{latency}</p>
                         {quant.map(|q| view! { <p class="note" id="quant-note">{q}</p> })}
                         {distill.map(|d| view! { <p class="note" id="distill-note">{d}</p> })}

@@ -10,6 +10,7 @@ fn apply(state: AppState, key: &str, raw: &str) {
     state.settings.update(|s| {
         s.apply(key, raw, &mut notices);
         s.check_schedule(&mut notices);
+        s.check_pattern(&mut notices);
         s.check_early_stopping(&mut notices);
     });
     if !notices.is_empty() {
