@@ -1,5 +1,5 @@
 // The page never freezes and never dies: its thread stays free while the engine works, Cancel
-// answers at every stage, a crashed engine or a lost GPU costs a message and a Retry, and twenty
+// answers at every stage, a crashed engine or a lost GPU costs a message and a Retry, and ten
 // runs in one page leave its memory where the second left it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
