@@ -1,12 +1,13 @@
 // The page in Firefox: another WGSL compiler and validator (naga), another adapter (lavapipe), and a
 // readback that resolves on a polling timer (about 100 ms), which the latency protocol must see
-// through. Runs are small (3,000 images, one epoch): lavapipe is a CPU.
+// through. Runs are small (3,000 images, one epoch; the dense model at batch 128, as the browser matrix
+// reports the fused step): lavapipe is a CPU.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DIST, assertPrunedExport, keepDownloads, keptDownload, serve, testDigit, traceDigit } from './harness.mjs';
 import { launchFirefox, openIn, panicIn, stateReached, textOf } from './firefox.mjs';
 
-const SHORT_RUN = 'train_samples=3000&epochs=1&batch=100';
+const SHORT_RUN = 'train_samples=3000&epochs=1&batch=128';
 // Gradual pruning (TFMOT's PolynomialDecay) to 90 % within the 30 steps, then the structured model.
 const PRUNE = 'prune=poly&final_sparsity=0.9&begin_step=0&end_step=20&frequency=5&prune_batch=100&finetune_epochs=1&hidden_keep=32';
 
@@ -37,7 +38,7 @@ describe('PruneLab in Firefox', () => {
     // The round trip is the browser's (tens of ms), and a batch-1 pass is timed well under it.
     const dense = r.dense.latency.webgpu;
     const sparse = r.pruned_sparse.latency.webgpu;
-    console.log(`Firefox WebGPU: fused step ${r.train.ms_per_step_median} ms (batch 100); round trip ${dense.b1.round_trip_ms} ms; ` +
+    console.log(`Firefox WebGPU: fused step ${r.train.ms_per_step_median} ms (batch 128); round trip ${dense.b1.round_trip_ms} ms; ` +
       `dense b1 ${dense.b1.median_ms} ms (K ${dense.b1.k}), b1024 ${dense.b1024.median_ms} ms (K ${dense.b1024.k}); ` +
       `masked b1 ${r.pruned.latency.webgpu.b1.median_ms} ms, b1024 ${r.pruned.latency.webgpu.b1024.median_ms} ms; ` +
       `sparse kernel b1 ${sparse.b1.median_ms} ms, b1024 ${sparse.b1024.median_ms} ms (at ${(100 * r.pruned.sparsity).toFixed(1)} %)`);
