@@ -10,7 +10,9 @@ pub mod host;
 mod infer;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod native;
+mod pattern;
 mod run;
+mod study;
 mod sweep;
 
 use std::cell::{Cell, RefCell};

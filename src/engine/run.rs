@@ -7,6 +7,8 @@ use std::rc::Rc;
 use burn::tensor::Device;
 
 use super::host::{HostClock, lost_soon};
+use super::pattern::pattern_column;
+use super::study::study;
 use super::sweep::sweep;
 use super::{Engine, FinishedModel, Host, Int8Kernels, LastRun, Measured, Picked, SparseKernels};
 use crate::data::Mnist;
@@ -25,6 +27,7 @@ use crate::protocol::report::{
     DataReport, ErrorKind, ErrorReport, Int8GpuCheck, KernelTime, ModelReport, QuantReport, RunState, SparseReport, StepProfile, TimerReport,
 };
 use crate::protocol::settings::{Quantize, Settings};
+use crate::prune::pattern::Pattern;
 use crate::prune::storage::CSR_LAYOUT;
 use crate::prune::tiles::{FirstLayer, Snapshot};
 use crate::train::check::check_engine;
@@ -340,6 +343,10 @@ async fn pipeline<H: Host>(run: Run<'_, H>, observer: &mut RunObserver<'_, H>) -
     observer.flush();
     let mut columns = Columns::new(dense, pruned, students);
     let measured = run.measure(&mut columns).await?;
+    if settings.patterns && !engine.cancelled() {
+        study(engine, columns.dense(), settings, run.data, run.picked, measured.measured.protocol, observer).await;
+        run.device_lost()?;
+    }
     let last = Rc::new(LastRun { trained: columns.into_finished(), sparse: measured.sparse, int8: measured.int8, measured: measured.measured });
     *engine.last.borrow_mut() = Some(last.clone());
     engine.emit(Event::Models(last.kinds()));
@@ -455,6 +462,19 @@ impl<H: Host> Run<'_, H> {
                     r.pruned_sparse = column;
                 });
                 sparse = engines;
+            }
+            if self.settings.pruning.pattern != Pattern::Unstructured && !engine.cancelled() {
+                engine.set_phase("running the pruned model on its pattern's kernel");
+                let clock = HostClock(&engine.host);
+                let column = pattern_column(pruned, &self.settings.pruning, data, picked, protocol, &clock);
+                // As the sparse column: through burn's WebGPU readback, it runs to its end.
+                let measured = match picked.burn_webgpu() {
+                    Some(_) => Some(column.await).filter(|_| !engine.cancelled()),
+                    None => engine.unless_cancelled(column).await,
+                };
+                if let Some(Some(report)) = measured {
+                    engine.update(|r| r.sparse.get_or_insert_with(SparseReport::default).pattern = Some(report));
+                }
             }
         }
         let mut int8 = Vec::new();

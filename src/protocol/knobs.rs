@@ -270,6 +270,7 @@ pub const KNOBS: &[Knob] = &[
     knob!("autorun", "Run on opening", Run, Control::Url, autorun, flag, shared: false),
     knob!("embed", "Compact layout for an iframe", Run, Control::Url, embed, flag, shared: true),
     knob!("sweep", "Sweep sparsity after the run", Run, Control::Url, sweep, flag, shared: true),
+    knob!("patterns", "Compare sparsity patterns after the run", Run, Control::Url, patterns, flag, shared: true),
     knob!("check_engine", "Check the fused step against autodiff", Run, Control::Url, check_engine, flag, shared: true),
 ];
 

@@ -123,6 +123,58 @@ pub struct SparseReport {
     pub error: Option<String>,
     /// Dense vs sparse latency across sparsities, when the sweep was run.
     pub sweep: Option<SweepReport>,
+    /// The pruned model on its pattern's own kernel, when it was pruned in blocks or N:M.
+    #[serde(default)]
+    pub pattern: Option<PatternKernelReport>,
+}
+
+/// The pattern study (`?patterns=1`): the run's dense model pruned under each pattern to the same
+/// sparsities, each fine-tuned equally, each on the kernel that pays for its pattern.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatternStudyReport {
+    /// Models planned; `points` holds those done so far.
+    pub planned: usize,
+    pub points: Vec<StudyPoint>,
+    /// Fine-tuning epochs each model had.
+    pub finetune_epochs: usize,
+    /// The study stopped before the end (Cancel).
+    pub cancelled: bool,
+    /// Why it stopped, when a model failed.
+    pub error: Option<String>,
+}
+
+/// One model of the pattern study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudyPoint {
+    /// The pattern, in words ("unstructured", "1 × 4 blocks", "2:4", "structured").
+    pub pattern: Text,
+    /// The sparsity it was pruned to, and the kernels' measured one.
+    pub target: f32,
+    pub sparsity: f64,
+    pub test_accuracy: Option<f64>,
+    /// The kernel it runs on, and its bytes as stored there (f32).
+    pub kernel: Text,
+    pub bytes: usize,
+    pub latency: LatencyReport,
+}
+
+/// The pruned model on the kernel of its own pattern (block-CSR or N:M), beside the CSR kernel
+/// that runs any pattern: the same checks and the same latency protocol.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatternKernelReport {
+    /// The layout, in words.
+    pub layout: Text,
+    /// Bytes as stored, with f32 values and with int8 codes; and CSR's, for the same model.
+    pub bytes: usize,
+    pub bytes_int8: usize,
+    pub csr_bytes: usize,
+    pub csr_bytes_int8: usize,
+    /// Against the masked dense model on the test set, as the CSR kernel's.
+    pub agreement_cpu: Option<Agreement>,
+    pub agreement_webgpu: Option<Agreement>,
+    pub latency: LatencyReport,
+    /// Why the pattern kernel could not run, or not on every backend.
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -299,6 +351,9 @@ pub struct Report {
     pub pruned_int8: Option<ModelReport>,
     pub quant: Option<QuantReport>,
     pub sparse: Option<SparseReport>,
+    /// Every pattern to the same sparsities, when it was asked for (`?patterns=1`).
+    #[serde(default)]
+    pub pattern_study: Option<PatternStudyReport>,
     pub prune: Option<PruneReport>,
     pub timer: Option<TimerReport>,
     /// Every finished stage of the run, in order.
@@ -331,6 +386,7 @@ impl Report {
             pruned_int8: None,
             quant: None,
             sparse: None,
+            pattern_study: None,
             prune: None,
             timer: None,
             stages: Vec::new(),

@@ -44,6 +44,9 @@ pub struct Settings {
     pub backend: BackendChoice,
     /// Time dense vs sparse kernels across sparsities at the end of the run (`?sweep=1`).
     pub sweep: bool,
+    /// Prune the dense model under each sparsity pattern to the same sparsities, fine-tune each
+    /// equally, and set accuracy against measured latency (`?patterns=1`).
+    pub patterns: bool,
     /// Check the fused step against autodiff on the run's device before training (`?check_engine=1`).
     pub check_engine: bool,
     pub quantize: Quantize,
@@ -58,6 +61,7 @@ impl Default for Settings {
             embed: false,
             backend: BackendChoice::Auto,
             sweep: false,
+            patterns: false,
             check_engine: false,
             quantize: Quantize::Int8,
         }

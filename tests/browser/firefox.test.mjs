@@ -4,7 +4,7 @@
 // reports the fused step): lavapipe is a CPU.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIST, assertPrunedExport, keepDownloads, keptDownload, serve, testDigit, traceDigit } from './harness.mjs';
+import { AXE_SOURCE, DIST, assertPrunedExport, axeAudit, installAxe, keepDownloads, keptDownload, serve, testDigit, traceDigit, violationLines } from './harness.mjs';
 import { launchFirefox, openIn, panicIn, stateReached, textOf } from './firefox.mjs';
 
 const SHORT_RUN = 'train_samples=3000&epochs=1&batch=128';
@@ -80,5 +80,12 @@ describe('PruneLab in Firefox', () => {
     assert.equal(r.backend, 'cpu');
     assert.match(r.fallback_reason, /fallback adapter/);
     assert.match(await textOf(page, '#fallback'), /Running on the CPU, not WebGPU/);
+  });
+
+  test('no WCAG 2.1 AA violations after a run (axe-core in Gecko)', { timeout: 5 * 60_000 }, async () => {
+    const page = await openIn(browser, `${server.base}?autorun=1&backend=cpu&train_samples=1000&epochs=1&batch=100&prune=oneshot&finetune_epochs=0&hidden_keep=16`);
+    assert.equal((await stateReached(page)).state, 'done');
+    await page.evaluate(installAxe, AXE_SOURCE);
+    assert.deepEqual(violationLines(await page.evaluate(axeAudit)), []);
   });
 });

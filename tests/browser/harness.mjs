@@ -177,6 +177,34 @@ export async function keptDownload() {
   return saved ? { name: saved.name, text: await saved.bytes } : null;
 }
 
+/** axe-core's source, installed in a page by whichever driver drives it. */
+export const AXE_SOURCE = fs.readFileSync(path.join(import.meta.dirname, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** In the page: installs axe-core from its source as a script of the page's own. */
+export function installAxe(source) {
+  const script = document.createElement('script');
+  script.textContent = source;
+  document.head.append(script);
+  return typeof window.axe;
+}
+
+/** In the page: axe-core's WCAG 2.1 A/AA audit of the page as it is now (violations, at most five
+ *  nodes each, and the rules that passed). */
+export async function axeAudit() {
+  const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+  const violations = result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 5).map((n) => ({ target: n.target, summary: n.failureSummary })) }));
+  return { violations, passed: result.passes.map((p) => p.id) };
+}
+
+/** The audit's violations, one line each, once it is clear it looked at what matters here (so an
+ *  empty list means something). */
+export function violationLines({ violations, passed }) {
+  for (const rule of ['color-contrast', 'label', 'button-name', 'role-img-alt', 'svg-img-alt', 'html-has-lang']) {
+    assert.ok(passed.includes(rule) || violations.some((v) => v.id === rule), `axe did not check ${rule}: ${passed}`);
+  }
+  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${n.summary.replace(/\s+/g, ' ')}`));
+}
+
 /** What every engine checks of a pruned model's JSON export against the run's report. */
 export function assertPrunedExport(json, report) {
   assert.equal(json.format, 'prunelab-mlp');

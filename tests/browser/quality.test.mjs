@@ -2,26 +2,16 @@
 // included) in light and dark schemes and in the embed view, a run driven by the keyboard
 // alone, and no request leaving the page's own origin.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { describe, test } from 'node:test';
-import { browserSuite, open, panicMessage, waitForState } from './harness.mjs';
+import { AXE_SOURCE, axeAudit, browserSuite, installAxe, open, panicMessage, violationLines, waitForState } from './harness.mjs';
 
 // Quick, but every section of the page gets filled: one-shot pruning and a structured model.
 const QUICK = 'backend=cpu&train_samples=1000&epochs=1&batch=100&prune=oneshot&finetune_epochs=0&hidden_keep=16';
-const AXE = path.join(import.meta.dirname, 'node_modules/axe-core/axe.min.js');
 
 /** axe-core's WCAG 2.1 A/AA violations on the page as it is now, one line each. */
 async function audit(page) {
-  await page.addScriptTag({ path: AXE });
-  const { violations, passed } = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return { violations: result.violations, passed: result.passes.map((p) => p.id) };
-  });
-  // The audit looked at what matters here (so an empty list means something).
-  for (const rule of ['color-contrast', 'label', 'button-name', 'role-img-alt', 'svg-img-alt', 'html-has-lang']) {
-    assert.ok(passed.includes(rule) || violations.some((v) => v.id === rule), `axe did not check ${rule}: ${passed}`);
-  }
-  return violations.flatMap((v) => v.nodes.slice(0, 5).map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${n.failureSummary.replace(/\s+/g, ' ')}`));
+  await page.evaluate(installAxe, AXE_SOURCE);
+  return violationLines(await page.evaluate(axeAudit));
 }
 
 describe('Accessible, keyboard-driven, self-contained', () => {
@@ -36,6 +26,14 @@ describe('Accessible, keyboard-driven, self-contained', () => {
       assert.deepEqual(await audit(page), []);
     });
   }
+
+  test('no WCAG 2.1 AA violations with a pattern kernel and the pattern study on the page', { timeout: 5 * 60_000 }, async () => {
+    const page = await open(env.browser, `${env.server.base}?autorun=1&${QUICK}&pattern=block&block=1x4&patterns=1`);
+    assert.equal((await waitForState(page)).state, 'done');
+    assert.equal(await page.locator('#pattern-kernel-table').count(), 1);
+    assert.equal(await page.locator('#study-table').count(), 1);
+    assert.deepEqual(await audit(page), []);
+  });
 
   test('no WCAG 2.1 AA violations in the embed view at 360 px', { timeout: 5 * 60_000 }, async () => {
     const page = await open(env.browser, `${env.server.base}?embed=1&autorun=1&${QUICK}`, { viewport: { width: 360, height: 800 } });

@@ -22,6 +22,25 @@ function assertTiming(t, what) {
   }
 }
 
+/** The pruned model on its pattern's own kernel: it agrees with the masked dense model on every
+ *  test image on each backend, is timed there, stores fewer bytes than CSR; its figures are printed. */
+function assertPatternKernel(r, backends, label) {
+  const p = r.sparse?.pattern;
+  assert.ok(p && p.error === null, `${label}: ${JSON.stringify(p)}`);
+  for (const backend of backends) {
+    const a = p[`agreement_${backend}`];
+    assert.ok(a && a.images === 10000 && a.max_error <= 1e-5 && a.argmax_mismatches === 0, `${label}, ${backend}: ${JSON.stringify(a)}`);
+    for (const batch of ['b1', 'b1024']) assertTiming(p.latency[backend]?.[batch], `${label} pattern.latency.${backend}.${batch}`);
+  }
+  assert.ok(p.bytes < p.csr_bytes && p.bytes_int8 < p.csr_bytes_int8, `${label}: ${JSON.stringify(p)}`);
+  const median = (latency, backend, batch) => latency?.[backend]?.[batch]?.median_ms?.toFixed(4) ?? '–';
+  for (const backend of backends) {
+    const row = (name, latency) => `${name} ${median(latency, backend, 'b1')} / ${median(latency, backend, 'b1024')} ms`;
+    console.log(`${label}, ${backend}, batch 1 / 1024: ${row('masked dense', r.pruned.latency)}; ${row('CSR', r.pruned_sparse.latency)}; ` +
+      `${row('pattern kernel', p.latency)}; bytes ${p.bytes} vs CSR ${p.csr_bytes} (int8 ${p.bytes_int8} vs ${p.csr_bytes_int8})`);
+  }
+}
+
 describe('PruneLab in headless Chromium', () => {
   const env = browserSuite();
 
@@ -243,7 +262,7 @@ describe('PruneLab in headless Chromium', () => {
     // burn's WebGPU runtime cannot start on such an adapter in a browser (cubecl 0.11 panics);
     // the fused step, sparse and int8 kernels need nothing of it.
     const page = await openInstrumented(env.browser, `${env.server.base}?autorun=1&backend=webgpu&train_samples=3000&epochs=1&batch=100` +
-      '&prune=oneshot&final_sparsity=0.9&finetune_epochs=1&hidden_keep=32', {}, NO_TIMESTAMP_QUERY);
+      '&prune=oneshot&final_sparsity=0.9&pattern=block&block=1x4&finetune_epochs=1&hidden_keep=32', {}, NO_TIMESTAMP_QUERY);
     const r = await waitForState(page, ['done', 'error', 'cancelled'], 9 * 60_000);
     assert.equal(await panicMessage(page), null);
     assert.equal(r.state, 'done', JSON.stringify(r.error));
@@ -271,6 +290,17 @@ describe('PruneLab in headless Chromium', () => {
       assertTiming(m.latency.cpu?.b1024, `${name}.latency.cpu.b1024`);
     }
     assert.match(await page.locator('#latency-note').textContent(), /GPU round trip in this browser: /);
+    // Pruned in 1 × 4 blocks: the block kernel too, on WebGPU and the CPU.
+    assertPatternKernel(r, ['webgpu', 'cpu'], '1 × 4 blocks at 90 %');
+  });
+
+  test('2:4 on its own kernel on WebGPU and the CPU (our kernels on WebGPU, burn on the CPU, as without timestamp-query)', { timeout: 10 * 60_000 }, async () => {
+    const page = await openInstrumented(env.browser, `${env.server.base}?autorun=1&backend=webgpu&train_samples=3000&epochs=1&batch=100` +
+      '&prune=oneshot&pattern=m_by_n&m_by_n=2:4&finetune_epochs=1&hidden_keep=0&distill=0&quantize=none', {}, NO_TIMESTAMP_QUERY);
+    const r = await waitForState(page, ['done', 'error', 'cancelled'], 9 * 60_000);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    assert.equal(r.backend, 'webgpu');
+    assertPatternKernel(r, ['webgpu', 'cpu'], '2:4');
   });
 
   test('one-shot global pruning on the CPU prunes exactly round(s × N) weights', { timeout: 10 * 60_000 }, async () => {
@@ -354,7 +384,7 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(await share(), '0.0 %');
   });
 
-  test('TFMOT\'s sparsity patterns from the URL: 2:4 one-shot and 1 × 4 blocks gradually, each kept whole, on the sparse kernel too', { timeout: 10 * 60_000 }, async () => {
+  test('TFMOT\'s sparsity patterns from the URL: 2:4 one-shot and 1 × 4 blocks gradually, each kept whole, on the CSR kernel and on the pattern\'s own', { timeout: 10 * 60_000 }, async () => {
     const short = 'backend=cpu&train_samples=3000&epochs=1&batch=100&finetune_epochs=1&hidden_keep=0&distill=0&quantize=none';
     let page = await open(env.browser, `${env.server.base}?autorun=1&${short}&prune=oneshot&final_sparsity=0.9&pattern=m_by_n&m_by_n=2:4`);
     let r = await waitForState(page);
@@ -366,6 +396,10 @@ describe('PruneLab in headless Chromium', () => {
     const a = r.sparse.agreement_cpu;
     assert.ok(a.images === 10000 && a.max_error <= 1e-5 && a.argmax_mismatches === 0, JSON.stringify(a));
     assert.ok(r.pruned.test_accuracy > 0.8, `2:4 accuracy ${r.pruned.test_accuracy}`);
+    assertPatternKernel(r, ['cpu'], '2:4');
+    assert.match(await page.locator('#pattern-kernel').textContent(), /2:4 fixed width: 2 f32 values per run of 4 inputs/);
+    assert.equal(await page.locator('#pattern-kernel-table tbody tr').count(), 3);
+    assert.match(await page.locator('#pattern-verdicts').textContent(), /^CPU, batch 1024: the pattern kernel \(.+\) is .+ the CSR kernel.* and .+ the dense model\.$/);
 
     page = await open(env.browser, `${env.server.base}?autorun=1&${short}&prune=poly&final_sparsity=0.75&begin_step=0&end_step=20&frequency=5&prune_batch=100` +
       '&pattern=block&block=1x4&block_pooling=max');
@@ -378,6 +412,49 @@ describe('PruneLab in headless Chromium', () => {
     assert.match(await page.locator('#pattern-note').textContent(), /blocks of 1 × 4 .*block_size=\(1, 4\), block_pooling_type='MAX'/);
     assert.match(await page.locator('#schedule-summary').textContent(), /^PolynomialDecay/);
     assert.ok(r.sparse.agreement_cpu.max_error <= 1e-5 && r.sparse.agreement_cpu.argmax_mismatches === 0, JSON.stringify(r.sparse.agreement_cpu));
+    assertPatternKernel(r, ['cpu'], '1 × 4 blocks at 75 %');
+
+    // At 90 %, one-shot, in both shapes the issue names: the figures the docs quote.
+    for (const block of ['1x4', '4x1']) {
+      page = await open(env.browser, `${env.server.base}?autorun=1&${short}&prune=oneshot&final_sparsity=0.9&pattern=block&block=${block}`);
+      r = await waitForState(page);
+      assert.equal(r.state, 'done', JSON.stringify(r.error));
+      assertPatternKernel(r, ['cpu'], `${block.replace('x', ' × ')} blocks at 90 %`);
+    }
+  });
+
+  test('the pattern study (?patterns=1): every pattern at 50, 75 and 90 %, fine-tuned alike, accuracy against latency on its own kernel', { timeout: 10 * 60_000 }, async () => {
+    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu&train_samples=3000&epochs=1&batch=100&finetune_epochs=1` +
+      '&prune=oneshot&final_sparsity=0.9&hidden_keep=0&distill=0&quantize=none&patterns=1');
+    const r = await waitForState(page);
+    assert.equal(r.state, 'done', JSON.stringify(r.error));
+    const s = r.pattern_study;
+    assert.ok(s && s.error === null && !s.cancelled, JSON.stringify(s && { error: s.error, cancelled: s.cancelled }));
+    assert.equal(s.planned, 13);
+    assert.equal(s.points.length, 13);
+    const kernels = { unstructured: /^CSR$/, '1 × 4 blocks': /^block-CSR 1 × 4$/, '4 × 1 blocks': /^block-CSR 4 × 1$/, '2:4': /^2:4 fixed width$/, 'whole units (structured)': /^dense, \d+ hidden units$/ };
+    for (const p of s.points) {
+      const what = `${p.pattern} at ${p.target}`;
+      assert.match(p.kernel, kernels[p.pattern], what);
+      // Above chance, every one (90 % in blocks after one short epoch of fine-tuning keeps about half).
+      assert.ok(p.test_accuracy > 0.25, `${what}: accuracy ${p.test_accuracy}`);
+      // The kernels' sparsity is the target's (TFMOT's k per layer; blocks and runs whole).
+      if (!p.pattern.startsWith('whole')) assert.ok(Math.abs(p.sparsity - p.target) < 0.01, `${what}: sparsity ${p.sparsity}`);
+      for (const batch of ['b1', 'b1024']) assertTiming(p.latency.cpu?.[batch], `${what} latency.cpu.${batch}`);
+      assert.equal(p.latency.webgpu, null, what);
+      console.log(`study, CPU: ${what}: ${(p.test_accuracy * 100).toFixed(2)} %, ${p.kernel}, ${p.bytes} B, ` +
+        `${p.latency.cpu.b1.median_ms.toFixed(4)} / ${p.latency.cpu.b1024.median_ms.toFixed(3)} ms`);
+    }
+    assert.deepEqual(s.points.filter((p) => p.pattern.startsWith('whole')).map((p) => p.kernel), ['dense, 64 hidden units', 'dense, 32 hidden units', 'dense, 13 hidden units']);
+    // The best of them, an extra epoch of fine-tuning on, is about as good as the dense model.
+    const best = Math.max(...s.points.map((p) => p.test_accuracy));
+    assert.ok(best > r.dense.test_accuracy - 0.02, `best ${best} vs dense ${r.dense.test_accuracy}`);
+    // Two charts (CPU at batch 1 and 1024), each with the dense model and the thirteen; the table; the frontier.
+    assert.deepEqual(await page.locator('#pattern-study figure').evaluateAll((f) => f.map((e) => e.id)), ['study-cpu-1', 'study-cpu-1024']);
+    assert.equal(await page.locator('#study-cpu-1024 circle').count(), 14);
+    assert.equal(await page.locator('#study-table tbody tr').count(), 13);
+    assert.match(await page.locator('#study-frontier').textContent(), /^CPU, batch 1: the best trade-offs, fastest first: \d+\. .+CPU, batch 1024: the best trade-offs/);
+    assert.equal(await page.locator('#study-status').count(), 0);
   });
 
   test('the pruning controls set what the run does', { timeout: 10 * 60_000 }, async () => {

@@ -41,10 +41,13 @@ export async function launchWebKit() {
       script: `const done = arguments[arguments.length - 1]; Promise.resolve((${fn}).apply(null, Array.prototype.slice.call(arguments, 0, -1))).then(done, (e) => done({ error: String(e) }))`,
       args,
     }),
-    /** Real pointer input: each `[[x0, y], [x1, y]]` a press at x0, a drag to x1 and a release, in
-     *  viewport pixels (harness.mjs's `digitStrokes`). */
-    strokes: async (strokes) => {
-      const at = (x, y) => ({ type: 'pointerMove', duration: 0, origin: 'viewport', x: Math.round(x), y: Math.round(y) });
+    /** Real pointer input on the element `selector` (`size`: its width and height in CSS pixels):
+     *  each `[[x0, y], [x1, y]]` a press at x0, a drag to x1 and a release, in pixels from its top
+     *  left corner (harness.mjs's `digitStrokes`). Each move is placed by the driver from the
+     *  element's place when it is made, so a layout that shifts on the way cannot misplace a stroke. */
+    strokes: async (selector, size, strokes) => {
+      const origin = await session('POST', '/element', { using: 'css selector', value: selector });
+      const at = (x, y) => ({ type: 'pointerMove', duration: 0, origin, x: Math.round(x - size.width / 2), y: Math.round(y - size.height / 2) });
       const actions = strokes.flatMap(([[x0, y], [x1]]) =>
         [at(x0, y), { type: 'pointerDown', button: 0 }, at((x0 + x1) / 2, y), at(x1, y), { type: 'pointerUp', button: 0 }]);
       await session('POST', '/actions', { actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions }] });

@@ -2,7 +2,7 @@
 // WebGPU): it says so and does everything on the CPU. Runs are small: 3,000 images, one epoch.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DIST, assertPrunedExport, digitStrokes, keepDownloads, keptDownload, serve, testDigit } from './harness.mjs';
+import { AXE_SOURCE, DIST, assertPrunedExport, axeAudit, digitStrokes, installAxe, keepDownloads, keptDownload, serve, testDigit, violationLines } from './harness.mjs';
 import { launchWebKit, stateReached } from './webkit.mjs';
 
 const SHORT_RUN = 'train_samples=3000&epochs=1&batch=100';
@@ -47,13 +47,14 @@ describe('PruneLab in WebKit', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
       [last, box] = [box, await place()];
     }
-    await browser.strokes(digitStrokes(pixels, box));
+    await browser.strokes('#draw-canvas', box, digitStrokes(pixels, { x: 0, y: 0, width: box.width, height: box.height }));
     for (const until = Date.now() + 60_000; await browser.evaluate(() => document.querySelectorAll('.prediction').length) < 8;) {
       assert.ok(Date.now() < until, 'no predictions for the drawn digit');
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const predictions = await browser.evaluate(() => [...document.querySelectorAll('.prediction')].map((e) => [e.dataset.model, Number(e.dataset.top)]));
-    assert.deepEqual(predictions.filter(([, top]) => top !== label), [], `the digit is a ${label}: ${JSON.stringify(predictions)}`);
+    const after = await browser.evaluate(() => JSON.stringify(document.getElementById('draw-canvas').getBoundingClientRect()));
+    assert.deepEqual(predictions.filter(([, top]) => top !== label), [], `the digit is a ${label}: ${JSON.stringify(predictions)} (canvas at ${JSON.stringify(box)}, then ${after})`);
 
     // The pruned model's export holds the pruned weights and their mask.
     await browser.evaluate(keepDownloads);
@@ -64,6 +65,10 @@ describe('PruneLab in WebKit', () => {
     const saved = await browser.evaluateAsync(keptDownload);
     assert.equal(saved.name, 'prunelab-pruned.json');
     assertPrunedExport(JSON.parse(saved.text), r);
+
+    // The finished page, audited by axe-core in WebKit as in Chromium.
+    assert.equal(await browser.evaluate(installAxe, AXE_SOURCE), 'object');
+    assert.deepEqual(violationLines(await browser.evaluateAsync(axeAudit)), []);
   });
 
   test('Cancel stops a run and the page stays usable', { timeout: 5 * 60_000 }, async () => {

@@ -38,6 +38,23 @@ fn layer_tile(layer: &SparseLayer, x: &[Lanes], y: &mut [Lanes], relu: bool) {
     }
 }
 
+/// Writes images `first ..` of the `batch` row-major `images` (`inputs` floats each) into `rows` as Xᵀ,
+/// one lane per image (`rows[i][lane]` is pixel `i` of image `first + lane`), and returns how many
+/// images the tile holds. The lanes past the batch's end are zero, and so are the rows past
+/// `inputs` (a blocked kernel's padding), which are never written.
+pub(crate) fn transpose_tile<const L: usize>(images: &[f32], inputs: usize, batch: usize, first: usize, rows: &mut [[f32; L]]) -> usize {
+    let count = L.min(batch - first);
+    if count < L {
+        rows.iter_mut().for_each(|row| *row = [0.0; L]);
+    }
+    for (lane, image) in images[first * inputs..(first + count) * inputs].chunks_exact(inputs.max(1)).enumerate() {
+        for (row, &pixel) in rows.iter_mut().zip(image) {
+            row[lane] = pixel;
+        }
+    }
+    count
+}
+
 /// Reusable buffers, so timed passes allocate nothing.
 #[derive(Debug, Default)]
 pub struct Scratch {
@@ -56,16 +73,7 @@ impl SparseMlp {
         scratch.hidden.resize(self.hidden.outputs, [0.0; TILE]);
         scratch.output.resize(CLASSES, [0.0; TILE]);
         for first in (0..batch).step_by(TILE) {
-            let count = TILE.min(batch - first);
-            // Xᵀ for this tile; the lanes past the batch's end are zero.
-            if count < TILE {
-                scratch.input.iter_mut().for_each(|row| *row = [0.0; TILE]);
-            }
-            for (lane, image) in images[first * n..(first + count) * n].chunks_exact(n.max(1)).enumerate() {
-                for (row, &pixel) in scratch.input.iter_mut().zip(image) {
-                    row[lane] = pixel;
-                }
-            }
+            let count = transpose_tile(images, n, batch, first, &mut scratch.input);
             layer_tile(&self.hidden, &scratch.input, &mut scratch.hidden, true);
             layer_tile(&self.output, &scratch.hidden, &mut scratch.output, false);
             for lane in 0..count {

@@ -1,6 +1,7 @@
 //! The sparse model on WebGPU: two WGSL compute pipelines (`csr.wgsl` and `sparse_layer.wgsl`'s
 //! `transpose` and `layer`) on the very `wgpu::Device` burn trains on (cubecl hands it out through
-//! `WgpuSetup`).
+//! `WgpuSetup`). The pattern kernels (`kernels::pattern::gpu`) run here too, with their own layer
+//! kernel.
 //!
 //! Why raw WGSL rather than a cubecl `#[cube]` kernel through burn's backend extension: the
 //! kernel is 20 lines whose point is its exact shape (barrier-free, one vec4 of batch columns
@@ -14,20 +15,25 @@ use crate::kernels::sparse::{SparseLayer, SparseMlp};
 use crate::model::CLASSES;
 
 /// The transpose and layer kernels, after the CSR prelude they share with the int8 kernel.
-const SOURCE: &str = concat!(include_str!("csr.wgsl"), include_str!("sparse_layer.wgsl"));
+pub(crate) const SOURCE: &str = concat!(include_str!("csr.wgsl"), include_str!("sparse_layer.wgsl"));
 
 /// Invocations per workgroup; each handles 4 batch columns.
 const WORKGROUP: u32 = 64;
 
-struct GpuLayer {
-    row_ptr: GpuBuffer,
-    row_inputs: GpuBuffer,
-    row_values: GpuBuffer,
-    bias: GpuBuffer,
-    units: u32,
+/// One layer's buffers on the GPU, each at its binding, and the shape of its dispatch.
+pub(crate) struct GpuLayer {
+    pub buffers: Vec<(u32, GpuBuffer)>,
+    /// Invocation rows: one per output unit (CSR), per group of units (blocks).
+    pub dispatch_rows: u32,
+    /// Rows of the layer's output, padded where the next layer reads whole blocks or runs (the
+    /// padding stays zero: WebGPU zeroes new buffers and no kernel writes past its units).
+    pub output_rows: u32,
+    /// The layer's real inputs (the kernel's `params.inputs`).
+    pub inputs: u32,
 }
 
-/// The sparse model's kernels uploaded once, and the two pipelines.
+/// A pruned model's kernels uploaded once, and the two pipelines: the transpose and one layer
+/// kernel (CSR here; block-CSR or N:M for `kernels::pattern`), which both layers run.
 pub struct SparseGpu {
     gpu: Gpu,
     transpose: wgpu::ComputePipeline,
@@ -35,6 +41,8 @@ pub struct SparseGpu {
     hidden: GpuLayer,
     output: GpuLayer,
     inputs: usize,
+    /// Rows of the transposed images: the inputs, padded to what the first layer reads.
+    input_rows: u32,
 }
 
 /// One batch of images uploaded, with the buffers and bindings of a forward pass over it.
@@ -54,16 +62,20 @@ pub struct GpuBatch {
 fn upload(gpu: &Gpu, layer: &SparseLayer) -> GpuLayer {
     let read = wgpu::BufferUsages::STORAGE;
     GpuLayer {
-        row_ptr: storage(gpu, "sparse row_ptr", bytemuck::cast_slice(&layer.row_ptr), read),
-        row_inputs: storage(gpu, "sparse row_inputs", bytemuck::cast_slice(&layer.packed_row_inputs()), read),
-        row_values: storage(gpu, "sparse row_values", bytemuck::cast_slice(&layer.row_values), read),
-        bias: storage(gpu, "sparse bias", bytemuck::cast_slice(&layer.bias), read),
-        units: layer.outputs as u32,
+        buffers: vec![
+            (0, storage(gpu, "sparse row_ptr", bytemuck::cast_slice(&layer.row_ptr), read)),
+            (1, storage(gpu, "sparse row_inputs", bytemuck::cast_slice(&layer.packed_row_inputs()), read)),
+            (2, storage(gpu, "sparse row_values", bytemuck::cast_slice(&layer.row_values), read)),
+            (3, storage(gpu, "sparse bias", bytemuck::cast_slice(&layer.bias), read)),
+        ],
+        dispatch_rows: layer.outputs as u32,
+        output_rows: layer.outputs as u32,
+        inputs: layer.inputs as u32,
     }
 }
 
-fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: usize, relu: bool) -> GpuBuffer {
-    let params = [batch as u32, batch4, inputs as u32, u32::from(relu)];
+fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: u32, relu: bool) -> GpuBuffer {
+    let params = [batch as u32, batch4, inputs, u32::from(relu)];
     gpu.buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some("sparse params"),
         contents: bytemuck::cast_slice(&params),
@@ -73,13 +85,31 @@ fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: usize, relu: bool) -> G
 
 impl SparseGpu {
     pub async fn new(gpu: &Gpu, model: &SparseMlp) -> Result<Self, String> {
-        checked(gpu, "building the sparse kernels", || SparseGpu {
-            transpose: pipeline(gpu, SOURCE, "transpose"),
-            layer: pipeline(gpu, SOURCE, "layer"),
-            hidden: upload(gpu, &model.hidden),
-            output: upload(gpu, &model.output),
-            inputs: model.inputs(),
-            gpu: gpu.clone(),
+        let inputs = model.inputs() as u32;
+        Self::with_layers(gpu, "the sparse kernels", SOURCE, "layer", inputs, || (upload(gpu, &model.hidden), upload(gpu, &model.output))).await
+    }
+
+    /// The transpose of `SOURCE` and `source`'s `entry` as the layer kernel, on the layers
+    /// `upload` makes (inside the same error scope).
+    pub(crate) async fn with_layers(
+        gpu: &Gpu,
+        what: &str,
+        source: &str,
+        entry: &str,
+        input_rows: u32,
+        upload: impl FnOnce() -> (GpuLayer, GpuLayer),
+    ) -> Result<Self, String> {
+        checked(gpu, &format!("building {what}"), || {
+            let (hidden, output) = upload();
+            SparseGpu {
+                transpose: pipeline(gpu, SOURCE, "transpose"),
+                layer: pipeline(gpu, source, entry),
+                inputs: hidden.inputs as usize,
+                input_rows,
+                hidden,
+                output,
+                gpu: gpu.clone(),
+            }
         })
         .await
     }
@@ -107,9 +137,9 @@ impl GpuForward for SparseGpu {
         };
         checked(gpu, "preparing a batch for the sparse kernels", || {
             let input = storage(gpu, "sparse images", bytemuck::cast_slice(images), wgpu::BufferUsages::STORAGE);
-            let transposed = scratch("sparse images_t", self.inputs as u32);
-            let hidden = scratch("sparse hidden", self.hidden.units);
-            let logits = scratch("sparse logits", self.output.units);
+            let transposed = scratch("sparse images_t", self.input_rows);
+            let hidden = scratch("sparse hidden", self.hidden.output_rows);
+            let logits = scratch("sparse logits", self.output.output_rows);
             let staging = gpu.buffer(&wgpu::BufferDescriptor {
                 label: Some("sparse readback"),
                 size: logits.size(),
@@ -117,12 +147,13 @@ impl GpuForward for SparseGpu {
                 mapped_at_creation: false,
             });
             let params = [
-                uniform(gpu, batch, batch4, self.inputs, false),
-                uniform(gpu, batch, batch4, self.inputs, true),
-                uniform(gpu, batch, batch4, self.hidden.units as usize, false),
+                uniform(gpu, batch, batch4, self.inputs as u32, false),
+                uniform(gpu, batch, batch4, self.hidden.inputs, true),
+                uniform(gpu, batch, batch4, self.output.inputs, false),
             ];
             let layer = |l: &GpuLayer, x: &wgpu::Buffer, y: &wgpu::Buffer, params: &wgpu::Buffer| {
-                bind(gpu, &self.layer, &[(0, &l.row_ptr), (1, &l.row_inputs), (2, &l.row_values), (3, &l.bias), (4, x), (5, y), (6, params)])
+                let own = l.buffers.iter().map(|(binding, buffer)| (*binding, &**buffer));
+                bind(gpu, &self.layer, &own.chain([(4, x), (5, y), (6, params)]).collect::<Vec<_>>())
             };
             let transpose = bind(gpu, &self.transpose, &[(7, &input), (8, &transposed), (6, &params[0])]);
             let hidden_group = layer(&self.hidden, &transposed, &hidden, &params[1]);
@@ -153,9 +184,9 @@ impl GpuForward for SparseGpu {
             pass.dispatch_workgroups(groups, self.inputs as u32, 1);
             pass.set_pipeline(&self.layer);
             pass.set_bind_group(0, &batch.hidden, &[]);
-            pass.dispatch_workgroups(groups, self.hidden.units, 1);
+            pass.dispatch_workgroups(groups, self.hidden.dispatch_rows, 1);
             pass.set_bind_group(0, &batch.output, &[]);
-            pass.dispatch_workgroups(groups, self.output.units, 1);
+            pass.dispatch_workgroups(groups, self.output.dispatch_rows, 1);
         }
         self.gpu.queue.submit([encoder.finish()]);
     }

@@ -86,6 +86,12 @@ impl<T: Copy + PartialEq + Default> SparseLayer<T> {
         self.row_values.len()
     }
 
+    /// Bytes of the CSR side as stored: u32 row pointers, a u16 index and a value of
+    /// `value_bytes` (4 for f32, 1 for int8 codes) per non-zero, the biases as f32.
+    pub fn csr_bytes(&self, value_bytes: usize) -> usize {
+        4 * self.row_ptr.len() + (2 + value_bytes) * self.nonzeros() + 4 * self.bias.len()
+    }
+
     /// Unit `o`'s non-zero weights and the inputs they read.
     pub fn row(&self, o: usize) -> (&[u16], &[T]) {
         let range = self.row_ptr[o] as usize..self.row_ptr[o + 1] as usize;
@@ -181,6 +187,14 @@ mod tests {
         let layer = SparseLayer::new("t", &[1.0, 1.0, 0.0, 1.0, 1.0, 1.0], &[0.0], 6, 1).unwrap();
         assert_eq!(layer.row_inputs, vec![0, 1, 3, 4, 5]);
         assert_eq!(layer.packed_row_inputs(), vec![1 << 16, 3 | (4 << 16), 5]);
+    }
+
+    #[test]
+    fn csr_bytes_are_the_stored_files() {
+        let w = thresholded(&crate::prune::structured::tests::tiny(), 0.6);
+        let model = SparseMlp::new(&w).unwrap();
+        assert_eq!(model.hidden.csr_bytes(4) + model.output.csr_bytes(4), crate::prune::storage::storage(&w).bytes_sparse);
+        assert_eq!(model.hidden.csr_bytes(1), model.hidden.csr_bytes(4) - 3 * model.hidden.nonzeros());
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::share::{EmbedCaption, Share};
 use super::sparse::SparsePanel;
 use super::state::AppState;
 use super::status::{Banners, Header, ProgressPanel};
+use super::study::PatternStudy;
 use super::summary::Summary;
 use super::verdict::VerdictCard;
 use super::weights::WeightPictures;
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                 <WeightPictures/>
                 <Comparison/>
                 <SparsePanel/>
+                <PatternStudy/>
             </Later>
             <Later>
                 <DrawDigit/>

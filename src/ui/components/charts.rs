@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use web_sys::{KeyboardEvent, PointerEvent};
 
 use super::state::AppState;
-use crate::ui::view::chart::{Extent, key_step, nearest, polyline, tick_label, ticks, whole_ticks, x_position, y_position};
+use crate::ui::view::chart::{Dot, Extent, key_step, nearest, polyline, tick_label, ticks, whole_ticks, x_position, y_position};
 
 /// The plot area, in the SVG's units; the margins hold the tick labels and the x axis' name.
 const WIDTH: f64 = 330.0;
@@ -61,6 +61,43 @@ fn pointer_x(ev: &PointerEvent, e: Extent) -> Option<f64> {
     let rect = svg.get_bounding_client_rect();
     let in_plot = (f64::from(ev.client_x()) - rect.left()) / rect.width().max(1.0) * (LEFT + WIDTH + RIGHT) - LEFT;
     Some(e.x.0 + in_plot / WIDTH * (e.x.1 - e.x.0))
+}
+
+/// The plot area of a scatter chart and its margins, in the SVG's units.
+const SCATTER: (f64, f64) = (300.0, 150.0);
+const SCATTER_LEFT: f64 = 50.0;
+const SCATTER_TOP: f64 = 10.0;
+const SCATTER_BOTTOM: f64 = 34.0;
+const SCATTER_RIGHT: f64 = 16.0;
+
+/// A titled SVG scatter chart of `dots` (y in %), x from 0, each dot focusable and named.
+#[component]
+pub fn Scatter(id: String, caption: String, dots: Vec<Dot>, x_name: &'static str, format_x: fn(f64) -> String) -> impl IntoView {
+    let extent = Extent::scatter(&dots.iter().map(|d| (d.x, d.y)).collect::<Vec<_>>(), f64::MIN_POSITIVE);
+    let (width, height) = SCATTER;
+    view! {
+        <figure class="chart" id=id>
+            <figcaption>{caption.clone()}</figcaption>
+            <svg viewBox=format!("0 0 {} {}", SCATTER_LEFT + width + SCATTER_RIGHT, SCATTER_TOP + height + SCATTER_BOTTOM) role="group" aria-label=caption>
+                <g transform=format!("translate({SCATTER_LEFT} {SCATTER_TOP})")>
+                    <rect class="frame" x="0" y="0" width=width height=height></rect>
+                    {axes(extent, SCATTER, ticks(extent.x.0, extent.x.1, 5), format_x, " %")}
+                    {dots.into_iter().map(|d| {
+                        let (cx, cy) = (x_position(d.x, extent, width), y_position(d.y, extent, height));
+                        let (label, title) = (d.label.clone(), d.label);
+                        view! {
+                            <g class="point" tabindex="0" role="img" aria-label=label>
+                                <title>{title}</title>
+                                <circle cx=format!("{cx:.1}") cy=format!("{cy:.1}") r="3"></circle>
+                                <text x=format!("{:.1}", cx + 4.0) y=format!("{:.1}", cy - 4.0)>{d.mark}</text>
+                            </g>
+                        }
+                    }).collect_view()}
+                    <text class="axis-name" x=width / 2.0 y=height + 30.0 text-anchor="middle">{x_name}</text>
+                </g>
+            </svg>
+        </figure>
+    }
 }
 
 /// A titled SVG line chart of `points` (and a dashed `second` series) with ticked, labelled axes.

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::charts::LineChart;
+use super::pattern_kernel::PatternKernel;
 use super::state::AppState;
 use crate::kernels::sparse::agreement::{Agreement, TOLERANCE};
 use crate::kernels::sparse::timing::SweepSeries;
@@ -11,7 +12,7 @@ use crate::measure::latency::Backend;
 use crate::protocol::report::SparseReport;
 use crate::ui::view::format::{count, ms};
 
-fn agreement_text(backend: &str, a: &Agreement) -> String {
+pub(super) fn agreement_text(backend: &str, a: &Agreement) -> String {
     format!(
         "{backend}: on {} test images the sparse logits differ from the masked dense model's by at most {:.1e} (relative, absolute below 1; tolerance {TOLERANCE:.0e}), and {} predicted digits differ{}.",
         count(a.images),
@@ -69,6 +70,7 @@ pub fn SparsePanel() -> impl IntoView {
                     {r.agreement_webgpu.map(|a| view! { <li>{agreement_text("WebGPU", &a)}</li> })}
                 </ul>
                 {r.error.map(|e| view! { <p class="error" role="alert">{format!("Sparse kernels: {e}")}</p> })}
+                {r.pattern.map(|p| view! { <PatternKernel report=p/> })}
                 <div class="buttons">
                     <button id="sweep" on:click=move |_| state.start_sweep() disabled=move || !can_sweep()>"Sweep sparsity 50 → 98 %"</button>
                     {move || state.sweep_progress.get().map(|(done, total)| view! {

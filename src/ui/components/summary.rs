@@ -3,10 +3,10 @@
 
 use leptos::prelude::*;
 
-use super::charts::axes;
+use super::charts::Scatter;
 use super::state::AppState;
 use crate::protocol::report::Report;
-use crate::ui::view::chart::{Extent, ticks, x_position, y_position};
+use crate::ui::view::chart::Dot;
 use crate::ui::view::format::{count, ms, percent};
 use crate::ui::view::summary::{Lever, SortKey, levers, sorted};
 
@@ -54,44 +54,22 @@ fn training_levers(r: &Report) -> String {
     }
 }
 
-/// The plot area and its margins (tick labels, axis names), in the SVG's units.
-const PLOT: (f64, f64) = (300.0, 150.0);
-const LEFT: f64 = 50.0;
-const TOP: f64 = 10.0;
-const BOTTOM: f64 = 34.0;
-const RIGHT: f64 = 16.0;
-
 /// Accuracy (y) against weight bytes (x), one numbered dot per model; each dot names its model
 /// and figures on hover and on keyboard focus.
 #[component]
 fn Tradeoff(levers: Vec<Lever>) -> impl IntoView {
-    let points: Vec<(usize, &'static str, f64, f64)> =
-        levers.iter().enumerate().filter_map(|(i, l)| l.accuracy.map(|a| (i + 1, l.name, l.bytes as f64 / 1000.0, a * 100.0))).collect();
-    let (x_max, y_min, y_max) = points.iter().fold((1.0f64, f64::INFINITY, f64::NEG_INFINITY), |(x, lo, hi), p| (x.max(p.2), lo.min(p.3), hi.max(p.3)));
-    let (y_min, y_max) = if y_max - y_min < 0.5 { (y_min - 0.25, y_max + 0.25) } else { (y_min - 0.05 * (y_max - y_min), y_max + 0.05 * (y_max - y_min)) };
-    let extent = Extent { x: (0.0, x_max * 1.05), y: (y_min, y_max) };
+    let dots: Vec<Dot> = levers
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let (x, y) = (l.bytes as f64 / 1000.0, l.accuracy? * 100.0);
+            let label = format!("{}. {}: {y:.2} % test accuracy, {} KB", i + 1, l.name, count(x.round() as usize));
+            Some(Dot { mark: (i + 1).to_string(), label, x, y })
+        })
+        .collect();
     view! {
-        <figure class="chart" id="tradeoff-chart">
-            <figcaption>"Test accuracy against weight bytes (numbers as in the table)"</figcaption>
-            <svg viewBox=format!("0 0 {} {}", LEFT + PLOT.0 + RIGHT, TOP + PLOT.1 + BOTTOM) role="group" aria-label="Test accuracy against weight bytes">
-                <g transform=format!("translate({LEFT} {TOP})")>
-                    <rect class="frame" x="0" y="0" width=PLOT.0 height=PLOT.1></rect>
-                    {axes(extent, PLOT, ticks(extent.x.0, extent.x.1, 5), |t| count(t as usize), " %")}
-                    {points.into_iter().map(|(n, name, x, y)| {
-                        let (cx, cy) = (x_position(x, extent, PLOT.0), y_position(y, extent, PLOT.1));
-                        let label = format!("{n}. {name}: {y:.2} % test accuracy, {} KB", count(x.round() as usize));
-                        view! {
-                            <g class="point" tabindex="0" role="img" aria-label=label.clone()>
-                                <title>{label.clone()}</title>
-                                <circle cx=format!("{cx:.1}") cy=format!("{cy:.1}") r="3"></circle>
-                                <text x=format!("{:.1}", cx + 4.0) y=format!("{:.1}", cy - 4.0)>{n}</text>
-                            </g>
-                        }
-                    }).collect_view()}
-                    <text class="axis-name" x=PLOT.0 / 2.0 y=PLOT.1 + 30.0 text-anchor="middle">"weight bytes as stored (KB)"</text>
-                </g>
-            </svg>
-        </figure>
+        <Scatter id="tradeoff-chart".to_string() caption="Test accuracy against weight bytes (numbers as in the table)".to_string() dots=dots
+            x_name="weight bytes as stored (KB)" format_x=|t| count(t as usize)/>
     }
 }
 

@@ -2,6 +2,16 @@
 //! axis ticks, and the point a pointer or the arrow keys pick. Pure, so the components only
 //! render it.
 
+/// One dot of a scatter chart: a short mark drawn beside it, and what it is in words (on hover
+/// and on keyboard focus).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dot {
+    pub mark: String,
+    pub label: String,
+    pub x: f64,
+    pub y: f64,
+}
+
 /// The data range shown on each axis.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Extent {
@@ -25,6 +35,18 @@ impl Extent {
             }
         }
         Some(e)
+    }
+
+    /// A scatter plot's extent: x from 0 to a little past the largest (at least `x_floor`), y
+    /// padded by 5 % of its span, or ±0.25 when the points lie within half a unit of each other.
+    pub fn scatter(points: &[(f64, f64)], x_floor: f64) -> Extent {
+        let (x_max, y_min, y_max) = points.iter().fold((x_floor, f64::INFINITY, f64::NEG_INFINITY), |(x, lo, hi), p| (x.max(p.0), lo.min(p.1), hi.max(p.1)));
+        let (y_min, y_max) = match (y_min, y_max) {
+            (lo, hi) if !lo.is_finite() || !hi.is_finite() => (0.0, 1.0),
+            (lo, hi) if hi - lo < 0.5 => (lo - 0.25, hi + 0.25),
+            (lo, hi) => (lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo)),
+        };
+        Extent { x: (0.0, x_max * 1.05), y: (y_min, y_max) }
     }
 }
 
@@ -121,6 +143,16 @@ pub fn bar_fractions(values: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scatter_starts_at_zero_and_pads_its_accuracy_range() {
+        let e = Extent::scatter(&[(2.0, 97.0), (4.0, 91.0)], 1.0);
+        assert_eq!(e.x, (0.0, 4.0 * 1.05));
+        assert!((e.y.0 - 90.7).abs() < 1e-9 && (e.y.1 - 97.3).abs() < 1e-9, "{e:?}");
+        let close = Extent::scatter(&[(0.1, 97.0), (0.2, 97.1)], 1.0);
+        assert!(close.x == (0.0, 1.05) && (close.y.0 - 96.75).abs() < 1e-9 && (close.y.1 - 97.35).abs() < 1e-9, "{close:?}");
+        assert_eq!(Extent::scatter(&[], 1.0).y, (0.0, 1.0));
+    }
 
     #[test]
     fn bars_are_fractions_of_the_largest() {

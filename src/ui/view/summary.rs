@@ -82,6 +82,10 @@ pub fn levers(report: &Report) -> Vec<Lever> {
     if let Some(m) = &report.pruned_sparse {
         out.push(row("Pruned, sparse kernel", m, m.bytes.bytes_sparse, m.macs, pruned_steps));
     }
+    // The same pruned model on its pattern's own kernel (block-CSR, N:M), as it stores and runs there.
+    if let (Some(m), Some(p)) = (&report.pruned_sparse, report.sparse.as_ref().and_then(|s| s.pattern.as_ref()).filter(|p| p.bytes > 0)) {
+        out.push(Lever { latency: p.latency, ..row("Pruned, pattern kernel (blocks or N:M)", m, p.bytes, m.macs, pruned_steps) });
+    }
     if let Some(m) = &report.structured {
         out.push(row("Structured (smaller dense)", m, m.bytes.bytes_f32, m.macs, dense_steps + finetune));
     }
@@ -164,6 +168,20 @@ mod tests {
         assert_eq!(levers.iter().map(|l| l.training_steps).collect::<Vec<_>>(), vec![50, 50, 50]);
         // int8 and fewer bytes: less estimated energy per inference.
         assert!(levers[2].energy.total_nj() < levers[0].energy.total_nj());
+    }
+
+    #[test]
+    fn a_pattern_kernel_is_a_row_with_its_own_bytes_and_latency() {
+        let mut r = report();
+        let pattern =
+            crate::protocol::report::PatternKernelReport { bytes: 40, latency: LatencyReport { cpu: Some(timing(0.25)), webgpu: None }, ..Default::default() };
+        r.sparse = Some(crate::protocol::report::SparseReport { pattern: Some(pattern), ..Default::default() });
+        let levers = levers(&r);
+        let row = levers.iter().find(|l| l.name == "Pruned, pattern kernel (blocks or N:M)").expect("a pattern row");
+        assert_eq!((row.bytes, row.latency.cpu.map(|t| t.b1.median_ms), row.accuracy), (40, Some(0.25), Some(0.95)));
+        // A pattern without a kernel (its layout refused) adds no row.
+        r.sparse.as_mut().unwrap().pattern = Some(Default::default());
+        assert_eq!(super::levers(&r).len(), 3);
     }
 
     #[test]
