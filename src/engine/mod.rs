@@ -30,6 +30,7 @@ use crate::model::kind::ModelKind;
 use crate::model::weights::MlpWeights;
 use crate::protocol::messages::{Command, Event};
 use crate::protocol::report::{Report, RunState, StageTime};
+use crate::protocol::settings::Settings;
 use crate::train::config::TrainingConfig;
 
 /// One int8 model of the last run, with its engine.
@@ -62,12 +63,15 @@ struct FinishedModel {
     kept_units: Option<Vec<usize>>,
 }
 
-/// What the last finished run made, for drawing, export and the sweep.
+/// What the last finished run made, for drawing, export, the sweep and the pattern study.
 struct LastRun {
     trained: Vec<FinishedModel>,
     sparse: Option<SparseKernels>,
     int8: Vec<Int8Kernels>,
     measured: Measured,
+    /// What the run was asked, and the device it ran on: the pattern study fine-tunes alike.
+    settings: Settings,
+    picked: Picked,
 }
 
 impl LastRun {
@@ -146,6 +150,20 @@ impl<H: Host> Engine<H> {
                 let engine = self.clone();
                 self.host.spawn(async move {
                     sweep::sweep(&engine, &data, &last).await;
+                    engine.set_phase("");
+                    engine.busy.set(false);
+                });
+            }
+            Command::Study => {
+                let Some(last) = self.last.borrow().clone() else { return };
+                let Some(data) = self.data.borrow().clone() else { return };
+                if self.busy.replace(true) {
+                    return;
+                }
+                self.cancel.set(false);
+                let engine = self.clone();
+                self.host.spawn(async move {
+                    run::study_after(&engine, &data, &last).await;
                     engine.set_phase("");
                     engine.busy.set(false);
                 });

@@ -250,6 +250,17 @@ pub(super) async fn run(engine: &Engine<impl Host>, settings: &Settings) {
     engine.set_phase("");
 }
 
+/// The pattern study on the last run's dense model, asked for after the run (its button).
+pub(super) async fn study_after(engine: &Engine<impl Host>, data: &Mnist, last: &LastRun) {
+    let Some(dense) = last.trained(ModelKind::Dense) else {
+        return;
+    };
+    let dense = TrainedModel { model: dense.model.clone(), weights: dense.weights.clone(), report: ModelReport::of(&dense.weights, dense.test_accuracy) };
+    let mut observer = RunObserver::new(engine, last.picked.gpu.clone());
+    study(engine, &dense, &last.settings, data, &last.picked, last.measured.protocol, &mut observer).await;
+    observer.flush();
+}
+
 /// Why the pipeline stopped short: the device's loss is already explained, any other failure
 /// may be its first sign.
 enum Failure {
@@ -347,7 +358,14 @@ async fn pipeline<H: Host>(run: Run<'_, H>, observer: &mut RunObserver<'_, H>) -
         study(engine, columns.dense(), settings, run.data, run.picked, measured.measured.protocol, observer).await;
         run.device_lost()?;
     }
-    let last = Rc::new(LastRun { trained: columns.into_finished(), sparse: measured.sparse, int8: measured.int8, measured: measured.measured });
+    let last = Rc::new(LastRun {
+        trained: columns.into_finished(),
+        sparse: measured.sparse,
+        int8: measured.int8,
+        measured: measured.measured,
+        settings: settings.clone(),
+        picked: run.picked.clone(),
+    });
     *engine.last.borrow_mut() = Some(last.clone());
     engine.emit(Event::Models(last.kinds()));
     if settings.sweep && !engine.cancelled() {

@@ -21,6 +21,8 @@ pub enum Command {
     Cancel,
     /// Time dense vs sparse kernels across sparsities on the last run's dense model.
     Sweep,
+    /// Prune the last run's dense model under every pattern to the same sparsities (the pattern study).
+    Study,
     /// Every finished model's answer for one 28 × 28 image (pixels in [0, 1]).
     Infer(Vec<f32>),
     /// A file of one finished model; `settings` is the query that reproduces the run.
@@ -168,6 +170,7 @@ mod tests {
             Command::Start(settings),
             Command::Cancel,
             Command::Sweep,
+            Command::Study,
             Command::Infer(vec![0.0, 0.5, 1.0]),
             Command::Export { model: ModelKind::PrunedInt8, format: ExportFormat::Json, settings: "quantize=int8".into() },
             Command::Export { model: ModelKind::Dense, format: ExportFormat::Burnpack, settings: String::new() },
@@ -179,8 +182,9 @@ mod tests {
             Command::Sweep => 2,
             Command::Infer(_) => 3,
             Command::Export { .. } => 4,
+            Command::Study => 5,
         };
-        assert_eq!(commands.iter().map(variant).collect::<std::collections::BTreeSet<_>>().len(), 5);
+        assert_eq!(commands.iter().map(variant).collect::<std::collections::BTreeSet<_>>().len(), 6);
         for command in commands {
             assert_eq!(round_trip(&command), command);
         }

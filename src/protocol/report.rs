@@ -143,6 +143,13 @@ pub struct PatternStudyReport {
     pub error: Option<String>,
 }
 
+impl PatternStudyReport {
+    /// Models are still being pruned and timed.
+    pub fn in_progress(&self) -> bool {
+        self.points.len() < self.planned && !self.cancelled && self.error.is_none()
+    }
+}
+
 /// One model of the pattern study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StudyPoint {

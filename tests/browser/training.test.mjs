@@ -457,6 +457,35 @@ describe('PruneLab in headless Chromium', () => {
     assert.equal(await page.locator('#study-status').count(), 0);
   });
 
+  test('the pattern study from its button after a run: Cancel stops it between models, and it starts again and finishes', { timeout: 10 * 60_000 }, async () => {
+    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu&train_samples=1000&epochs=1&batch=100&prune=oneshot` +
+      '&finetune_epochs=1&hidden_keep=0&distill=0&quantize=none');
+    assert.equal((await waitForState(page)).state, 'done');
+    assert.equal(await page.locator('#pattern-study').count(), 0, 'no study unless asked');
+    const study = async () => (await report(page)).pattern_study;
+    const until = async (done, what) => {
+      for (const end = Date.now() + 5 * 60_000; !done(await study());) {
+        assert.ok(Date.now() < end, `waiting for ${what}: ${JSON.stringify(await study())?.slice(0, 300)}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    await page.locator('#study').click();
+    await until((s) => s?.points.length >= 2, 'two models');
+    // While it runs, the page says where it is, and nothing else can start.
+    assert.equal(await page.locator('#train').isDisabled(), true);
+    await page.locator('#cancel').click();
+    await until((s) => s.cancelled, 'the cancel');
+    const cancelled = await study();
+    assert.ok(cancelled.points.length < 13, `${cancelled.points.length} models`);
+    assert.match(await page.locator('#study-status').textContent(), /^The study was cancelled after \d+ of 13 models\.$/);
+    await page.locator('#train:enabled').waitFor({ timeout: 10_000 });
+    // Asked again, it starts afresh and runs to its end.
+    await page.locator('#study').click();
+    await until((s) => !s.cancelled && s.points.length === 13, 'all thirteen');
+    assert.equal(await page.locator('#study-table tbody tr').count(), 13);
+    await page.locator('#train:enabled').waitFor({ timeout: 10_000 });
+  });
+
   test('the pruning controls set what the run does', { timeout: 10 * 60_000 }, async () => {
     const page = await open(env.browser, `${env.server.base}?backend=cpu&train_samples=2000&epochs=1&finetune_epochs=1&hidden_keep=16`,
       { permissions: ['clipboard-read', 'clipboard-write'] });

@@ -73,6 +73,7 @@ pub fn SparsePanel() -> impl IntoView {
                 {r.pattern.map(|p| view! { <PatternKernel report=p/> })}
                 <div class="buttons">
                     <button id="sweep" on:click=move |_| state.start_sweep() disabled=move || !can_sweep()>"Sweep sparsity 50 → 98 %"</button>
+                    <button id="study" on:click=move |_| state.start_study() disabled=move || !can_sweep()>"Compare sparsity patterns"</button>
                     {move || state.sweep_progress.get().map(|(done, total)| view! {
                         <span class="note" id="sweep-progress">{format!("timing {done} of {total} …")} <progress max=total.to_string() value=done.to_string()></progress></span>
                     })}

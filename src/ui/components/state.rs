@@ -87,7 +87,9 @@ impl AppState {
     }
 
     pub fn running(&self) -> bool {
-        matches!(self.report.with(|r| r.state), RunState::Loading | RunState::Training) || self.sweep_progress.with(Option::is_some)
+        matches!(self.report.with(|r| r.state), RunState::Loading | RunState::Training)
+            || self.sweep_progress.with(Option::is_some)
+            || self.report.with(|r| r.pattern_study.as_ref().is_some_and(|s| s.in_progress()))
     }
 
     /// Starts a run with the current settings, unless one is going.
@@ -119,6 +121,15 @@ impl AppState {
         }
         self.cancel.set(false);
         self.send(Command::Sweep);
+    }
+
+    /// Starts the pattern study on the last run's dense model, unless something runs.
+    pub fn start_study(&self) {
+        if self.running() || self.models.with(Vec::is_empty) {
+            return;
+        }
+        self.cancel.set(false);
+        self.send(Command::Study);
     }
 
     pub fn cancel(&self) {
