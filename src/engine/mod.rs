@@ -16,6 +16,7 @@ mod study;
 mod sweep;
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::rc::Rc;
 
 pub use self::host::{Host, Picked};
@@ -140,34 +141,8 @@ impl<H: Host> Engine<H> {
                 });
             }
             Command::Cancel => self.cancel.set(true),
-            Command::Sweep => {
-                let Some(last) = self.last.borrow().clone() else { return };
-                let Some(data) = self.data.borrow().clone() else { return };
-                if self.busy.replace(true) {
-                    return;
-                }
-                self.cancel.set(false);
-                let engine = self.clone();
-                self.host.spawn(async move {
-                    sweep::sweep(&engine, &data, &last).await;
-                    engine.set_phase("");
-                    engine.busy.set(false);
-                });
-            }
-            Command::Study => {
-                let Some(last) = self.last.borrow().clone() else { return };
-                let Some(data) = self.data.borrow().clone() else { return };
-                if self.busy.replace(true) {
-                    return;
-                }
-                self.cancel.set(false);
-                let engine = self.clone();
-                self.host.spawn(async move {
-                    run::study_after(&engine, &data, &last).await;
-                    engine.set_phase("");
-                    engine.busy.set(false);
-                });
-            }
+            Command::Sweep => self.after_run(|engine, data, last| async move { sweep::sweep(&engine, &data, &last).await }),
+            Command::Study => self.after_run(|engine, data, last| async move { run::study_after(&engine, &data, &last).await }),
             Command::Infer(image) => {
                 let last = self.last.borrow().clone();
                 let engine = self.clone();
@@ -187,6 +162,23 @@ impl<H: Host> Engine<H> {
                 self.emit(Event::File(file));
             }
         }
+    }
+
+    /// Runs `task` on the last run's models and data, unless there are none or something else
+    /// runs; it may be cancelled, and the phase is cleared when it ends.
+    fn after_run<F: Future<Output = ()> + 'static>(self: &Rc<Self>, task: impl FnOnce(Rc<Self>, Rc<Mnist>, Rc<LastRun>) -> F) {
+        let Some(last) = self.last.borrow().clone() else { return };
+        let Some(data) = self.data.borrow().clone() else { return };
+        if self.busy.replace(true) {
+            return;
+        }
+        self.cancel.set(false);
+        let (engine, work) = (self.clone(), task(self.clone(), data, last));
+        self.host.spawn(async move {
+            work.await;
+            engine.set_phase("");
+            engine.busy.set(false);
+        });
     }
 
     fn emit(&self, event: Event) {
