@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { browserSuite, open, panicMessage, waitForState } from './harness.mjs';
+import { assertShareAndCopy, playwrightDriver } from './everywhere.mjs';
 
 const QUICK_CPU_RUN = 'autorun=1&backend=cpu&prune=none&train_samples=1000&epochs=1';
 
@@ -61,22 +62,7 @@ describe('PruneLab embedded', () => {
   test('the URL reproduces the settings and the embed code can be copied', { timeout: 5 * 60_000 }, async () => {
     const context = await env.browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await context.newPage();
-    await page.goto(`${env.server.base}?final_sparsity=0.9&bogus=1&${QUICK_CPU_RUN}`);
-    await waitForState(page);
-    const search = await page.evaluate(() => location.search);
-    assert.equal(search, '?epochs=1&train_samples=1000&prune=none&final_sparsity=0.9&backend=cpu');
-    // Editing a knob updates the address bar too.
-    await page.locator('#advanced summary').click();
-    await page.locator('input[name=epochs]').fill('3');
-    await page.locator('input[name=epochs]').dispatchEvent('change');
-    assert.match(await page.evaluate(() => location.search), /epochs=3/);
-
-    await page.locator('.share summary').click();
-    const snippet = await page.locator('#embed-code').inputValue();
-    assert.match(snippet, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/blog\/prunelab\/\?epochs=3&amp;train_samples=1000&amp;.*embed=1"/);
-    await page.locator('#copy-embed').click();
-    await page.locator('.share [role=status]', { hasText: 'Copied' }).waitFor();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), snippet);
+    await assertShareAndCopy(playwrightDriver(page, waitForState), env.server.base, () => page.evaluate(() => navigator.clipboard.readText()));
     await context.close();
   });
 });

@@ -12,7 +12,9 @@ export async function launchFirefox() {
     executablePath: FIREFOX,
     headless: true,
     // WebGPU is on by default only on Windows and macOS; the blocklist would refuse a software adapter.
-    extraPrefsFirefox: { 'dom.webgpu.enabled': true, 'gfx.webgpu.ignore-blocklist': true },
+    // Firefox asks the user (a Paste button) before a page reads the clipboard; its test pref lets a
+    // test read back what the page copied.
+    extraPrefsFirefox: { 'dom.webgpu.enabled': true, 'gfx.webgpu.ignore-blocklist': true, 'dom.events.testing.asyncClipboard': true },
   });
 }
 
@@ -38,3 +40,12 @@ export async function stateReached(page, states = ['done', 'error', 'cancelled']
 
 export const textOf = (page, selector) => page.$eval(selector, (e) => e.textContent);
 export const panicIn = (page) => page.evaluate(() => document.body.dataset.panic ?? null);
+
+/** A puppeteer page as everywhere.mjs's `Driver`. */
+export const driverOf = (page) => ({
+  goto: (url) => page.goto(url),
+  click: (selector) => page.click(selector),
+  key: (name) => page.keyboard.press(name),
+  run: (fn, ...args) => page.evaluate(fn, ...args),
+  state: (states, timeout) => stateReached(page, states, timeout),
+});

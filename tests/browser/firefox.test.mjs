@@ -4,8 +4,12 @@
 // reports the fused step): lavapipe is a CPU.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AXE_SOURCE, DIST, assertPrunedExport, axeAudit, installAxe, keepDownloads, keptDownload, serve, testDigit, traceDigit, violationLines } from './harness.mjs';
-import { launchFirefox, openIn, panicIn, stateReached, textOf } from './firefox.mjs';
+import { AXE_SOURCE, DIST, axeAudit, installAxe, serve, testDigit, traceDigit, violationLines } from './harness.mjs';
+import {
+  EARLY_STOPPING_RUN, LIVE_TILES_RUN, STUDY_RUN, assertBrokenKernel, assertCancel, assertEarlyStopping, assertEmbedInFrame, assertFaultsAndRetry, assertKeptExports, assertKeyboardRun,
+  assertLiveTiles, assertModelTiles, assertRefusedDevice, assertShareAndCopy, assertStudy, assertUsableWhileLoading, axeViolations, recordPictures, watchTiles,
+} from './everywhere.mjs';
+import { driverOf, launchFirefox, openIn, panicIn, stateReached, textOf } from './firefox.mjs';
 
 const SHORT_RUN = 'train_samples=3000&epochs=1&batch=128';
 // Gradual pruning (TFMOT's PolynomialDecay) to 90 % within the 30 steps, then the structured model.
@@ -65,12 +69,10 @@ describe('PruneLab in Firefox', () => {
     assert.ok(predictions.some(([model]) => /sparse kernel \(WebGPU\)/.test(model)), JSON.stringify(predictions));
     assert.deepEqual(predictions.filter(([, top]) => top !== label), [], `the digit is a ${label}`);
 
-    // The pruned model's export holds the pruned weights and their mask.
-    await page.evaluate(keepDownloads);
-    await page.click('#export-pruned-json');
-    const saved = await page.evaluate(keptDownload);
-    assert.equal(saved.name, 'prunelab-pruned.json');
-    assertPrunedExport(JSON.parse(saved.text), r);
+    // Each model's picture shows what it lost, and every model downloads.
+    const d = driverOf(page);
+    await assertModelTiles(d, r);
+    await assertKeptExports(d, r);
   });
 
   test('backend=auto leaves a fallback adapter for the CPU and says why', { timeout: 5 * 60_000 }, async () => {
@@ -87,5 +89,63 @@ describe('PruneLab in Firefox', () => {
     assert.equal((await stateReached(page)).state, 'done');
     await page.evaluate(installAxe, AXE_SOURCE);
     assert.deepEqual(violationLines(await page.evaluate(axeAudit)), []);
+  });
+
+  test('the tiles follow training and gradual pruning live', { timeout: 5 * 60_000 }, async () => {
+    const page = await browser.newPage();
+    await page.evaluateOnNewDocument(recordPictures);
+    await page.goto(`${server.base}?${LIVE_TILES_RUN}`);
+    await page.evaluate(watchTiles);
+    await assertLiveTiles(driverOf(page), await stateReached(page));
+  });
+
+  test('an adapter that refuses a device: the run goes to the CPU, and the page says why', { timeout: 5 * 60_000 }, async () => {
+    await assertRefusedDevice(driverOf(await browser.newPage()), server);
+  });
+
+  test('a kernel that naga rejects: training goes on through burn and says why; a failed check ends in a clear error and Retry on the CPU', { timeout: 10 * 60_000 }, async () => {
+    await assertBrokenKernel(driverOf(await browser.newPage()), server);
+  });
+
+  test('Cancel stops a run and the page stays usable', { timeout: 5 * 60_000 }, async () => {
+    await assertCancel(driverOf(await browser.newPage()), server.base);
+  });
+
+  test('early stopping on a validation split stops, restores the best epoch and says what it saved', { timeout: 5 * 60_000 }, async () => {
+    const d = driverOf(await browser.newPage());
+    await d.goto(`${server.base}?${EARLY_STOPPING_RUN}`);
+    await assertEarlyStopping(d, await d.state(['done', 'error', 'cancelled']));
+  });
+
+  test('the page is usable within 1 s of navigation while the engine still loads', { timeout: 5 * 60_000 }, async () => {
+    await assertUsableWhileLoading(driverOf(await browser.newPage()));
+  });
+
+  test('bad input and failed downloads: invalid URL parameters, a worker that fails to load, a missing and a corrupt MNIST file, each a clear message, and Retry recovers', { timeout: 10 * 60_000 }, async () => {
+    await assertFaultsAndRetry(driverOf(await browser.newPage()), server);
+  });
+
+  test('the keyboard alone starts a run and switches the weight picture', { timeout: 5 * 60_000 }, async () => {
+    await assertKeyboardRun(driverOf(await browser.newPage()), `${server.base}?backend=cpu&train_samples=1000&epochs=1&batch=100&prune=oneshot&finetune_epochs=0&hidden_keep=16`);
+  });
+
+  test('the URL reproduces the settings and the embed code can be copied', { timeout: 5 * 60_000 }, async () => {
+    const page = await browser.newPage();
+    await assertShareAndCopy(driverOf(page), server.base, () => page.evaluate(() => navigator.clipboard.readText()));
+  });
+
+  test('?embed=1 in a 360 px iframe: nothing heavy before Train, the verdict above the fold, no sideways scrolling', { timeout: 5 * 60_000 }, async () => {
+    const page = await browser.newPage();
+    await assertEmbedInFrame(async (html) => {
+      await page.setContent(html);
+      const frame = await (await page.waitForSelector('iframe')).contentFrame();
+      return driverOf(frame);
+    }, server, 360, 640);
+  });
+
+  test('the pattern study (?patterns=1) on the CPU: thirteen models, accuracy against latency', { timeout: 10 * 60_000 }, async () => {
+    const page = await openIn(browser, `${server.base}?${STUDY_RUN}`);
+    await assertStudy(driverOf(page), await stateReached(page));
+    assert.deepEqual(await axeViolations(driverOf(page)), [], 'axe-core on the study');
   });
 });

@@ -26,23 +26,53 @@ const TYPES = {
 };
 
 /** Serves `dir` on 127.0.0.1 under `prefix` (a sub-path such as `/blog/prunelab/`). `hold(name)`,
- *  when given, may return a promise for a file name: that file is sent once it settles. */
+ *  when given, may return a promise for a file name: that file is sent once it settles.
+ *  `fault(name, how)` makes the file `name` fail until `heal()`: `how` a status (404) or
+ *  'corrupt' (one byte flipped in its middle), as a broken server or network would, in any engine.
+ *  `requested` lists the file names asked for, in order: what a page fetched, seen from the server.
+ *  `instrument(prelude)` serves the engine's loader with `ENGINE_PRELUDE` and `prelude` in front
+ *  (null: as built), so a test can reach into the engine's worker in any engine. */
 export async function serve(dir = DIST, prefix = '/', { hold } = {}) {
+  const faults = new Map();
+  const requested = [];
+  let enginePrelude = null;
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
-    await hold?.(path.basename(url.pathname));
+    const name = path.basename(url.pathname);
+    requested.push(name);
+    await hold?.(name);
     if (!url.pathname.startsWith(prefix)) { res.writeHead(404).end('outside the sub-path'); return; }
     let rel = decodeURIComponent(url.pathname.slice(prefix.length)) || 'index.html';
     const file = path.join(dir, path.normalize(rel).replace(/^(\.\.[/\\])+/, ''));
+    const fault = faults.get(name);
+    if (typeof fault === 'number') { res.writeHead(fault, { 'cache-control': 'no-store' }).end('failed on purpose'); return; }
     fs.stat(file, (err, stat) => {
       if (err || !stat.isFile()) { res.writeHead(404).end('not found'); return; }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': stat.size });
+      const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
+      if (enginePrelude !== null && name === 'engine_loader.js') {
+        res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(ENGINE_PRELUDE + enginePrelude + fs.readFileSync(file, 'utf8'));
+        return;
+      }
+      if (fault === 'corrupt') {
+        const body = fs.readFileSync(file);
+        body[Math.floor(body.length / 2)] ^= 0xff;
+        res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-store' }).end(body);
+        return;
+      }
+      res.writeHead(200, { 'content-type': type, 'content-length': stat.size });
       fs.createReadStream(file).pipe(res);
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${server.address().port}${prefix}`;
-  return { base, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    base,
+    requested,
+    fault: (name, how) => faults.set(name, how),
+    heal: () => faults.clear(),
+    instrument: (prelude) => { enginePrelude = prelude; },
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 }
 
 /** A suite's page server (under `prefix`) and browser: started before its tests, closed after
@@ -163,18 +193,22 @@ export async function drawDigit(page, pixels) {
 export function keepDownloads() {
   window.__saved = [];
   HTMLAnchorElement.prototype.click = function () {
-    window.__saved.push({ name: this.download, bytes: fetch(this.href).then((r) => r.text()) });
+    window.__saved.push({ name: this.download, bytes: fetch(this.href).then((r) => r.arrayBuffer()) });
   };
 }
 
-/** Run in the page: the last kept download, `{ name, text }`, once there is one (the engine
- *  makes the file after the click, in its worker). */
-export async function keptDownload() {
-  for (let waited = 0; !window.__saved.length && waited < 30_000; waited += 100) {
+/** Run in the page: the `count`-th kept download, `{ name, text, size, magic }` (`text` for JSON;
+ *  `magic` the first 4 bytes as a little-endian u32), once there is one (the engine makes the file
+ *  after the click, in its worker). */
+export async function keptDownload(count = 1) {
+  for (let waited = 0; window.__saved.length < count && waited < 30_000; waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const saved = window.__saved.at(-1);
-  return saved ? { name: saved.name, text: await saved.bytes } : null;
+  const saved = window.__saved[count - 1];
+  if (!saved) return null;
+  const bytes = await saved.bytes;
+  const text = saved.name.endsWith('.json') ? new TextDecoder().decode(bytes) : null;
+  return { name: saved.name, text, size: bytes.byteLength, magic: bytes.byteLength >= 4 ? new DataView(bytes).getUint32(0, true) : null };
 }
 
 /** axe-core's source, installed in a page by whichever driver drives it. */
@@ -203,6 +237,19 @@ export function violationLines({ violations, passed }) {
     assert.ok(passed.includes(rule) || violations.some((v) => v.id === rule), `axe did not check ${rule}: ${passed}`);
   }
   return violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(' ')} — ${n.summary.replace(/\s+/g, ' ')}`));
+}
+
+/** A latency figure of the report: measured, and by the protocol (`what` names the backend). */
+export function assertTiming(t, what) {
+  assert.ok(t, `${what} is missing`);
+  assert.ok(t.median_ms > 0 && t.p95_ms >= t.median_ms && t.runs >= t.k && t.k >= 1, `${what}: ${JSON.stringify(t)}`);
+  if (/webgpu/i.test(what)) {
+    // The GPU's empty round trip was measured, and the K passes of a window outlast it ten times
+    // (half that for the median window: the first window past the minimum stops the growth).
+    assert.ok(t.round_trip_ms > 0 && (t.k * t.median_ms >= 5 * t.round_trip_ms || t.k === 65536), `${what}: ${JSON.stringify(t)}`);
+  } else if (/cpu/i.test(what)) {
+    assert.ok(t.round_trip_ms < 1, `${what}: a host engine reads nothing back: ${JSON.stringify(t)}`);
+  }
 }
 
 /** What every engine checks of a pruned model's JSON export against the run's report. */
@@ -274,6 +321,20 @@ export async function openInstrumented(browser, url, options = {}, prelude = '')
   await page.goto(url);
   return page;
 }
+
+/** An engine prelude (see `openInstrumented`): every adapter refuses a device. */
+export const REFUSE_DEVICE = `
+  if (globalThis.GPUAdapter) GPUAdapter.prototype.requestDevice = () => Promise.reject(new DOMException('refused by the test', 'OperationError'));`;
+
+/** An engine prelude (see `openInstrumented`): the fused training step's shader is replaced by text
+ *  no WGSL compiler accepts. */
+export const BREAK_FUSED_STEP = `
+  if (globalThis.GPUDevice) {
+    const createShaderModule = GPUDevice.prototype.createShaderModule;
+    GPUDevice.prototype.createShaderModule = function (descriptor) {
+      return createShaderModule.call(this, descriptor.code.includes('fn grad_w1') ? { ...descriptor, code: 'not WGSL' } : descriptor);
+    };
+  }`;
 
 /** An engine prelude (see `openInstrumented`) that gives the engine an adapter with nothing but
  *  WebGPU's default limits, whatever the real one offers: what any conformant adapter has. */

@@ -3,7 +3,8 @@
 // alone, and no request leaving the page's own origin.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AXE_SOURCE, axeAudit, browserSuite, installAxe, open, panicMessage, violationLines, waitForState } from './harness.mjs';
+import { AXE_SOURCE, axeAudit, browserSuite, installAxe, open, violationLines, waitForState } from './harness.mjs';
+import { assertKeyboardRun, playwrightDriver } from './everywhere.mjs';
 
 // Quick, but every section of the page gets filled: one-shot pruning and a structured model.
 const QUICK = 'backend=cpu&train_samples=1000&epochs=1&batch=100&prune=oneshot&finetune_epochs=0&hidden_keep=16';
@@ -42,36 +43,8 @@ describe('Accessible, keyboard-driven, self-contained', () => {
   });
 
   test('the keyboard alone starts a run and switches the weight picture', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(env.browser, `${env.server.base}?${QUICK}`);
-    await page.locator('#train').waitFor();
-    // Tab from the top of the page to the Train button; every stop shows where focus is.
-    const stops = [];
-    for (let i = 0; i < 60; i++) {
-      await page.keyboard.press('Tab');
-      const stop = await page.evaluate(() => {
-        const el = document.activeElement;
-        const style = getComputedStyle(el);
-        return { id: el.id, tag: el.tagName, name: el.getAttribute('name'), outline: style.outlineStyle, width: parseFloat(style.outlineWidth) };
-      });
-      stops.push(stop);
-      if (stop.id === 'train') break;
-    }
-    assert.equal(stops.at(-1).id, 'train', `Tab never reached Train: ${JSON.stringify(stops)}`);
-    const unmarked = stops.filter((s) => s.outline === 'none' || !(s.width > 0));
-    assert.deepEqual(unmarked, [], 'every focused control has a visible outline');
-    await page.keyboard.press('Enter');
-    const r = await waitForState(page);
-    assert.equal(r.state, 'done', JSON.stringify(r.error));
-    assert.equal(await panicMessage(page), null);
-
-    // The picture choice is a radio group: focus it, arrow keys move between the models.
-    const shown = () => page.locator('#weight-tiles').getAttribute('data-model');
-    assert.equal(await shown(), 'structured');
-    await page.locator('input[name=picture]:checked').focus();
-    await page.keyboard.press('ArrowLeft');
-    assert.equal(await shown(), 'pruned');
-    await page.keyboard.press('ArrowLeft');
-    assert.equal(await shown(), 'dense');
+    const page = await open(env.browser, 'about:blank');
+    await assertKeyboardRun(playwrightDriver(page, waitForState), `${env.server.base}?${QUICK}`);
   });
 
   test('every request stays on the page\'s own origin', { timeout: 5 * 60_000 }, async () => {

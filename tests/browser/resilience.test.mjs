@@ -4,8 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  browserSuite, engineFootprint, engineWorker, observeLongTasks, open, openInstrumented, panicMessage, report, serve, traceTasks, tracedHeavyTasks, waitForState,
+  browserSuite, engineFootprint, engineWorker, observeLongTasks, open, openInstrumented, panicMessage, report, traceTasks, tracedHeavyTasks, waitForState,
 } from './harness.mjs';
+import { assertBrokenKernel, assertRefusedDevice, assertUsableWhileLoading, playwrightDriver } from './everywhere.mjs';
 
 /** Clicks Cancel as soon as the JS expression `when` holds on the page, and resolves with the
  *  milliseconds (page clock) from the click until the run ended, and the state it ended in. Call
@@ -70,26 +71,7 @@ describe('the page stays responsive and survives faults', () => {
   });
 
   test('the page is usable within 1 s of navigation while the engine still loads', { timeout: 5 * 60_000 }, async () => {
-    let release;
-    const held = new Promise((resolve) => { release = resolve; });
-    const slow = await serve(undefined, '/', { hold: (name) => (name === 'engine_bg.wasm' ? held : null) });
-    try {
-      const page = await open(env.browser, `${slow.base}?backend=cpu&prune=none&quantize=none&train_samples=500&epochs=1`);
-      await page.locator('#train:enabled').waitFor({ timeout: 10_000 });
-      const usable = await page.evaluate(() => performance.now());
-      console.log(`Train usable ${usable.toFixed(0)} ms after navigation, the engine's wasm still held back`);
-      assert.ok(usable <= 1000, `Train usable after ${usable.toFixed(0)} ms`);
-      // A click while the engine loads is kept, and the run starts once it has loaded.
-      await page.locator('#train').click();
-      assert.equal(await page.evaluate(() => document.body.dataset.state), 'loading');
-      release();
-      const r = await waitForState(page, ['done', 'error']);
-      assert.equal(r.state, 'done', JSON.stringify(r.error));
-      assert.equal(r.train.steps, 4, '500 images at batch 128');
-    } finally {
-      release();
-      await slow.close();
-    }
+    await assertUsableWhileLoading(playwrightDriver(await open(env.browser, 'about:blank'), waitForState));
   });
 
   test('Cancel takes effect within 200 ms at every stage', { timeout: 10 * 60_000 }, async () => {
@@ -188,46 +170,11 @@ describe('the page stays responsive and survives faults', () => {
   });
 
   test('an adapter that refuses a device: the run goes to the CPU, and the page says why', { timeout: 5 * 60_000 }, async () => {
-    const page = await openInstrumented(env.browser, `${env.server.base}?autorun=1&backend=webgpu&prune=none&train_samples=500&epochs=1`, {}, `
-      GPUAdapter.prototype.requestDevice = () => Promise.reject(new DOMException('refused by the test', 'OperationError'));`);
-    const r = await waitForState(page);
-    assert.equal(await panicMessage(page), null);
-    assert.equal(r.state, 'done', JSON.stringify(r.error));
-    assert.equal(r.backend, 'cpu');
-    assert.match(r.fallback_reason, /could not start WebGPU.*refused by the test/);
-    assert.match(await page.locator('#fallback').textContent(), /Running on the CPU, not WebGPU/);
+    await assertRefusedDevice(playwrightDriver(await open(env.browser, 'about:blank'), waitForState), env.server);
   });
 
   test('a kernel that does not compile on this adapter: training goes on through burn and says why; a failed check ends in a clear error and Retry on the CPU', { timeout: 8 * 60_000 }, async () => {
-    // The fused training step's shader is replaced by text no WGSL compiler accepts.
-    const broken = `
-      const createShaderModule = GPUDevice.prototype.createShaderModule;
-      GPUDevice.prototype.createShaderModule = function (descriptor) {
-        return createShaderModule.call(this, descriptor.code.includes('fn grad_w1') ? { ...descriptor, code: 'not WGSL' } : descriptor);
-      };`;
-    const run = `${env.server.base}?autorun=1&backend=webgpu&prune=none&train_samples=500&epochs=1`;
-    let page = await openInstrumented(env.browser, run, {}, broken);
-    let r = await waitForState(page);
-    assert.equal(await panicMessage(page), null);
-    assert.equal(r.state, 'done', JSON.stringify(r.error));
-    assert.deepEqual([r.backend, r.train.engine], ['webgpu', 'autodiff']);
-    assert.match(r.train.engine_note, /the fused step could not start \(building the fused training step failed on WebGPU: /);
-    assert.match(await page.locator('#engine').textContent(), /autodiff \(the fused step could not start/);
-
-    // The fused step checked against autodiff first (?check_engine=1): that check cannot run, the
-    // run ends with the reason, and Retry trains on the CPU.
-    page = await openInstrumented(env.browser, `${run}&check_engine=1`, {}, broken);
-    r = await waitForState(page);
-    assert.equal(await panicMessage(page), null);
-    assert.equal(r.state, 'error');
-    assert.equal(r.error.kind, 'device');
-    assert.match(r.error.message, /^the fused-step check failed: .*building the fused training step failed on WebGPU: .*Train again to run on the CPU\.$/s);
-    assert.match(await page.locator('#error').textContent(), /fused training step failed on WebGPU/);
-    await page.locator('#error button', { hasText: 'Retry' }).click();
-    const retried = await waitForState(page, ['done', 'error'], 4 * 60_000);
-    assert.equal(retried.state, 'done', JSON.stringify(retried.error));
-    assert.equal(retried.backend, 'cpu');
-    assert.match(retried.fallback_reason, /^WebGPU failed earlier on this page \(the fused-step check failed: .*building the fused training step failed/s);
+    await assertBrokenKernel(playwrightDriver(await open(env.browser, 'about:blank'), waitForState), env.server);
   });
 
   // Ten runs, each ~30 s on SwiftShader: after the second (the allocator's and the pools' high-water

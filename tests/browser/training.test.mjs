@@ -2,25 +2,14 @@
 // missing, and it survives corrupt data, bad URL parameters and a cancel.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_LIMITS_ONLY, NO_TIMESTAMP_QUERY, browserSuite, engineWorker, observeLongTasks, open, openInstrumented, panicMessage, report, traceTasks, tracedHeavyTasks, waitForState } from './harness.mjs';
+import { DEFAULT_LIMITS_ONLY, NO_TIMESTAMP_QUERY, browserSuite, engineWorker, observeLongTasks, open, openInstrumented, assertTiming, panicMessage, report, traceTasks, tracedHeavyTasks, waitForState } from './harness.mjs';
+import { EARLY_STOPPING_RUN, STUDY_RUN, assertEarlyStopping, assertFaultsAndRetry, assertStudy, playwrightDriver } from './everywhere.mjs';
 
 // Same recipe as the native CPU test: a few thousand real images, two short epochs.
 const SMALL_RUN = 'train_samples=10000&epochs=2&batch=100&lr=0.002&loss_every=10';
 // Gradual pruning to 90 % over the first 100 steps of the same recipe, then 1 epoch of
 // fine-tuning for the structured model: short enough for SwiftShader.
 const PRUNE_RUN = 'prune=poly&final_sparsity=0.9&begin_step=0&end_step=100&frequency=20&prune_batch=100&finetune_epochs=1&hidden_keep=32';
-
-function assertTiming(t, what) {
-  assert.ok(t, `${what} is missing`);
-  assert.ok(t.median_ms > 0 && t.p95_ms >= t.median_ms && t.runs >= t.k && t.k >= 1, `${what}: ${JSON.stringify(t)}`);
-  if (/webgpu/i.test(what)) {
-    // The GPU's empty round trip was measured, and the K passes of a window outlast it ten times
-    // (half that for the median window: the first window past the minimum stops the growth).
-    assert.ok(t.round_trip_ms > 0 && (t.k * t.median_ms >= 5 * t.round_trip_ms || t.k === 65536), `${what}: ${JSON.stringify(t)}`);
-  } else if (/cpu/i.test(what)) {
-    assert.ok(t.round_trip_ms < 1, `${what}: a host engine reads nothing back: ${JSON.stringify(t)}`);
-  }
-}
 
 /** The pruned model on its pattern's own kernel: it agrees with the masked dense model on every
  *  test image on each backend, is timed there, stores fewer bytes than CSR; its figures are printed. */
@@ -424,37 +413,13 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('the pattern study (?patterns=1): every pattern at 50, 75 and 90 %, fine-tuned alike, accuracy against latency on its own kernel', { timeout: 10 * 60_000 }, async () => {
-    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu&train_samples=3000&epochs=1&batch=100&finetune_epochs=1` +
-      '&prune=oneshot&final_sparsity=0.9&hidden_keep=0&distill=0&quantize=none&patterns=1');
+    const page = await open(env.browser, `${env.server.base}?${STUDY_RUN}`);
     const r = await waitForState(page);
-    assert.equal(r.state, 'done', JSON.stringify(r.error));
-    const s = r.pattern_study;
-    assert.ok(s && s.error === null && !s.cancelled, JSON.stringify(s && { error: s.error, cancelled: s.cancelled }));
-    assert.equal(s.planned, 13);
-    assert.equal(s.points.length, 13);
-    const kernels = { unstructured: /^CSR$/, '1 × 4 blocks': /^block-CSR 1 × 4$/, '4 × 1 blocks': /^block-CSR 4 × 1$/, '2:4': /^2:4 fixed width$/, 'whole units (structured)': /^dense, \d+ hidden units$/ };
-    for (const p of s.points) {
-      const what = `${p.pattern} at ${p.target}`;
-      assert.match(p.kernel, kernels[p.pattern], what);
-      // Above chance, every one (90 % in blocks after one short epoch of fine-tuning keeps about half).
-      assert.ok(p.test_accuracy > 0.25, `${what}: accuracy ${p.test_accuracy}`);
-      // The kernels' sparsity is the target's (TFMOT's k per layer; blocks and runs whole).
-      if (!p.pattern.startsWith('whole')) assert.ok(Math.abs(p.sparsity - p.target) < 0.01, `${what}: sparsity ${p.sparsity}`);
-      for (const batch of ['b1', 'b1024']) assertTiming(p.latency.cpu?.[batch], `${what} latency.cpu.${batch}`);
-      assert.equal(p.latency.webgpu, null, what);
-      console.log(`study, CPU: ${what}: ${(p.test_accuracy * 100).toFixed(2)} %, ${p.kernel}, ${p.bytes} B, ` +
+    await assertStudy(playwrightDriver(page, waitForState), r);
+    for (const p of r.pattern_study.points) {
+      console.log(`study, CPU: ${p.pattern} at ${p.target}: ${(p.test_accuracy * 100).toFixed(2)} %, ${p.kernel}, ${p.bytes} B, ` +
         `${p.latency.cpu.b1.median_ms.toFixed(4)} / ${p.latency.cpu.b1024.median_ms.toFixed(3)} ms`);
     }
-    assert.deepEqual(s.points.filter((p) => p.pattern.startsWith('whole')).map((p) => p.kernel), ['dense, 64 hidden units', 'dense, 32 hidden units', 'dense, 13 hidden units']);
-    // The best of them, an extra epoch of fine-tuning on, is about as good as the dense model.
-    const best = Math.max(...s.points.map((p) => p.test_accuracy));
-    assert.ok(best > r.dense.test_accuracy - 0.02, `best ${best} vs dense ${r.dense.test_accuracy}`);
-    // Two charts (CPU at batch 1 and 1024), each with the dense model and the thirteen; the table; the frontier.
-    assert.deepEqual(await page.locator('#pattern-study figure').evaluateAll((f) => f.map((e) => e.id)), ['study-cpu-1', 'study-cpu-1024']);
-    assert.equal(await page.locator('#study-cpu-1024 circle').count(), 14);
-    assert.equal(await page.locator('#study-table tbody tr').count(), 13);
-    assert.match(await page.locator('#study-frontier').textContent(), /^CPU, batch 1: the best trade-offs, fastest first: \d+\. .+CPU, batch 1024: the best trade-offs/);
-    assert.equal(await page.locator('#study-status').count(), 0);
   });
 
   test('the pattern study from its button after a run: Cancel stops it between models, and it starts again and finishes', { timeout: 10 * 60_000 }, async () => {
@@ -626,90 +591,13 @@ describe('PruneLab in headless Chromium', () => {
   });
 
   test('early stopping on a validation split stops, restores the best epoch and says what it saved', { timeout: 5 * 60_000 }, async () => {
-    // No epoch can beat the first by min_delta = 10: with patience 1 the run stops after epoch 2 of 5.
-    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu&prune=none&quantize=none&train_samples=2000&epochs=5&batch=100` +
-      '&validation_split=0.2&early_stopping=1&patience=1&min_delta=10&restore_best_weights=1');
-    const r = await waitForState(page);
-    assert.equal(r.state, 'done', JSON.stringify(r.error));
-    assert.deepEqual(r.notices, []);
-    const es = r.train.early_stopping;
-    assert.deepEqual([es.stopped_epoch, es.best_epoch, es.restored], [2, 1, true]);
-    // Keras holds out the last 400 of 2,000 images: 16 steps per epoch, 2 run, 3 × 16 saved.
-    assert.deepEqual([r.train.steps, es.steps_planned, es.steps_saved], [32, 80, 48]);
-    assert.equal(r.train.val_loss.length, 2);
-    assert.equal(r.dense.test_accuracy, r.train.test_accuracy.per_epoch[0], 'the restored epoch-1 model is the one reported');
-    assert.match(await page.locator('#early-stopping').textContent(), /after epoch 2: .* restored\. 48 of 80 steps saved, about [\d.]+ µJ/);
-    assert.equal(await page.locator('#loss-chart polyline').count(), 2, 'training and validation loss');
-    assert.equal(r.int8, null, 'quantize=none');
+    const page = await open(env.browser, `${env.server.base}?${EARLY_STOPPING_RUN}`);
+    await assertEarlyStopping(playwrightDriver(page, waitForState), await waitForState(page));
   });
 
-  test('a corrupt MNIST file ends in a clear error, and Retry recovers', { timeout: 10 * 60_000 }, async () => {
-    const url = `${env.server.base}?autorun=1&backend=cpu&prune=none&train_samples=500&epochs=1`;
-    const page = await open(env.browser, `${env.server.base}?backend=cpu`);
-    await page.route('**/mnist/t10k-labels-idx1-ubyte.gz', async (route) => {
-      const response = await route.fetch();
-      const body = Buffer.from(await response.body());
-      body[Math.floor(body.length / 2)] ^= 0xff;
-      await route.fulfill({ response, body });
-    });
-    // Navigate to the autorun URL itself, never reload: the page rewrites its address without
-    // `autorun` once it has started (a shared link must not train by itself), so a reload that
-    // came after that rewrite opened an idle page (the CI failure of stop 12).
-    await page.goto(url);
-    // Short waits, so a hang fails here with the page's state rather than at the test's timeout.
-    const r = await waitForState(page, ['error', 'done'], 3 * 60_000);
-    assert.equal(await panicMessage(page), null);
-    assert.equal(r.state, 'error');
-    assert.equal(r.error.kind, 'data');
-    assert.match(r.error.message, /t10k-labels-idx1-ubyte/);
-    assert.match(await page.locator('#error').textContent(), /MNIST data could not be loaded/);
-
-    await page.unroute('**/mnist/t10k-labels-idx1-ubyte.gz');
-    await page.locator('#error button', { hasText: 'Retry' }).click();
-    const retried = await waitForState(page, ['done', 'error'], 3 * 60_000);
-    assert.equal(retried.state, 'done', JSON.stringify(retried.error));
-    assert.equal(retried.error, null);
-  });
-
-  test('a missing MNIST file is reported with the server status', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(env.browser, `${env.server.base}?backend=cpu`);
-    await page.route('**/mnist/train-labels-idx1-ubyte.gz', (route) => route.fulfill({ status: 404, body: 'gone' }));
-    await page.locator('#train').click();
-    const r = await waitForState(page, ['error', 'done']);
-    assert.equal(r.state, 'error');
-    assert.match(r.error.message, /train-labels-idx1-ubyte.*404/);
-    assert.equal(await panicMessage(page), null);
-  });
-
-  test('an engine worker that fails to load is reported, and Retry starts a fresh one', { timeout: 5 * 60_000 }, async () => {
+  test('bad input and failed downloads: invalid URL parameters, a worker that fails to load, a missing and a corrupt MNIST file, each a clear message, and Retry recovers', { timeout: 10 * 60_000 }, async () => {
     const page = await open(env.browser, 'about:blank');
-    await page.route('**/engine_loader.js', (route) => route.fulfill({ status: 404, body: 'gone' }));
-    await page.goto(`${env.server.base}?autorun=1&backend=cpu&prune=none&quantize=none&train_samples=500&epochs=1`);
-    const r = await waitForState(page, ['error', 'done']);
-    assert.equal(r.state, 'error');
-    assert.equal(r.error.kind, 'engine');
-    assert.match(await page.locator('#error').textContent(), /The engine stopped: the engine \(a Web Worker\) failed.*Retry starts a fresh one/);
-    assert.equal(await panicMessage(page), null);
-    // The controls stay usable while the engine is down.
-    assert.equal(await page.locator('#train').isEnabled(), true);
-
-    await page.unroute('**/engine_loader.js');
-    await page.locator('#error button', { hasText: 'Retry' }).click();
-    const retried = await waitForState(page, ['done', 'error'], 3 * 60_000);
-    assert.equal(retried.state, 'done', JSON.stringify(retried.error));
-    assert.equal(retried.train.steps, 4, '500 images at batch 128');
-    assert.ok(retried.dense.test_accuracy > 0.1, `accuracy ${retried.dense.test_accuracy}`);
-  });
-
-  test('invalid URL parameters are reported and replaced, never fatal', { timeout: 5 * 60_000 }, async () => {
-    const page = await open(env.browser, `${env.server.base}?autorun=1&backend=cpu&prune=none&train_samples=300&epochs=abc&batch=0&lr=NaN&bogus=1`);
-    const r = await waitForState(page);
-    assert.equal(await panicMessage(page), null);
-    assert.equal(r.state, 'done', JSON.stringify(r.error));
-    assert.equal(r.config.epochs, 5);
-    assert.equal(r.config.batch, 1);
-    assert.equal(r.notices.length, 4, r.notices.join('\n'));
-    assert.equal(await page.locator('#notices li').count(), 4);
+    await assertFaultsAndRetry(playwrightDriver(page, waitForState), env.server);
   });
 
   test('Cancel stops training and keeps the page usable', { timeout: 5 * 60_000 }, async () => {

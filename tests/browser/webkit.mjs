@@ -12,6 +12,9 @@ const freePort = () => new Promise((resolve) => {
   const server = net.createServer().listen(0, '127.0.0.1', () => { const { port } = server.address(); server.close(() => resolve(port)); });
 });
 
+// WebDriver's code points for the keys the tests press.
+const KEYS = { Tab: '\uE004', Enter: '\uE007', Control: '\uE009', ArrowLeft: '\uE012' };
+
 /** A WebDriver session in a fresh MiniBrowser; `close()` ends it and the driver. */
 export async function launchWebKit() {
   const port = await freePort();
@@ -53,6 +56,19 @@ export async function launchWebKit() {
       await session('POST', '/actions', { actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions }] });
       await session('DELETE', '/actions');
     },
+    /** Presses and releases each key (`KEYS`' names, or a character), in turn. */
+    keys: async (names) => {
+      const actions = names.flatMap((name) => [{ type: 'keyDown', value: KEYS[name] ?? name }, { type: 'keyUp', value: KEYS[name] ?? name }]);
+      await session('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions }] });
+      await session('DELETE', '/actions');
+    },
+    /** A chord: each key pressed in turn, then all released (['Control', 'v']). */
+    chord: async (names) => {
+      const values = names.map((name) => KEYS[name] ?? name);
+      const actions = [...values.map((value) => ({ type: 'keyDown', value })), ...values.reverse().map((value) => ({ type: 'keyUp', value }))];
+      await session('POST', '/actions', { actions: [{ type: 'key', id: 'keyboard', actions }] });
+      await session('DELETE', '/actions');
+    },
     click: async (selector) => {
       const element = await session('POST', '/element', { using: 'css selector', value: selector });
       await session('POST', `/element/${Object.values(element)[0]}/click`, {});
@@ -75,3 +91,22 @@ export async function stateReached(browser, states = ['done', 'error', 'cancelle
   }
   return JSON.parse(await browser.evaluate(() => document.getElementById('prunelab-report').textContent));
 }
+
+/** A WebKit session as everywhere.mjs's `Driver`. */
+export const driverOf = (browser) => ({
+  goto: (url) => browser.goto(url),
+  // In view first, and settled: WebKit finds no box to click in a section it has not rendered
+  // yet (`content-visibility: auto`).
+  click: async (selector) => {
+    await browser.evaluate((s) => document.querySelector(s).scrollIntoView({ block: 'center' }), selector);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await browser.click(selector);
+  },
+  key: (name) => browser.keys([name]),
+  run: async (fn, ...args) => {
+    const value = await browser.evaluateAsync(fn, ...args);
+    if (value && typeof value === 'object' && Object.keys(value).length === 1 && typeof value.error === 'string') throw new Error(value.error);
+    return value;
+  },
+  state: (states, timeout) => stateReached(browser, states, timeout),
+});

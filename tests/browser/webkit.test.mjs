@@ -2,8 +2,9 @@
 // WebGPU): it says so and does everything on the CPU. Runs are small: 3,000 images, one epoch.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { AXE_SOURCE, DIST, assertPrunedExport, axeAudit, digitStrokes, installAxe, keepDownloads, keptDownload, serve, testDigit, violationLines } from './harness.mjs';
-import { launchWebKit, stateReached } from './webkit.mjs';
+import { AXE_SOURCE, DIST, axeAudit, digitStrokes, installAxe, serve, testDigit, violationLines } from './harness.mjs';
+import { EARLY_STOPPING_RUN, assertCancel, assertEarlyStopping, assertEmbedInFrame, assertFaultsAndRetry, assertKeptExports, assertKeyboardRun, assertModelTiles, assertShareAndCopy, assertUsableWhileLoading } from './everywhere.mjs';
+import { driverOf, launchWebKit, stateReached } from './webkit.mjs';
 
 const SHORT_RUN = 'train_samples=3000&epochs=1&batch=100';
 
@@ -56,15 +57,10 @@ describe('PruneLab in WebKit', () => {
     const after = await browser.evaluate(() => JSON.stringify(document.getElementById('draw-canvas').getBoundingClientRect()));
     assert.deepEqual(predictions.filter(([, top]) => top !== label), [], `the digit is a ${label}: ${JSON.stringify(predictions)} (canvas at ${JSON.stringify(box)}, then ${after})`);
 
-    // The pruned model's export holds the pruned weights and their mask.
-    await browser.evaluate(keepDownloads);
-    // In view first: WebKit finds no box to click in a section it has not rendered yet.
-    await browser.evaluate(() => document.getElementById('export-pruned-json').scrollIntoView({ block: 'center' }));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await browser.click('#export-pruned-json');
-    const saved = await browser.evaluateAsync(keptDownload);
-    assert.equal(saved.name, 'prunelab-pruned.json');
-    assertPrunedExport(JSON.parse(saved.text), r);
+    // Each model's picture shows what it lost, and every model downloads.
+    const d = driverOf(browser);
+    await assertModelTiles(d, r);
+    await assertKeptExports(d, r);
 
     // The finished page, audited by axe-core in WebKit as in Chromium.
     assert.equal(await browser.evaluate(installAxe, AXE_SOURCE), 'object');
@@ -72,32 +68,54 @@ describe('PruneLab in WebKit', () => {
   });
 
   test('Cancel stops a run and the page stays usable', { timeout: 5 * 60_000 }, async () => {
-    await browser.goto(`${server.base}?autorun=1&backend=cpu&prune=none&epochs=3&batch=32`);
-    await stateReached(browser, ['training']);
-    await browser.click('#cancel');
-    const r = await stateReached(browser);
-    assert.equal(r.state, 'cancelled');
-    assert.ok(r.train.steps < 3 * 1875, `steps ${r.train.steps}`);
-    assert.equal(await browser.evaluate(() => document.getElementById('train').disabled), false);
+    await assertCancel(driverOf(browser), server.base);
+  });
+
+  test('early stopping on a validation split stops, restores the best epoch and says what it saved', { timeout: 5 * 60_000 }, async () => {
+    const d = driverOf(browser);
+    await d.goto(`${server.base}?${EARLY_STOPPING_RUN}`);
+    await assertEarlyStopping(d, await d.state(['done', 'error', 'cancelled']));
+  });
+
+  test('the page is usable within 1 s of navigation while the engine still loads', { timeout: 5 * 60_000 }, async () => {
+    await assertUsableWhileLoading(driverOf(browser));
+  });
+
+  test('bad input and failed downloads: invalid URL parameters, a worker that fails to load, a missing and a corrupt MNIST file, each a clear message, and Retry recovers', { timeout: 10 * 60_000 }, async () => {
+    await assertFaultsAndRetry(driverOf(browser), server);
+  });
+
+  test('the keyboard alone starts a run and switches the weight picture', { timeout: 5 * 60_000 }, async () => {
+    await assertKeyboardRun(driverOf(browser), `${server.base}?backend=cpu&train_samples=1000&epochs=1&batch=100&prune=oneshot&finetune_epochs=0&hidden_keep=16`);
+  });
+
+  test('the URL reproduces the settings and the embed code can be copied', { timeout: 5 * 60_000 }, async () => {
+    // Read back as a reader would: pasted (real keys) into a text field of the page's own.
+    await assertShareAndCopy(driverOf(browser), server.base, async () => {
+      await browser.evaluate(() => {
+        const field = document.createElement('textarea');
+        field.id = 'pasted';
+        document.body.prepend(field);
+        field.focus();
+      });
+      await browser.chord(['Control', 'v']);
+      return browser.evaluate(() => document.getElementById('pasted').value);
+    });
   });
 
   for (const width of [360, 450]) {
-    test(`?embed=1 in a ${width} px iframe, under a sub-path: no sideways scrolling`, { timeout: 5 * 60_000 }, async () => {
-      // As a blog post embeds it. At 450 px, three settings share a row, and WebKit counted the
-      // device menu's option text as overflow past its box.
-      const src = `${server.base}?embed=1&autorun=1&backend=cpu&prune=none&train_samples=1000&epochs=1`;
-      await browser.goto(`data:text/html,<iframe src="${encodeURIComponent(src)}" width="${width}" height="640"></iframe>`);
-      await browser.frame(0);
-      const r = await stateReached(browser);
-      assert.equal(r.state, 'done', JSON.stringify(r.error));
-      const layout = await browser.evaluate(() => {
-        for (const section of document.querySelectorAll('main > section')) section.style.contentVisibility = 'visible';
-        return { embed: document.body.classList.contains('embed'), scroll: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth };
-      });
-      await browser.frame(null);
-      assert.ok(layout.embed);
-      assert.ok(layout.viewport <= width, JSON.stringify(layout));
-      assert.ok(layout.scroll <= layout.viewport, `page is ${layout.scroll} px wide in a ${layout.viewport} px viewport`);
+    test(`?embed=1 in a ${width} px iframe, under a sub-path: nothing heavy before Train, the verdict above the fold, no sideways scrolling`, { timeout: 5 * 60_000 }, async () => {
+      // At 450 px, three settings share a row, and WebKit counted the device menu's option text
+      // as overflow past its box.
+      try {
+        await assertEmbedInFrame(async (html) => {
+          await browser.goto(`data:text/html,${encodeURIComponent(html)}`);
+          await browser.frame(0);
+          return driverOf(browser);
+        }, server, width, 640);
+      } finally {
+        await browser.frame(null);
+      }
     });
   }
 });
