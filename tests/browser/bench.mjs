@@ -113,6 +113,18 @@ try {
       console.log(`sweep ${`${s.backend}/${s.batch}`.padEnd(12)} dense ${fmt(s.dense.median_ms, 3)} ms; sparse ${points}; crossover ${s.crossover ?? 'none'}`);
     }
   }
+  const study = r.pattern_study;
+  if (study) {
+    console.log(`pattern study  ${study.points.length} of ${study.planned} models${study.cancelled ? ', cancelled' : ''}${study.error ? ` — ${study.error}` : ''}`);
+    for (const p of study.points) {
+      const at = (backend) => {
+        const l = p.latency?.[backend];
+        return l ? `${backend} ${fmt(l.b1?.median_ms, 4)} / ${fmt(l.b1024?.median_ms, 2)} ms` : null;
+      };
+      console.log(`  ${`${p.pattern} at ${Math.round(p.target * 100)} %`.padEnd(36)} ${fmt(p.test_accuracy * 100, 2)} %, ${p.kernel}, ${p.bytes} B; ` +
+        `batch 1 / 1024: ${['cpu', 'webgpu'].map(at).filter(Boolean).join('; ')}`);
+    }
+  }
   for (const [name, c] of [['int8 check', r.quant?.dense], ['pruned+int8', r.quant?.pruned]]) {
     if (c) console.log(`${name.padEnd(14)} ${c.layout}: same class as float on ${(c.argmax_agreement * 100).toFixed(2)} % of test images; ` +
       `bit-identical to the integer reference on ${c.reference_images}: ${c.matches_reference}; scales in ${c.input_scale.toExponential(3)}, hidden ${c.activation_scale.toExponential(3)}`);
