@@ -136,12 +136,10 @@ const RETRY = '#error button';
 export async function assertFaultsAndRetry(d, server) {
   server.fault('engine_loader.js', 404);
   await d.goto(`${server.base}?autorun=1&backend=cpu&prune=none&quantize=none&train_samples=300&epochs=abc&batch=0&lr=NaN&bogus=1`);
-  const text = (selector) => d.run((s) => document.querySelector(s)?.textContent ?? null, selector);
-  const panic = () => d.run(() => document.body.dataset.panic ?? null);
   let r = await d.state(['error', 'done'], 3 * 60_000);
   assert.equal(r.state, 'error');
   assert.equal(r.error.kind, 'engine');
-  assert.match(await text('#error'), /The engine stopped: the engine \(a Web Worker\) failed.*Retry starts a fresh one/);
+  assert.match(await textIn(d, '#error'), /The engine stopped: the engine \(a Web Worker\) failed.*Retry starts a fresh one/);
   assert.equal(r.notices.length, 4, r.notices.join('\n'));
   assert.equal(await d.run(() => document.querySelectorAll('#notices li').length), 4);
   assert.equal(await d.run(() => document.querySelector('#train').disabled), false, 'the controls stay usable while the engine is down');
@@ -160,12 +158,12 @@ export async function assertFaultsAndRetry(d, server) {
   assert.equal(r.state, 'error', JSON.stringify(r.error));
   assert.equal(r.error.kind, 'data');
   assert.match(r.error.message, /t10k-labels-idx1-ubyte/);
-  assert.match(await text('#error'), /MNIST data could not be loaded/);
+  assert.match(await textIn(d, '#error'), /MNIST data could not be loaded/);
 
   server.heal();
   await d.click(RETRY);
   r = await d.state(['done', 'error'], 3 * 60_000);
-  assert.equal(await panic(), null);
+  assert.equal(await panicked(d), null);
   assert.equal(r.state, 'done', JSON.stringify(r.error));
   assert.equal(r.error, null);
   assert.deepEqual([r.config.epochs, r.config.batch, r.train.steps], [5, 1, 5 * 300], 'epochs=abc became 5, batch=0 became 1');
