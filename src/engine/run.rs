@@ -632,7 +632,7 @@ async fn int8_columns(
                 let engine = Int8Gpu::new(gpu, &column.runner.model).await?;
                 let logits = engine.logits(&data.test, 1000).await?;
                 let agreement = agreement::compare(&logits, &column.logits, CLASSES);
-                let dot_product = engine.dot4.map_or("one i32 product per stored code (sparse)", Dot4::describe);
+                let dot_product = engine.dot4().map_or("one i32 product per stored code (sparse)", Dot4::describe);
                 column.check.webgpu = Some(Int8GpuCheck { dot_product: dot_product.into(), agreement, identical: logits == column.logits });
                 column.report.latency.webgpu = Some(engine.timings(&data.test, protocol, &clock).await?);
             }

@@ -1,6 +1,7 @@
 //! The int8 models on WebGPU, on the very `wgpu::Device` burn trains on, like the sparse kernels
-//! beside them (`sparse.rs`, which says why raw WGSL): the dense int8 model
-//! (`int8_dense.wgsl`) and the pruned one in its CSR layout (`int8_sparse.wgsl`).
+//! beside them (`kernels::sparse::gpu`, which says why raw WGSL): the dense int8 model
+//! (`int8_dense.wgsl`) and the pruned one in its CSR layout (`int8_sparse.wgsl`, a layer kernel
+//! on the sparse engine's plumbing).
 //!
 //! Three dispatches per pass, one submit: quantize the images to codes, the hidden layer (i32
 //! sums, bias, ReLU, requantized to codes), the output layer (float logits). The dense kernels'
@@ -12,9 +13,10 @@ use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, bind, checked, pipeline, r
 use crate::kernels::int8::Int8Mlp;
 use crate::kernels::int8::model::{Codes, Int8Layer};
 use crate::kernels::int8::scale::pack_codes;
+use crate::kernels::sparse::gpu::{GpuBatch, GpuLayer, SparseGpu, TransposedInput};
 use crate::model::CLASSES;
 
-/// Invocations per workgroup; each handles one image.
+/// Invocations per workgroup of the dense kernels; each handles one image.
 const WORKGROUP: u32 = 64;
 
 /// `dot4`, as the shader calls it: the packed built-in, or the same sum in plain WGSL.
@@ -67,21 +69,6 @@ struct DenseLayer {
     words: u32,
 }
 
-/// A sparse layer: the CSR rows of the sparse engine's layout, codes packed four to a u32.
-struct SparseLayer {
-    row_ptr: GpuBuffer,
-    row_inputs: GpuBuffer,
-    row_codes: GpuBuffer,
-    rescale: GpuBuffer,
-    bias: GpuBuffer,
-    outputs: u32,
-}
-
-enum Layers {
-    Dense { hidden: DenseLayer, output: DenseLayer },
-    Sparse { hidden: SparseLayer, output: SparseLayer },
-}
-
 const READ: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE;
 
 fn upload_dense(gpu: &Gpu, layer: &Int8Layer, codes: &[i8]) -> DenseLayer {
@@ -102,32 +89,46 @@ fn upload_dense(gpu: &Gpu, layer: &Int8Layer, codes: &[i8]) -> DenseLayer {
     }
 }
 
-fn upload_sparse(gpu: &Gpu, layer: &Int8Layer, codes: &crate::kernels::sparse::SparseLayer<i8>) -> SparseLayer {
-    SparseLayer {
-        row_ptr: storage(gpu, "int8 row_ptr", bytemuck::cast_slice(&codes.row_ptr), READ),
-        row_inputs: storage(gpu, "int8 row_inputs", bytemuck::cast_slice(&codes.packed_row_inputs()), READ),
-        row_codes: storage(gpu, "int8 row_codes", bytemuck::cast_slice(&pack_codes(&codes.row_values)), READ),
-        rescale: storage(gpu, "int8 rescale", bytemuck::cast_slice(&layer.rescale), READ),
-        bias: storage(gpu, "int8 bias", bytemuck::cast_slice(&layer.bias), READ),
-        outputs: layer.outputs as u32,
+/// A pruned layer for the sparse engine's plumbing: its CSR rows, codes packed four to a u32, and
+/// the rescale the int8 layer kernel adds (binding 9).
+fn upload_sparse(gpu: &Gpu, layer: &Int8Layer, codes: &crate::kernels::sparse::SparseLayer<i8>, inverse: f32) -> GpuLayer {
+    GpuLayer {
+        buffers: vec![
+            (0, storage(gpu, "int8 row_ptr", bytemuck::cast_slice(&codes.row_ptr), READ)),
+            (1, storage(gpu, "int8 row_inputs", bytemuck::cast_slice(&codes.packed_row_inputs()), READ)),
+            (2, storage(gpu, "int8 row_codes", bytemuck::cast_slice(&pack_codes(&codes.row_values)), READ)),
+            (3, storage(gpu, "int8 bias", bytemuck::cast_slice(&layer.bias), READ)),
+            (9, storage(gpu, "int8 rescale", bytemuck::cast_slice(&layer.rescale), READ)),
+        ],
+        dispatch_rows: layer.outputs as u32,
+        output_rows: layer.outputs as u32,
+        inputs: layer.inputs as u32,
+        inverse,
     }
 }
 
-/// An int8 model's codes uploaded once (dense, or the pruned model's CSR), and its pipelines.
-pub struct Int8Gpu {
+/// An int8 model's kernels on WebGPU: the dense model's own, or the pruned model's on the sparse
+/// engine's plumbing (`SparseGpu`, with the int8 layer kernel).
+pub enum Int8Gpu {
+    Dense(DenseInt8Gpu),
+    Sparse(SparseGpu),
+}
+
+/// The dense int8 model's codes uploaded once, and its pipelines.
+pub struct DenseInt8Gpu {
     gpu: Gpu,
-    /// The dense kernels' dot product (the sparse kernel multiplies one code at a time).
-    pub dot4: Option<Dot4>,
+    dot4: Dot4,
     quantize: wgpu::ComputePipeline,
     layer: wgpu::ComputePipeline,
-    layers: Layers,
+    hidden: DenseLayer,
+    output: DenseLayer,
     inputs: usize,
     input_inverse: f32,
     activation_inverse: f32,
 }
 
 /// One batch uploaded, with the bindings and workgroup counts of a forward pass over it.
-pub struct Int8Batch {
+pub struct DenseBatch {
     batch: usize,
     steps: [(wgpu::BindGroup, [u32; 2]); 3],
     logits: GpuBuffer,
@@ -137,10 +138,16 @@ pub struct Int8Batch {
     _bound: Vec<GpuBuffer>,
 }
 
-/// Params as both shaders declare them.
-fn params(gpu: &Gpu, batch: usize, second: u32, count: u32, relu: bool, inverse: f32) -> GpuBuffer {
+/// A batch prepared by one of [`Int8Gpu`]'s engines, for that engine.
+pub enum Int8Batch {
+    Dense(DenseBatch),
+    Sparse(GpuBatch),
+}
+
+/// Params as int8_dense.wgsl declares them, padded to 32 bytes.
+fn params(gpu: &Gpu, batch: usize, words: u32, count: u32, relu: bool, inverse: f32) -> GpuBuffer {
     let mut bytes = Vec::with_capacity(32);
-    for v in [batch as u32, second, count, u32::from(relu), inverse.to_bits(), 0, 0, 0] {
+    for v in [batch as u32, words, count, u32::from(relu), inverse.to_bits(), 0, 0, 0] {
         bytes.extend(v.to_le_bytes());
     }
     gpu.buffer_init(&wgpu::util::BufferInitDescriptor { label: Some("int8 params"), contents: &bytes, usage: wgpu::BufferUsages::UNIFORM })
@@ -150,29 +157,39 @@ impl Int8Gpu {
     /// Uploads `model`: dense codes run packed dot products (when the browser has them), a pruned
     /// model's CSR codes the sparse int8 kernel.
     pub async fn new(gpu: &Gpu, model: &Int8Mlp) -> Result<Self, String> {
-        let (dot4, source, layers) = match (&model.hidden.codes, &model.output.codes) {
+        match (&model.hidden.codes, &model.output.codes) {
             (Codes::Dense(h), Codes::Dense(o)) => {
                 let dot4 = if gpu.packed_dot { Dot4::Packed } else { Dot4::Unpacked };
-                let layers = Layers::Dense { hidden: upload_dense(gpu, &model.hidden, h), output: upload_dense(gpu, &model.output, o) };
-                (Some(dot4), dense_source(dot4), layers)
+                let source = dense_source(dot4);
+                let (hidden, output) = (upload_dense(gpu, &model.hidden, h), upload_dense(gpu, &model.output, o));
+                let kernels = checked(gpu, "building the int8 kernels", || DenseInt8Gpu {
+                    dot4,
+                    quantize: pipeline(gpu, &source, "quantize"),
+                    layer: pipeline(gpu, &source, "layer"),
+                    hidden,
+                    output,
+                    inputs: model.inputs(),
+                    input_inverse: model.input.inverse(),
+                    activation_inverse: model.activation.inverse(),
+                    gpu: gpu.clone(),
+                });
+                Ok(Int8Gpu::Dense(kernels.await?))
             }
             (Codes::Sparse(h), Codes::Sparse(o)) => {
-                let layers = Layers::Sparse { hidden: upload_sparse(gpu, &model.hidden, h), output: upload_sparse(gpu, &model.output, o) };
-                (None, SPARSE_SOURCE.to_string(), layers)
+                let transposed = TransposedInput { rows: model.inputs() as u32, inverse: model.input.inverse() };
+                let upload = || (upload_sparse(gpu, &model.hidden, h, model.activation.inverse()), upload_sparse(gpu, &model.output, o, 0.0));
+                Ok(Int8Gpu::Sparse(SparseGpu::with_layers(gpu, "the int8 kernels", SPARSE_SOURCE, "layer", transposed, upload).await?))
             }
-            _ => return Err("an int8 model stores both layers the same way".into()),
-        };
-        checked(gpu, "building the int8 kernels", || Int8Gpu {
-            dot4,
-            quantize: pipeline(gpu, &source, "quantize"),
-            layer: pipeline(gpu, &source, "layer"),
-            layers,
-            inputs: model.inputs(),
-            input_inverse: model.input.inverse(),
-            activation_inverse: model.activation.inverse(),
-            gpu: gpu.clone(),
-        })
-        .await
+            _ => Err("an int8 model stores both layers the same way".into()),
+        }
+    }
+
+    /// The dense kernels' dot product (the sparse kernel multiplies one code at a time).
+    pub fn dot4(&self) -> Option<Dot4> {
+        match self {
+            Int8Gpu::Dense(kernels) => Some(kernels.dot4),
+            Int8Gpu::Sparse(_) => None,
+        }
     }
 }
 
@@ -180,11 +197,39 @@ impl GpuForward for Int8Gpu {
     type Batch = Int8Batch;
 
     fn inputs(&self) -> usize {
-        self.inputs
+        match self {
+            Int8Gpu::Dense(kernels) => kernels.inputs,
+            Int8Gpu::Sparse(kernels) => kernels.inputs(),
+        }
     }
 
-    /// Uploads `images` (`[batch, inputs]`, row-major floats) for forward passes over them.
     async fn prepare(&self, images: &[f32], batch: usize) -> Result<Int8Batch, String> {
+        match self {
+            Int8Gpu::Dense(kernels) => kernels.prepare(images, batch).await.map(Int8Batch::Dense),
+            Int8Gpu::Sparse(kernels) => kernels.prepare(images, batch).await.map(Int8Batch::Sparse),
+        }
+    }
+
+    fn submit(&self, batch: &Int8Batch) {
+        match (self, batch) {
+            (Int8Gpu::Dense(kernels), Int8Batch::Dense(batch)) => kernels.submit(batch),
+            (Int8Gpu::Sparse(kernels), Int8Batch::Sparse(batch)) => kernels.submit(batch),
+            _ => unreachable!("a batch is prepared by the engine it is submitted to"),
+        }
+    }
+
+    async fn read(&self, batch: &Int8Batch) -> Result<Vec<f32>, String> {
+        match (self, batch) {
+            (Int8Gpu::Dense(kernels), Int8Batch::Dense(batch)) => kernels.read(batch).await,
+            (Int8Gpu::Sparse(kernels), Int8Batch::Sparse(batch)) => kernels.read(batch).await,
+            _ => unreachable!("a batch is prepared by the engine it is submitted to"),
+        }
+    }
+}
+
+impl DenseInt8Gpu {
+    /// Uploads `images` (`[batch, inputs]`, row-major floats) for forward passes over them.
+    async fn prepare(&self, images: &[f32], batch: usize) -> Result<DenseBatch, String> {
         let gpu = &self.gpu;
         let scratch = |label, bytes: u64| {
             gpu.buffer(&wgpu::BufferDescriptor {
@@ -196,6 +241,7 @@ impl GpuForward for Int8Gpu {
         };
         let groups = (batch as u32).div_ceil(WORKGROUP);
         let b = batch as u64;
+        let (hidden, output) = (&self.hidden, &self.output);
         checked(gpu, "preparing a batch for the int8 kernels", || {
             let input = storage(gpu, "int8 images", bytemuck::cast_slice(images), READ);
             let logits = scratch("int8 logits", 4 * b * CLASSES as u64);
@@ -207,59 +253,30 @@ impl GpuForward for Int8Gpu {
                 usage: wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: false,
             });
-            let steps = match &self.layers {
-                Layers::Dense { hidden, output } => {
-                    let input_codes = scratch("int8 input codes", 4 * b * u64::from(hidden.words));
-                    let hidden_codes = scratch("int8 hidden codes", 4 * b * u64::from(hidden.quads));
-                    let p = [
-                        params(gpu, batch, hidden.words, self.inputs as u32, false, self.input_inverse),
-                        params(gpu, batch, hidden.words, hidden.outputs, true, self.activation_inverse),
-                        params(gpu, batch, output.words, output.outputs, false, 0.0),
-                    ];
-                    let layer = |l: &DenseLayer, x: &wgpu::Buffer, codes: &wgpu::Buffer, logits: &wgpu::Buffer, p: &wgpu::Buffer| {
-                        let group = bind(gpu, &self.layer, &[(0, &l.weights), (1, &l.rescale), (2, &l.bias), (3, x), (4, codes), (5, logits), (6, p)]);
-                        (group, [groups, l.quads])
-                    };
-                    let steps = [
-                        (bind(gpu, &self.quantize, &[(3, &input), (4, &input_codes), (6, &p[0])]), [groups, hidden.words]),
-                        layer(hidden, &input_codes, &hidden_codes, &unused, &p[1]),
-                        layer(output, &hidden_codes, &unused, &logits, &p[2]),
-                    ];
-                    (steps, [input_codes, hidden_codes], p)
-                }
-                Layers::Sparse { hidden, output } => {
-                    let batch4 = batch.div_ceil(4) as u32;
-                    let columns = (batch4 as u64) * 16;
-                    let input_codes = scratch("int8 input codes", columns * self.inputs as u64);
-                    let hidden_codes = scratch("int8 hidden codes", columns * u64::from(hidden.outputs));
-                    let column_groups = batch4.div_ceil(WORKGROUP);
-                    let p = [
-                        params(gpu, batch, batch4, self.inputs as u32, false, self.input_inverse),
-                        params(gpu, batch, batch4, hidden.outputs, true, self.activation_inverse),
-                        params(gpu, batch, batch4, output.outputs, false, 0.0),
-                    ];
-                    let layer = |l: &SparseLayer, x: &wgpu::Buffer, codes: &wgpu::Buffer, logits: &wgpu::Buffer, p: &wgpu::Buffer| {
-                        let buffers: [(u32, &wgpu::Buffer); 9] =
-                            [(0, &l.row_ptr), (1, &l.row_inputs), (2, &l.row_codes), (3, &l.rescale), (4, &l.bias), (5, x), (6, codes), (7, logits), (8, p)];
-                        (bind(gpu, &self.layer, &buffers), [column_groups, l.outputs])
-                    };
-                    let steps = [
-                        (bind(gpu, &self.quantize, &[(9, &input), (6, &input_codes), (8, &p[0])]), [column_groups, self.inputs as u32]),
-                        layer(hidden, &input_codes, &hidden_codes, &unused, &p[1]),
-                        layer(output, &hidden_codes, &unused, &logits, &p[2]),
-                    ];
-                    (steps, [input_codes, hidden_codes], p)
-                }
+            let input_codes = scratch("int8 input codes", 4 * b * u64::from(hidden.words));
+            let hidden_codes = scratch("int8 hidden codes", 4 * b * u64::from(hidden.quads));
+            let p = [
+                params(gpu, batch, hidden.words, self.inputs as u32, false, self.input_inverse),
+                params(gpu, batch, hidden.words, hidden.outputs, true, self.activation_inverse),
+                params(gpu, batch, output.words, output.outputs, false, 0.0),
+            ];
+            let layer = |l: &DenseLayer, x: &wgpu::Buffer, codes: &wgpu::Buffer, logits: &wgpu::Buffer, p: &wgpu::Buffer| {
+                let group = bind(gpu, &self.layer, &[(0, &l.weights), (1, &l.rescale), (2, &l.bias), (3, x), (4, codes), (5, logits), (6, p)]);
+                (group, [groups, l.quads])
             };
-            let (steps, codes, p) = steps;
-            let bound = std::iter::once(input).chain([unused]).chain(codes).chain(p).collect();
-            Int8Batch { batch, steps, logits, staging, _bound: bound }
+            let steps = [
+                (bind(gpu, &self.quantize, &[(3, &input), (4, &input_codes), (6, &p[0])]), [groups, hidden.words]),
+                layer(hidden, &input_codes, &hidden_codes, &unused, &p[1]),
+                layer(output, &hidden_codes, &unused, &logits, &p[2]),
+            ];
+            let bound = [input, unused, input_codes, hidden_codes].into_iter().chain(p).collect();
+            DenseBatch { batch, steps, logits, staging, _bound: bound }
         })
         .await
     }
 
     /// Queues one forward pass over `batch`: quantize, hidden layer, output layer, one submit.
-    fn submit(&self, batch: &Int8Batch) {
+    fn submit(&self, batch: &DenseBatch) {
         let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("int8 forward") });
         {
             let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("int8 forward"), timestamp_writes: None });
@@ -273,7 +290,7 @@ impl GpuForward for Int8Gpu {
     }
 
     /// Reads the last pass's logits back (`[batch, 10]`), awaiting the GPU.
-    async fn read(&self, batch: &Int8Batch) -> Result<Vec<f32>, String> {
+    async fn read(&self, batch: &DenseBatch) -> Result<Vec<f32>, String> {
         let mut encoder = self.gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("int8 readback") });
         encoder.copy_buffer_to_buffer(&batch.logits, 0, &batch.staging, 0, None);
         self.gpu.queue.submit([encoder.finish()]);

@@ -1,44 +1,23 @@
-// The pruned int8 model on WebGPU, after the CSR prelude (../sparse/csr.wgsl): the sparse kernels' shape (sparse_layer.wgsl: barrier-free,
-// one output unit per workgroup row, four batch columns per invocation, looping over the unit's
-// non-zeros) with the int8 engine's arithmetic (src/quant): i32 sums of code × code, float bias
-// and rescale, ReLU and requantization (round half to even) fused, float logits.
-//
-// Codes are batch-contiguous vec4<i32> (x[input][batch4]), so layer 1's output is layer 2's
-// input as it is; the kernels' int8 codes are packed four to a u32.
+// The pruned int8 model on WebGPU, after the CSR prelude (../sparse/csr.wgsl): the float sparse
+// kernel's shape (sparse_layer.wgsl) with the int8 engine's arithmetic (kernels/int8): i32 sums of
+// code × code, float bias and rescale, ReLU and requantization (round half to even) fused. The
+// codes are the activations, so the prelude's transpose quantizes the images; the int8 weights
+// are packed four to a u32. The output layer's float logits are stored bit for bit in the
+// activation vector, in the float kernels' layout, and read back as floats.
 
-struct Params {
-    // Images in the batch, and vec4 columns (batch rounded up to 4, divided by 4).
-    batch: u32,
-    batch4: u32,
-    // Inputs per image (quantize) or output units (layers).
-    count: u32,
-    // 1: the hidden layer (codes out); 0: the output layer (logits out, [image][count]).
-    relu: u32,
-    // 1 / scale of the codes this kernel writes.
-    inverse: f32,
-}
+alias Activation = vec4<i32>;
 
 @group(0) @binding(2) var<storage, read> row_codes: array<u32>;
-@group(0) @binding(3) var<storage, read> rescale: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-@group(0) @binding(5) var<storage, read> x: array<vec4<i32>>;
-@group(0) @binding(6) var<storage, read_write> codes_out: array<vec4<i32>>;
-@group(0) @binding(7) var<storage, read_write> logits: array<f32>;
-@group(0) @binding(8) var<uniform> params: Params;
-@group(0) @binding(9) var<storage, read> images: array<f32>;
+@group(0) @binding(9) var<storage, read> rescale: array<f32>;
 
-fn codes(v: vec4<f32>) -> vec4<i32> {
+// Four values as codes of scale 1 / params.inverse, saturated to [-127, 127].
+fn activation(v: vec4<f32>) -> Activation {
     return vec4<i32>(clamp(round(v * params.inverse), vec4<f32>(-127.0), vec4<f32>(127.0)));
 }
 
-// One unit (workgroup id y) for 64 × 4 batch columns (invocation x).
-@compute @workgroup_size(64)
-fn layer(@builtin(global_invocation_id) id: vec3<u32>) {
-    let column = id.x;
-    let unit = id.y;
-    if (column >= params.batch4) {
-        return;
-    }
+// The i32 sum of code × code in CSR order, rescaled and biased: the hidden layer's codes, or the
+// output layer's logits.
+fn unit_activation(unit: u32, column: u32) -> Activation {
     var acc = vec4<i32>(0);
     let end = row_ptr[unit + 1u];
     for (var k = row_ptr[unit]; k < end; k = k + 1u) {
@@ -48,24 +27,7 @@ fn layer(@builtin(global_invocation_id) id: vec3<u32>) {
     }
     let value = vec4<f32>(acc) * rescale[unit] + bias[unit];
     if (params.relu != 0u) {
-        codes_out[unit * params.batch4 + column] = codes(max(value, vec4<f32>(0.0)));
-    } else {
-        for (var lane = 0u; lane < 4u; lane = lane + 1u) {
-            let image = column * 4u + lane;
-            if (image < params.batch) {
-                logits[image * params.count + unit] = value[lane];
-            }
-        }
+        return activation(max(value, vec4<f32>(0.0)));
     }
-}
-
-// Row-major float images [batch][count] → batch-contiguous input codes [feature][batch4].
-@compute @workgroup_size(64)
-fn quantize(@builtin(global_invocation_id) id: vec3<u32>) {
-    let column = id.x;
-    let feature = id.y;
-    if (column >= params.batch4) {
-        return;
-    }
-    codes_out[feature * params.batch4 + column] = codes(image_column(column, feature, params.count));
+    return bitcast<vec4<i32>>(value);
 }

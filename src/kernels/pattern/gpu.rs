@@ -7,7 +7,7 @@ use super::block::BlockLayer;
 use super::nm::NmLayer;
 use super::{PatternLayers, PatternMlp};
 use crate::kernels::gpu::{Gpu, storage};
-use crate::kernels::sparse::gpu::{GpuLayer, SOURCE, SparseGpu};
+use crate::kernels::sparse::gpu::{GpuLayer, SOURCE, SparseGpu, TransposedInput};
 
 const BLOCK: &str = include_str!("block.wgsl");
 const NM: &str = include_str!("nm.wgsl");
@@ -34,6 +34,7 @@ fn upload_block(gpu: &Gpu, layer: &BlockLayer, output_rows: usize) -> GpuLayer {
         dispatch_rows: (layer.group_ptr.len() - 1) as u32,
         output_rows: output_rows as u32,
         inputs: layer.inputs as u32,
+        inverse: 0.0,
     }
 }
 
@@ -48,24 +49,25 @@ fn upload_nm(gpu: &Gpu, layer: &NmLayer, output_rows: usize) -> GpuLayer {
         dispatch_rows: layer.outputs as u32,
         output_rows: output_rows as u32,
         inputs: layer.inputs as u32,
+        inverse: 0.0,
     }
 }
 
 /// The pattern model's kernels on `gpu`.
 pub async fn pattern_gpu(gpu: &Gpu, model: &PatternMlp) -> Result<SparseGpu, String> {
     let (input_rows, hidden_rows) = model.tile_rows();
-    let input_rows = input_rows as u32;
+    let transposed = TransposedInput { rows: input_rows as u32, inverse: 0.0 };
     match &model.layers {
         PatternLayers::Block { hidden, output } => {
             let source = block_source(hidden.rows, hidden.cols);
             let logits_rows = (output.group_ptr.len() - 1) * output.cols;
             let upload = || (upload_block(gpu, hidden, hidden_rows), upload_block(gpu, output, logits_rows));
-            SparseGpu::with_layers(gpu, "the block kernels", &source, "block_layer", input_rows, upload).await
+            SparseGpu::with_layers(gpu, "the block kernels", &source, "block_layer", transposed, upload).await
         }
         PatternLayers::Nm { hidden, output } => {
             let source = nm_source(hidden.keep);
             let upload = || (upload_nm(gpu, hidden, hidden_rows), upload_nm(gpu, output, output.outputs));
-            SparseGpu::with_layers(gpu, "the N:M kernels", &source, "nm_layer", input_rows, upload).await
+            SparseGpu::with_layers(gpu, "the N:M kernels", &source, "nm_layer", transposed, upload).await
         }
     }
 }

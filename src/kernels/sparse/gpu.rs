@@ -1,7 +1,7 @@
-//! The sparse model on WebGPU: two WGSL compute pipelines (`csr.wgsl` and `sparse_layer.wgsl`'s
-//! `transpose` and `layer`) on the very `wgpu::Device` burn trains on (cubecl hands it out through
-//! `WgpuSetup`). The pattern kernels (`kernels::pattern::gpu`) run here too, with their own layer
-//! kernel.
+//! The sparse model on WebGPU: two WGSL compute pipelines (`csr.wgsl`'s `transpose` and
+//! `sparse_layer.wgsl`'s `layer`) on the very `wgpu::Device` burn trains on (cubecl hands it out
+//! through `WgpuSetup`). The pattern kernels (`kernels::pattern::gpu`) and the pruned int8 model
+//! (`kernels::int8::gpu`) run here too, each with a layer kernel of its own.
 //!
 //! Why raw WGSL rather than a cubecl `#[cube]` kernel through burn's backend extension: the
 //! kernel is 20 lines whose point is its exact shape (barrier-free, one vec4 of batch columns
@@ -14,7 +14,7 @@ use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, bind, checked, pipeline, r
 use crate::kernels::sparse::{SparseLayer, SparseMlp};
 use crate::model::CLASSES;
 
-/// The transpose and layer kernels, after the CSR prelude they share with the int8 kernel.
+/// The CSR prelude (with the transpose) and the float layer kernel.
 pub(crate) const SOURCE: &str = concat!(include_str!("csr.wgsl"), include_str!("sparse_layer.wgsl"));
 
 /// Invocations per workgroup; each handles 4 batch columns.
@@ -30,10 +30,21 @@ pub(crate) struct GpuLayer {
     pub output_rows: u32,
     /// The layer's real inputs (the kernel's `params.inputs`).
     pub inputs: u32,
+    /// 1 / scale of the codes the layer writes (the kernel's `params.inverse`; int8 only).
+    pub inverse: f32,
+}
+
+/// What the transpose makes of the images: their rows, padded to what the first layer reads, and
+/// 1 / scale of the codes it writes (int8 only).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TransposedInput {
+    pub rows: u32,
+    pub inverse: f32,
 }
 
 /// A pruned model's kernels uploaded once, and the two pipelines: the transpose and one layer
-/// kernel (CSR here; block-CSR or N:M for `kernels::pattern`), which both layers run.
+/// kernel (CSR here; block-CSR or N:M for `kernels::pattern`, int8 CSR for `kernels::int8`),
+/// which both layers run.
 pub struct SparseGpu {
     gpu: Gpu,
     transpose: wgpu::ComputePipeline,
@@ -41,8 +52,7 @@ pub struct SparseGpu {
     hidden: GpuLayer,
     output: GpuLayer,
     inputs: usize,
-    /// Rows of the transposed images: the inputs, padded to what the first layer reads.
-    input_rows: u32,
+    transposed: TransposedInput,
 }
 
 /// One batch of images uploaded, with the buffers and bindings of a forward pass over it.
@@ -71,11 +81,13 @@ fn upload(gpu: &Gpu, layer: &SparseLayer) -> GpuLayer {
         dispatch_rows: layer.outputs as u32,
         output_rows: layer.outputs as u32,
         inputs: layer.inputs as u32,
+        inverse: 0.0,
     }
 }
 
-fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: u32, relu: bool) -> GpuBuffer {
-    let params = [batch as u32, batch4, inputs, u32::from(relu)];
+/// `Params` as csr.wgsl declares them, padded to 32 bytes.
+fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: u32, relu: bool, inverse: f32) -> GpuBuffer {
+    let params = [batch as u32, batch4, inputs, u32::from(relu), inverse.to_bits(), 0, 0, 0];
     gpu.buffer_init(&wgpu::util::BufferInitDescriptor {
         label: Some("sparse params"),
         contents: bytemuck::cast_slice(&params),
@@ -85,27 +97,27 @@ fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: u32, relu: bool) -> Gpu
 
 impl SparseGpu {
     pub async fn new(gpu: &Gpu, model: &SparseMlp) -> Result<Self, String> {
-        let inputs = model.inputs() as u32;
-        Self::with_layers(gpu, "the sparse kernels", SOURCE, "layer", inputs, || (upload(gpu, &model.hidden), upload(gpu, &model.output))).await
+        let transposed = TransposedInput { rows: model.inputs() as u32, inverse: 0.0 };
+        Self::with_layers(gpu, "the sparse kernels", SOURCE, "layer", transposed, || (upload(gpu, &model.hidden), upload(gpu, &model.output))).await
     }
 
-    /// The transpose of `SOURCE` and `source`'s `entry` as the layer kernel, on the layers
+    /// `source`'s transpose (csr.wgsl's) and its `entry` as the layer kernel, on the layers
     /// `upload` makes (inside the same error scope).
     pub(crate) async fn with_layers(
         gpu: &Gpu,
         what: &str,
         source: &str,
         entry: &str,
-        input_rows: u32,
+        transposed: TransposedInput,
         upload: impl FnOnce() -> (GpuLayer, GpuLayer),
     ) -> Result<Self, String> {
         checked(gpu, &format!("building {what}"), || {
             let (hidden, output) = upload();
             SparseGpu {
-                transpose: pipeline(gpu, SOURCE, "transpose"),
+                transpose: pipeline(gpu, source, "transpose"),
                 layer: pipeline(gpu, source, entry),
                 inputs: hidden.inputs as usize,
-                input_rows,
+                transposed,
                 hidden,
                 output,
                 gpu: gpu.clone(),
@@ -137,7 +149,7 @@ impl GpuForward for SparseGpu {
         };
         checked(gpu, "preparing a batch for the sparse kernels", || {
             let input = storage(gpu, "sparse images", bytemuck::cast_slice(images), wgpu::BufferUsages::STORAGE);
-            let transposed = scratch("sparse images_t", self.input_rows);
+            let transposed = scratch("sparse images_t", self.transposed.rows);
             let hidden = scratch("sparse hidden", self.hidden.output_rows);
             let logits = scratch("sparse logits", self.output.output_rows);
             let staging = gpu.buffer(&wgpu::BufferDescriptor {
@@ -147,9 +159,9 @@ impl GpuForward for SparseGpu {
                 mapped_at_creation: false,
             });
             let params = [
-                uniform(gpu, batch, batch4, self.inputs as u32, false),
-                uniform(gpu, batch, batch4, self.hidden.inputs, true),
-                uniform(gpu, batch, batch4, self.output.inputs, false),
+                uniform(gpu, batch, batch4, self.inputs as u32, false, self.transposed.inverse),
+                uniform(gpu, batch, batch4, self.hidden.inputs, true, self.hidden.inverse),
+                uniform(gpu, batch, batch4, self.output.inputs, false, self.output.inverse),
             ];
             let layer = |l: &GpuLayer, x: &wgpu::Buffer, y: &wgpu::Buffer, params: &wgpu::Buffer| {
                 let own = l.buffers.iter().map(|(binding, buffer)| (*binding, &**buffer));
