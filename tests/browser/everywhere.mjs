@@ -8,7 +8,8 @@
 //                             variables); a promise it returns is awaited
 //   state(states, timeout)    the run's report once `<body data-state>` is one of `states`
 import assert from 'node:assert/strict';
-import { AXE_SOURCE, BREAK_FUSED_STEP, REFUSE_DEVICE, assertPrunedExport, assertTiming, axeAudit, installAxe, keepDownloads, keptDownload, serve, violationLines } from './harness.mjs';
+import fs from 'node:fs';
+import { AXE_SOURCE, BREAK_FUSED_STEP, DIST, REFUSE_DEVICE, assertPrunedExport, assertTiming, axeAudit, installAxe, keepDownloads, keptDownload, serve, violationLines } from './harness.mjs';
 
 /** A Playwright page as a `Driver`. */
 export const playwrightDriver = (page, waitForState) => ({
@@ -167,6 +168,37 @@ export async function assertFaultsAndRetry(d, server) {
   assert.equal(r.state, 'done', JSON.stringify(r.error));
   assert.equal(r.error, null);
   assert.deepEqual([r.config.epochs, r.config.batch, r.train.steps], [5, 1, 5 * 300], 'epochs=abc became 5, batch=0 became 1');
+}
+
+/** Waits until `<body data-state>` is `state` (the page may be reloading on the way). */
+async function bodyState(d, state) {
+  for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 200))) {
+    // A reload in progress has no page to ask.
+    if (await d.run(() => document.body?.dataset.state).catch(() => null) === state) return;
+  }
+  assert.fail(`the page never reached ${state}`);
+}
+
+/** The page's own WebAssembly failing to start (a download cut short) ends in a message with a
+ *  Reload button, not a blank page, and Reload recovers once the file is whole again. */
+export async function assertPageWasmFails(d, server) {
+  const wasm = fs.readdirSync(DIST).find((name) => name.startsWith('prunelab-') && name.endsWith('_bg.wasm'));
+  server.fault(wasm, 'truncated');
+  await d.goto(server.base);
+  await bodyState(d, 'error');
+  assert.match(await textIn(d, '#start-error'), /PruneLab could not start: its WebAssembly did not load, or arrived damaged\. Reload to try again\. \(.*Error/);
+  server.heal();
+  await d.click('#start-error button');
+  await bodyState(d, 'idle');
+  assert.equal(await d.run(() => document.querySelector('#start-error')), null);
+  assert.equal(await d.run(() => document.querySelector('#train').disabled), false);
+}
+
+/** In a browser whose WebAssembly lacks SIMD, the page says what it needs instead of staying blank. */
+export async function assertNeedsSimd(d, base) {
+  await d.goto(base);
+  await bodyState(d, 'error');
+  assert.match(await textIn(d, '#start-error'), /PruneLab cannot run in this browser: it needs WebAssembly with SIMD \(Chrome or Edge 91, Firefox 89, Safari 16\.4 or newer\)/);
 }
 
 /** In the page: each focus stop's element and outline. */

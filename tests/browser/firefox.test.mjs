@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AXE_SOURCE, DIST, axeAudit, installAxe, serve, testDigit, traceDigit, violationLines } from './harness.mjs';
 import {
-  EARLY_STOPPING_RUN, LIVE_TILES_RUN, STUDY_RUN, assertBrokenKernel, assertCancel, assertEarlyStopping, assertEmbedInFrame, assertFaultsAndRetry, assertKeptExports, assertKeyboardRun,
+  EARLY_STOPPING_RUN, LIVE_TILES_RUN, STUDY_RUN, assertBrokenKernel, assertCancel, assertEarlyStopping, assertEmbedInFrame, assertFaultsAndRetry, assertPageWasmFails, assertKeptExports, assertKeyboardRun,
   assertLiveTiles, assertModelTiles, assertRefusedDevice, assertShareAndCopy, assertStudy, assertUsableWhileLoading, axeViolations, recordPictures, watchTiles,
 } from './everywhere.mjs';
 import { driverOf, launchFirefox, openIn, panicIn, stateReached, textOf } from './firefox.mjs';
@@ -123,6 +123,10 @@ describe('PruneLab in Firefox', () => {
 
   test('bad input and failed downloads: invalid URL parameters, a worker that fails to load, a missing and a corrupt MNIST file, each a clear message, and Retry recovers', { timeout: 10 * 60_000 }, async () => {
     await assertFaultsAndRetry(driverOf(await browser.newPage()), server);
+  });
+
+  test("the page's own WebAssembly cut short: a message and Reload, not a blank page", { timeout: 2 * 60_000 }, async () => {
+    await assertPageWasmFails(driverOf(await browser.newPage()), server);
   });
 
   test('the keyboard alone starts a run and switches the weight picture', { timeout: 5 * 60_000 }, async () => {

@@ -28,7 +28,8 @@ const TYPES = {
 /** Serves `dir` on 127.0.0.1 under `prefix` (a sub-path such as `/blog/prunelab/`). `hold(name)`,
  *  when given, may return a promise for a file name: that file is sent once it settles.
  *  `fault(name, how)` makes the file `name` fail until `heal()`: `how` a status (404) or
- *  'corrupt' (one byte flipped in its middle), as a broken server or network would, in any engine.
+ *  'corrupt' (one byte flipped in its middle) or 'truncated' (its first half only), as a broken
+ *  server or network would, in any engine.
  *  `requested` lists the file names asked for, in order: what a page fetched, seen from the server.
  *  `instrument(prelude)` serves the engine's loader with `ENGINE_PRELUDE` and `prelude` in front
  *  (null: as built), so a test can reach into the engine's worker in any engine. */
@@ -53,9 +54,10 @@ export async function serve(dir = DIST, prefix = '/', { hold } = {}) {
         res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(ENGINE_PRELUDE + enginePrelude + fs.readFileSync(file, 'utf8'));
         return;
       }
-      if (fault === 'corrupt') {
-        const body = fs.readFileSync(file);
-        body[Math.floor(body.length / 2)] ^= 0xff;
+      if (fault === 'corrupt' || fault === 'truncated') {
+        let body = fs.readFileSync(file);
+        if (fault === 'corrupt') body[Math.floor(body.length / 2)] ^= 0xff;
+        else body = body.subarray(0, Math.floor(body.length / 2));
         res.writeHead(200, { 'content-type': type, 'content-length': body.length, 'cache-control': 'no-store' }).end(body);
         return;
       }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_LIMITS_ONLY, NO_TIMESTAMP_QUERY, browserSuite, engineWorker, observeLongTasks, open, openInstrumented, assertTiming, panicMessage, report, traceTasks, tracedHeavyTasks, waitForState } from './harness.mjs';
-import { EARLY_STOPPING_RUN, STUDY_RUN, assertEarlyStopping, assertFaultsAndRetry, assertStudy, playwrightDriver } from './everywhere.mjs';
+import { EARLY_STOPPING_RUN, STUDY_RUN, assertEarlyStopping, assertFaultsAndRetry, assertPageWasmFails, assertStudy, playwrightDriver } from './everywhere.mjs';
 
 // Same recipe as the native CPU test: a few thousand real images, two short epochs.
 const SMALL_RUN = 'train_samples=10000&epochs=2&batch=100&lr=0.002&loss_every=10';
@@ -598,6 +598,10 @@ describe('PruneLab in headless Chromium', () => {
   test('bad input and failed downloads: invalid URL parameters, a worker that fails to load, a missing and a corrupt MNIST file, each a clear message, and Retry recovers', { timeout: 10 * 60_000 }, async () => {
     const page = await open(env.browser, 'about:blank');
     await assertFaultsAndRetry(playwrightDriver(page, waitForState), env.server);
+  });
+
+  test("the page's own WebAssembly cut short: a message and Reload, not a blank page", { timeout: 2 * 60_000 }, async () => {
+    await assertPageWasmFails(playwrightDriver(await open(env.browser, 'about:blank'), waitForState), env.server);
   });
 
   test('Cancel stops training and keeps the page usable', { timeout: 5 * 60_000 }, async () => {

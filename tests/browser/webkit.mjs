@@ -15,11 +15,12 @@ const freePort = () => new Promise((resolve) => {
 // WebDriver's code points for the keys the tests press.
 const KEYS = { Tab: '\uE004', Enter: '\uE007', Control: '\uE009', ArrowLeft: '\uE012' };
 
-/** A WebDriver session in a fresh MiniBrowser; `close()` ends it and the driver. */
-export async function launchWebKit() {
+/** A WebDriver session in a fresh MiniBrowser; `close()` ends it and the driver. `env`: more
+ *  environment for the browser (JavaScriptCore reads its options from `JSC_*` variables). */
+export async function launchWebKit({ env } = {}) {
   const port = await freePort();
   // Its own process group, so that closing ends xvfb-run, Xvfb, the driver and the browser together.
-  const driver = spawn('xvfb-run', ['-a', WEBKIT_DRIVER, `--port=${port}`], { detached: true, stdio: 'ignore' });
+  const driver = spawn('xvfb-run', ['-a', WEBKIT_DRIVER, `--port=${port}`], { detached: true, stdio: 'ignore', env: { ...process.env, ...env } });
   const base = `http://127.0.0.1:${port}`;
   const call = async (method, path, body) => {
     const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body && JSON.stringify(body) });

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AXE_SOURCE, DIST, axeAudit, digitStrokes, installAxe, serve, testDigit, violationLines } from './harness.mjs';
-import { EARLY_STOPPING_RUN, assertCancel, assertEarlyStopping, assertEmbedInFrame, assertFaultsAndRetry, assertKeptExports, assertKeyboardRun, assertModelTiles, assertShareAndCopy, assertUsableWhileLoading } from './everywhere.mjs';
+import { EARLY_STOPPING_RUN, assertCancel, assertEarlyStopping, assertEmbedInFrame, assertFaultsAndRetry, assertNeedsSimd, assertPageWasmFails, assertKeptExports, assertKeyboardRun, assertModelTiles, assertShareAndCopy, assertUsableWhileLoading } from './everywhere.mjs';
 import { driverOf, launchWebKit, stateReached } from './webkit.mjs';
 
 const SHORT_RUN = 'train_samples=3000&epochs=1&batch=100';
@@ -83,6 +83,19 @@ describe('PruneLab in WebKit', () => {
 
   test('bad input and failed downloads: invalid URL parameters, a worker that fails to load, a missing and a corrupt MNIST file, each a clear message, and Retry recovers', { timeout: 10 * 60_000 }, async () => {
     await assertFaultsAndRetry(driverOf(browser), server);
+  });
+
+  test("the page's own WebAssembly cut short: a message and Reload, not a blank page", { timeout: 2 * 60_000 }, async () => {
+    await assertPageWasmFails(driverOf(browser), server);
+  });
+
+  test('a browser without WebAssembly SIMD (JavaScriptCore with it switched off) is told what the page needs', { timeout: 2 * 60_000 }, async () => {
+    const plain = await launchWebKit({ env: { JSC_useWasmSIMD: 'false' } });
+    try {
+      await assertNeedsSimd(driverOf(plain), server.base);
+    } finally {
+      await plain.close();
+    }
   });
 
   test('the keyboard alone starts a run and switches the weight picture', { timeout: 5 * 60_000 }, async () => {
