@@ -21,6 +21,12 @@ export const playwrightDriver = (page, waitForState) => ({
   state: (states, timeout) => waitForState(page, states, timeout),
 });
 
+/** The states a run ends in. */
+export const ENDED = ['done', 'error', 'cancelled'];
+/** The page's panic message, or null. */
+const panicked = (d) => d.run(() => document.body.dataset.panic ?? null);
+const textIn = (d, selector) => d.run((s) => document.querySelector(s)?.textContent ?? null, selector);
+
 const PRUNED_RGB = [45, 45, 45];
 
 /** In the page: shows `model`'s weight picture and, once the page has painted it whole (a band of
@@ -228,9 +234,9 @@ export async function assertKeyboardRun(d, url) {
   assert.equal(stops.at(-1).id, 'train', `Tab never reached Train: ${JSON.stringify(stops)}`);
   assert.deepEqual(stops.filter((s) => s.outline === 'none' || !(s.width > 0)), [], 'every focused control has a visible outline');
   await d.key('Enter');
-  const r = await d.state(['done', 'error', 'cancelled']);
+  const r = await d.state(ENDED);
   assert.equal(r.state, 'done', JSON.stringify(r.error));
-  assert.equal(await d.run(() => document.body.dataset.panic ?? null), null);
+  assert.equal(await panicked(d), null);
 
   // The picture choice is a radio group: focused, the arrow keys move between the models.
   const shown = () => d.run(() => document.querySelector('#weight-tiles').dataset.model);
@@ -248,7 +254,7 @@ const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  *  embed code is copied to the clipboard. `clipboard()` reads the clipboard as the engine can. */
 export async function assertShareAndCopy(d, base, clipboard) {
   await d.goto(`${base}?final_sparsity=0.9&bogus=1&autorun=1&backend=cpu&prune=none&train_samples=1000&epochs=1`);
-  assert.equal((await d.state(['done', 'error', 'cancelled'])).state, 'done');
+  assert.equal((await d.state(ENDED)).state, 'done');
   assert.equal(await d.run(() => location.search), '?epochs=1&train_samples=1000&prune=none&final_sparsity=0.9&backend=cpu');
   // Editing a knob updates the address bar too.
   await d.click('#advanced summary');
@@ -391,7 +397,7 @@ export async function assertEmbedInFrame(openPost, server, width, height) {
   });
   assert.deepEqual(server.requested.filter(heavy), [], 'nothing heavy before a click');
   await d.click('#train');
-  const r = await d.state(['done', 'error', 'cancelled']);
+  const r = await d.state(ENDED);
   assert.equal(r.state, 'done', JSON.stringify(r.error));
   assert.ok(server.requested.includes('engine_bg.wasm') && server.requested.includes('train-images-idx3-ubyte.gz'), server.requested.join(' '));
   const layout = await d.run(() => {
@@ -414,10 +420,6 @@ export async function axeViolations(d) {
   assert.equal(await d.run(installAxe, AXE_SOURCE), 'object');
   return violationLines(await d.run(axeAudit));
 }
-
-const panicked = (d) => d.run(() => document.body.dataset.panic ?? null);
-const textIn = (d, selector) => d.run((s) => document.querySelector(s)?.textContent ?? null, selector);
-const ENDED = ['done', 'error', 'cancelled'];
 
 /** An adapter that refuses a device (`server` serves the engine with `REFUSE_DEVICE`): the run goes
  *  to the CPU, and the page says why. */
