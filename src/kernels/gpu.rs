@@ -77,6 +77,14 @@ pub fn storage(gpu: &Gpu, label: &str, bytes: &[u8], usage: wgpu::BufferUsages) 
     gpu.buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: &padded, usage })
 }
 
+/// A layer kernel's `Params` uniform, as the sparse and int8 kernels declare it: the batch, a
+/// count of its own, another count, ReLU on or off, then `inverse` (1 / scale of the codes the
+/// dispatch writes), padded to 32 bytes.
+pub fn layer_params(gpu: &Gpu, label: &str, [batch, second, count]: [u32; 3], relu: bool, inverse: f32) -> GpuBuffer {
+    let words = [batch, second, count, u32::from(relu), inverse.to_bits(), 0, 0, 0];
+    gpu.buffer_init(&wgpu::util::BufferInitDescriptor { label: Some(label), contents: bytemuck::cast_slice(&words), usage: wgpu::BufferUsages::UNIFORM })
+}
+
 pub fn pipeline(gpu: &Gpu, source: &str, entry_point: &str) -> wgpu::ComputePipeline {
     let module = gpu.device.create_shader_module(wgpu::ShaderModuleDescriptor { label: Some(entry_point), source: wgpu::ShaderSource::Wgsl(source.into()) });
     gpu.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {

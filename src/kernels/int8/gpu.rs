@@ -9,7 +9,7 @@
 //! `packed_4x8_integer_dot_product` language extension, otherwise the same sum unpacked in plain
 //! WGSL; the report says which ran.
 
-use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, bind, checked, pipeline, read_back, storage};
+use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, bind, checked, layer_params, pipeline, read_back, storage};
 use crate::kernels::int8::Int8Mlp;
 use crate::kernels::int8::model::{Codes, Int8Layer};
 use crate::kernels::int8::scale::pack_codes;
@@ -144,15 +144,6 @@ pub enum Int8Batch {
     Sparse(GpuBatch),
 }
 
-/// Params as int8_dense.wgsl declares them, padded to 32 bytes.
-fn params(gpu: &Gpu, batch: usize, words: u32, count: u32, relu: bool, inverse: f32) -> GpuBuffer {
-    let mut bytes = Vec::with_capacity(32);
-    for v in [batch as u32, words, count, u32::from(relu), inverse.to_bits(), 0, 0, 0] {
-        bytes.extend(v.to_le_bytes());
-    }
-    gpu.buffer_init(&wgpu::util::BufferInitDescriptor { label: Some("int8 params"), contents: &bytes, usage: wgpu::BufferUsages::UNIFORM })
-}
-
 impl Int8Gpu {
     /// Uploads `model`: dense codes run packed dot products (when the browser has them), a pruned
     /// model's CSR codes the sparse int8 kernel.
@@ -256,9 +247,9 @@ impl DenseInt8Gpu {
             let input_codes = scratch("int8 input codes", 4 * b * u64::from(hidden.words));
             let hidden_codes = scratch("int8 hidden codes", 4 * b * u64::from(hidden.quads));
             let p = [
-                params(gpu, batch, hidden.words, self.inputs as u32, false, self.input_inverse),
-                params(gpu, batch, hidden.words, hidden.outputs, true, self.activation_inverse),
-                params(gpu, batch, output.words, output.outputs, false, 0.0),
+                layer_params(gpu, "int8 params", [batch as u32, hidden.words, self.inputs as u32], false, self.input_inverse),
+                layer_params(gpu, "int8 params", [batch as u32, hidden.words, hidden.outputs], true, self.activation_inverse),
+                layer_params(gpu, "int8 params", [batch as u32, output.words, output.outputs], false, 0.0),
             ];
             let layer = |l: &DenseLayer, x: &wgpu::Buffer, codes: &wgpu::Buffer, logits: &wgpu::Buffer, p: &wgpu::Buffer| {
                 let group = bind(gpu, &self.layer, &[(0, &l.weights), (1, &l.rescale), (2, &l.bias), (3, x), (4, codes), (5, logits), (6, p)]);

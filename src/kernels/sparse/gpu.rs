@@ -10,7 +10,7 @@
 //! pipeline states all of that directly; a cube kernel would add a code generator between us and
 //! the shader we want to measure.
 
-use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, bind, checked, pipeline, read_back, storage};
+use crate::kernels::gpu::{Gpu, GpuBuffer, GpuForward, bind, checked, layer_params, pipeline, read_back, storage};
 use crate::kernels::sparse::{SparseLayer, SparseMlp};
 use crate::model::CLASSES;
 
@@ -85,16 +85,6 @@ fn upload(gpu: &Gpu, layer: &SparseLayer) -> GpuLayer {
     }
 }
 
-/// `Params` as csr.wgsl declares them, padded to 32 bytes.
-fn uniform(gpu: &Gpu, batch: usize, batch4: u32, inputs: u32, relu: bool, inverse: f32) -> GpuBuffer {
-    let params = [batch as u32, batch4, inputs, u32::from(relu), inverse.to_bits(), 0, 0, 0];
-    gpu.buffer_init(&wgpu::util::BufferInitDescriptor {
-        label: Some("sparse params"),
-        contents: bytemuck::cast_slice(&params),
-        usage: wgpu::BufferUsages::UNIFORM,
-    })
-}
-
 impl SparseGpu {
     pub async fn new(gpu: &Gpu, model: &SparseMlp) -> Result<Self, String> {
         let transposed = TransposedInput { rows: model.inputs() as u32, inverse: 0.0 };
@@ -159,9 +149,9 @@ impl GpuForward for SparseGpu {
                 mapped_at_creation: false,
             });
             let params = [
-                uniform(gpu, batch, batch4, self.inputs as u32, false, self.transposed.inverse),
-                uniform(gpu, batch, batch4, self.hidden.inputs, true, self.hidden.inverse),
-                uniform(gpu, batch, batch4, self.output.inputs, false, self.output.inverse),
+                layer_params(gpu, "sparse params", [batch as u32, batch4, self.inputs as u32], false, self.transposed.inverse),
+                layer_params(gpu, "sparse params", [batch as u32, batch4, self.hidden.inputs], true, self.hidden.inverse),
+                layer_params(gpu, "sparse params", [batch as u32, batch4, self.output.inputs], false, self.output.inverse),
             ];
             let layer = |l: &GpuLayer, x: &wgpu::Buffer, y: &wgpu::Buffer, params: &wgpu::Buffer| {
                 let own = l.buffers.iter().map(|(binding, buffer)| (*binding, &**buffer));
